@@ -1,0 +1,11 @@
+import { runApp } from '#runtime';
+import { ApiModule } from './api.module.js';
+import { apiFastifyOptions, configureHttp } from './http/configure-http.js';
+
+runApp({
+  name: 'api',
+  module: (config) => ApiModule.forRoot(config),
+  port: (config) => config.api.port,
+  fastify: apiFastifyOptions(),
+  configure: (app) => configureHttp(app),
+});

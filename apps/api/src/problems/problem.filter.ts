@@ -1,0 +1,99 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from './api-error.js';
+import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDocument, type ProblemKind } from './problem.js';
+
+const logger = new Logger('Problems');
+
+const KIND_BY_STATUS: Record<number, ProblemKind> = {
+  400: 'VALIDATION',
+  401: 'UNAUTHORIZED',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'UNAVAILABLE',
+};
+
+/** Postgres and network error codes that mean "the database is not reachable now". */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+/**
+ * Builds the problem document for any error. Only {@link ApiError}, Nest's HTTP exceptions and
+ * Fastify's own 4xx errors say what went wrong; everything else is a 500 (or a 503 when the
+ * database is unreachable) whose detail names no internals.
+ */
+export function toProblem(error: unknown, request: FastifyRequest): { problem: ProblemDocument; headers: Record<string, string> } {
+  const base = { instance: request.url.split('?')[0], requestId: String(request.id) };
+  if (error instanceof ApiError) {
+    const kind = PROBLEM_TYPES[error.kind];
+    return {
+      problem: { ...kind, detail: error.detail, code: error.code, ...base, ...(error.errors ? { errors: error.errors } : {}) },
+      headers: error.headers,
+    };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const kind = KIND_BY_STATUS[status];
+    if (kind && status < 500) {
+      const response = error.getResponse();
+      const message = typeof response === 'object' && response && 'message' in response ? (response as { message: unknown }).message : error.message;
+      const detail = Array.isArray(message) ? message.join('; ') : String(message);
+      // Fastify's body parser reports broken or empty JSON as a plain 400.
+      if (status === 400 && /JSON/.test(detail)) {
+        return { problem: { ...PROBLEM_TYPES.MALFORMED_BODY, detail: `${detail}; send a JSON object.`, code: 'MALFORMED_BODY', ...base }, headers: {} };
+      }
+      return { problem: { ...PROBLEM_TYPES[kind], detail, code: kind === 'VALIDATION' ? 'BAD_REQUEST' : kind, ...base }, headers: {} };
+    }
+  }
+  const fastifyError = error as { statusCode?: number; code?: string; message?: string };
+  if (typeof fastifyError.code === 'string' && fastifyError.code.startsWith('FST_') && fastifyError.statusCode && fastifyError.statusCode < 500) {
+    return { problem: fromFastifyError(fastifyError.statusCode, fastifyError.code, fastifyError.message ?? '', base), headers: {} };
+  }
+  const code = (error as { code?: string })?.code;
+  if (code && UNAVAILABLE_CODES.has(code)) {
+    logger.warn(`database unavailable: ${(error as Error).message}`);
+    return {
+      problem: { ...PROBLEM_TYPES.UNAVAILABLE, detail: 'The database is not reachable right now; nothing was written. Try again shortly.', code: 'DATABASE_UNAVAILABLE', ...base },
+      headers: { 'retry-after': '5' },
+    };
+  }
+  logger.error(`unexpected error on ${request.method} ${base.instance}: ${(error as Error)?.message ?? String(error)}`, (error as Error)?.stack);
+  return { problem: { ...PROBLEM_TYPES.INTERNAL, detail: 'Something went wrong on our side. Quote the request id when you report it.', code: 'INTERNAL_ERROR', ...base }, headers: {} };
+}
+
+function fromFastifyError(status: number, code: string, message: string, base: { instance: string; requestId: string }): ProblemDocument {
+  switch (code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { ...PROBLEM_TYPES.UNSUPPORTED_MEDIA_TYPE, detail: 'Send the body as application/json.', code: 'UNSUPPORTED_MEDIA_TYPE', ...base };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { ...PROBLEM_TYPES.PAYLOAD_TOO_LARGE, detail: 'The request body is larger than this server accepts.', code: 'PAYLOAD_TOO_LARGE', ...base };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { ...PROBLEM_TYPES.MALFORMED_BODY, detail: 'The body is empty; send a JSON object.', code: 'MALFORMED_BODY', ...base };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { ...PROBLEM_TYPES.MALFORMED_BODY, detail: 'The body is not valid JSON.', code: 'MALFORMED_BODY', ...base };
+    default: {
+      const kind = KIND_BY_STATUS[status] ?? 'VALIDATION';
+      return { ...PROBLEM_TYPES[kind], status, detail: message, code: kind, ...base };
+    }
+  }
+}
+
+export function sendProblem(reply: FastifyReply, problem: ProblemDocument, headers: Record<string, string> = {}): void {
+  void reply.status(problem.status).headers(headers).type(PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+/** Every exception thrown inside Nest's pipeline becomes a problem document. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const { problem, headers } = toProblem(error, request);
+    sendProblem(reply, problem, headers);
+  }
+}

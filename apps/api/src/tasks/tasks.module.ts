@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TASK_HANDLERS, TaskRegistry } from '#tasks';
+import { TasksController } from './tasks.controller.js';
+import { TasksService } from './tasks.service.js';
+
+@Module({
+  controllers: [TasksController],
+  providers: [
+    TasksService,
+    // Reads the handlers' metadata only; the API never constructs a handler.
+    { provide: TaskRegistry, useFactory: () => new TaskRegistry(TASK_HANDLERS) },
+  ],
+})
+export class TasksModule {}

@@ -1,0 +1,18 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { type AppConfig, ConfigModule } from '#config';
+import { DatabaseModule } from '#database';
+import { MessagingModule } from '#messaging';
+import { ObservabilityModule } from '#observability';
+import { OutboxRelayService } from './outbox-relay.service.js';
+
+/** The outbox relay, with `/health`, `/ready` and `/metrics` on HEALTH_CHECK_PORT. */
+@Module({})
+export class RelayModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: RelayModule,
+      imports: [ConfigModule.forRoot(config), DatabaseModule, MessagingModule, ObservabilityModule],
+      providers: [OutboxRelayService],
+    };
+  }
+}

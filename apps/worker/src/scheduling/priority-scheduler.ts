@@ -1,0 +1,81 @@
+/** Anything that came from one of the queues. */
+export interface Queued {
+  readonly queue: string;
+}
+
+/**
+ * Runs at most `slots` jobs at once and, whenever a slot frees, starts the waiting job of the
+ * highest-priority queue. Each queue's consumer holds up to WORKER_PREFETCH messages, so a
+ * HIGH message is already here when a slot frees and never waits behind MEDIUM or LOW ones
+ * (contract §7.4).
+ */
+export class PriorityScheduler<T extends Queued> {
+  private readonly waiting = new Map<string, T[]>();
+  private active = 0;
+  private idleWaiters: (() => void)[] = [];
+  private accepting = true;
+
+  constructor(
+    /** Queue names, highest priority first. */
+    private readonly queues: readonly string[],
+    private readonly slots: number,
+    private readonly run: (job: T) => Promise<void>,
+  ) {
+    for (const queue of queues) this.waiting.set(queue, []);
+  }
+
+  get running(): number {
+    return this.active;
+  }
+
+  get waitingCount(): number {
+    let count = 0;
+    for (const list of this.waiting.values()) count += list.length;
+    return count;
+  }
+
+  /** Queues a job; it starts at once when a slot is free. */
+  offer(job: T): void {
+    const list = this.waiting.get(job.queue);
+    if (!list) throw new Error(`PriorityScheduler has no queue '${job.queue}'`);
+    list.push(job);
+    this.pump();
+  }
+
+  /** Stops starting jobs and returns the ones still waiting, for the caller to hand back. */
+  stop(): T[] {
+    this.accepting = false;
+    const left: T[] = [];
+    for (const queue of this.queues) left.push(...this.waiting.get(queue)!.splice(0));
+    return left;
+  }
+
+  /** Resolves when no job is running. */
+  whenIdle(): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private next(): T | undefined {
+    for (const queue of this.queues) {
+      const job = this.waiting.get(queue)!.shift();
+      if (job) return job;
+    }
+    return undefined;
+  }
+
+  private pump(): void {
+    while (this.accepting && this.active < this.slots) {
+      const job = this.next();
+      if (!job) return;
+      this.active++;
+      this.run(job)
+        .catch(() => undefined)
+        .finally(() => {
+          this.active--;
+          if (this.active === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+          this.pump();
+        });
+    }
+  }
+}

@@ -1,0 +1,33 @@
+/** The three work queues, highest priority first. */
+export const TASK_QUEUES = ['tasks.high', 'tasks.medium', 'tasks.low'] as const;
+export type TaskQueueName = (typeof TASK_QUEUES)[number];
+
+export const QUEUE_TYPES = ['classic', 'quorum'] as const;
+export type QueueType = (typeof QUEUE_TYPES)[number];
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Where PostgreSQL is: either a URL or its parts, never both at once. */
+export interface PostgresConfig {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+  /** `DATABASE_URL` when set; it wins over the parts above. */
+  url?: string;
+}
+
+/** The whole environment, parsed once at start. See contract §5 and `.env.example`. */
+export interface AppConfig {
+  postgres: PostgresConfig;
+  rabbitmq: { url: string; queueType: QueueType };
+  api: { port: number };
+  health: { port: number };
+  worker: { queues: TaskQueueName[]; prefetch: number; taskTimeoutSeconds: number };
+  retry: { maxRetries: number; delaysSeconds: number[] };
+  outbox: { pollIntervalMs: number; batchSize: number; maxAttempts: number; retentionHours: number };
+  shutdownTimeoutSeconds: number;
+  logLevel: LogLevel;
+}

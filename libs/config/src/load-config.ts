@@ -1,0 +1,183 @@
+import { ConfigError, type ConfigProblem } from './config.error.js';
+import {
+  type AppConfig,
+  LOG_LEVELS,
+  type LogLevel,
+  QUEUE_TYPES,
+  type QueueType,
+  TASK_QUEUES,
+  type TaskQueueName,
+} from './config.types.js';
+
+/** Every variable of contract §5 with its default; `.env.example` mirrors this table. */
+export const CONFIG_DEFAULTS = {
+  POSTGRES_HOST: '127.0.0.1',
+  POSTGRES_PORT: '5432',
+  POSTGRES_DB: 'tasks',
+  POSTGRES_USER: 'postgres',
+  POSTGRES_PASSWORD: 'postgres',
+  DATABASE_URL: '',
+  RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672',
+  API_PORT: '3000',
+  HEALTH_CHECK_PORT: '3001',
+  WORKER_QUEUES: TASK_QUEUES.join(','),
+  WORKER_PREFETCH: '10',
+  MAX_RETRIES: '3',
+  RETRY_DELAYS_SECONDS: '5,30,120',
+  TASK_TIMEOUT_SECONDS: '300',
+  OUTBOX_POLL_INTERVAL: '1000',
+  OUTBOX_BATCH_SIZE: '100',
+  OUTBOX_MAX_ATTEMPTS: '10',
+  OUTBOX_RETENTION_HOURS: '24',
+  QUEUE_TYPE: 'classic',
+  SHUTDOWN_TIMEOUT_SECONDS: '30',
+  LOG_LEVEL: 'info',
+} as const satisfies Record<string, string>;
+
+export type ConfigVariable = keyof typeof CONFIG_DEFAULTS;
+type Env = Record<string, string | undefined>;
+
+/**
+ * Parses the environment into a typed {@link AppConfig}. Pure: it reads only `env`.
+ * Collects every problem before throwing one {@link ConfigError} that names each variable.
+ */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: ConfigProblem[] = [];
+  const reader = new EnvReader(env, problems);
+
+  const config: AppConfig = {
+    postgres: {
+      host: reader.text('POSTGRES_HOST'),
+      port: reader.integer('POSTGRES_PORT', 1, 65535),
+      database: reader.identifier('POSTGRES_DB'),
+      user: reader.text('POSTGRES_USER'),
+      password: reader.raw('POSTGRES_PASSWORD'),
+      url: reader.optionalUrl('DATABASE_URL', ['postgres:', 'postgresql:']),
+    },
+    rabbitmq: {
+      url: reader.url('RABBITMQ_URL', ['amqp:', 'amqps:']),
+      queueType: reader.oneOf<QueueType>('QUEUE_TYPE', QUEUE_TYPES),
+    },
+    api: { port: reader.integer('API_PORT', 0, 65535) },
+    health: { port: reader.integer('HEALTH_CHECK_PORT', 0, 65535) },
+    worker: {
+      queues: reader.queueList('WORKER_QUEUES'),
+      prefetch: reader.integer('WORKER_PREFETCH', 1, 1000),
+      taskTimeoutSeconds: reader.integer('TASK_TIMEOUT_SECONDS', 1, 86_400),
+    },
+    retry: {
+      maxRetries: reader.integer('MAX_RETRIES', 0, 19),
+      delaysSeconds: reader.delayList('RETRY_DELAYS_SECONDS'),
+    },
+    outbox: {
+      pollIntervalMs: reader.integer('OUTBOX_POLL_INTERVAL', 10, 3_600_000),
+      batchSize: reader.integer('OUTBOX_BATCH_SIZE', 1, 10_000),
+      maxAttempts: reader.integer('OUTBOX_MAX_ATTEMPTS', 1, 1_000),
+      retentionHours: reader.integer('OUTBOX_RETENTION_HOURS', 1, 8_760),
+    },
+    shutdownTimeoutSeconds: reader.integer('SHUTDOWN_TIMEOUT_SECONDS', 1, 3_600),
+    logLevel: reader.oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS),
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Reads one variable at a time, falling back to its default and recording what is wrong. */
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: ConfigProblem[],
+  ) {}
+
+  raw(name: ConfigVariable): string {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? CONFIG_DEFAULTS[name] : value.trim();
+  }
+
+  text(name: ConfigVariable): string {
+    const value = this.raw(name);
+    if (value === '') this.fail(name, 'must not be empty');
+    return value;
+  }
+
+  identifier(name: ConfigVariable): string {
+    const value = this.raw(name);
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(value)) {
+      this.fail(name, `must be a database name of letters, digits and underscores, 1 to 63 long (got '${value}')`);
+    }
+    return value;
+  }
+
+  integer(name: ConfigVariable, min: number, max: number): number {
+    const value = this.raw(name);
+    const parsed = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      this.fail(name, `must be a whole number from ${min} to ${max} (got '${value}')`);
+      return min;
+    }
+    return parsed;
+  }
+
+  oneOf<T extends string>(name: ConfigVariable, allowed: readonly T[]): T {
+    const value = this.raw(name).toLowerCase();
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.fail(name, `must be one of ${allowed.join(', ')} (got '${this.raw(name)}')`);
+      return allowed[0];
+    }
+    return value as T;
+  }
+
+  url(name: ConfigVariable, protocols: string[]): string {
+    const value = this.raw(name);
+    if (!isUrlOf(value, protocols)) {
+      this.fail(name, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')} (got '${redact(value)}')`);
+    }
+    return value;
+  }
+
+  optionalUrl(name: ConfigVariable, protocols: string[]): string | undefined {
+    const value = this.raw(name);
+    if (value === '') return undefined;
+    return this.url(name, protocols);
+  }
+
+  queueList(name: ConfigVariable): TaskQueueName[] {
+    const value = this.raw(name);
+    const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    const unknown = items.filter((item) => !(TASK_QUEUES as readonly string[]).includes(item));
+    if (items.length === 0 || unknown.length > 0 || new Set(items).size !== items.length) {
+      this.fail(name, `must be a comma list of distinct queues from ${TASK_QUEUES.join(', ')}, highest priority first (got '${value}')`);
+      return [...TASK_QUEUES];
+    }
+    return items as TaskQueueName[];
+  }
+
+  delayList(name: ConfigVariable): number[] {
+    const value = this.raw(name);
+    const items = value.split(',').map((item) => item.trim());
+    const delays = items.map((item) => (/^\d+$/.test(item) ? Number(item) : Number.NaN));
+    if (delays.some((d) => !Number.isSafeInteger(d) || d < 1 || d > 86_400) || delays.length > 20) {
+      this.fail(name, `must be a comma list of 1 to 20 delays in whole seconds, each from 1 to 86400, e.g. 5,30,120 (got '${value}')`);
+      return [5, 30, 120];
+    }
+    return delays;
+  }
+
+  private fail(variable: ConfigVariable, message: string): void {
+    this.problems.push({ variable, message });
+  }
+}
+
+function isUrlOf(value: string, protocols: string[]): boolean {
+  try {
+    return protocols.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** Never print a password back, even in an error. */
+function redact(value: string): string {
+  return value.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

@@ -1,0 +1,48 @@
+import type { AppConfig } from '#config';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '../../../migrations/index.js';
+
+/**
+ * TypeORM options for the apps and the migration command. The schema changes only by
+ * migration: `synchronize` and `migrationsRun` are off (STYLE.md rule 5).
+ */
+export function dataSourceOptions(config: AppConfig, overrides: { database?: string; poolSize?: number } = {}): DataSourceOptions {
+  const { postgres } = config;
+  const connection = postgres.url
+    ? { url: overrides.database ? withDatabase(postgres.url, overrides.database) : postgres.url }
+    : {
+        host: postgres.host,
+        port: postgres.port,
+        username: postgres.user,
+        password: postgres.password,
+        database: overrides.database ?? postgres.database,
+      };
+  return {
+    type: 'postgres',
+    ...connection,
+    synchronize: false,
+    migrationsRun: false,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    entities: [],
+    logging: ['error'],
+    poolSize: overrides.poolSize ?? 10,
+    extra: { connectionTimeoutMillis: 5000, application_name: 'task-service' },
+  };
+}
+
+export function createDataSource(config: AppConfig, overrides: { database?: string; poolSize?: number } = {}): DataSource {
+  return new DataSource(dataSourceOptions(config, overrides));
+}
+
+/** The database a config points at, from `DATABASE_URL` when set. */
+export function databaseName(config: AppConfig): string {
+  if (config.postgres.url) return decodeURIComponent(new URL(config.postgres.url).pathname.replace(/^\//, '')) || 'postgres';
+  return config.postgres.database;
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}

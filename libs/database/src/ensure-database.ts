@@ -1,0 +1,41 @@
+import type { AppConfig } from '#config';
+import { createDataSource, databaseName } from './data-source.js';
+
+/**
+ * Creates the configured database when it does not exist, connecting to the `postgres`
+ * maintenance database to do so. Safe to run from several processes at once.
+ */
+export async function ensureDatabase(config: AppConfig): Promise<boolean> {
+  const name = databaseName(config);
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`Database name '${name}' must be letters, digits and underscores`);
+  const admin = createDataSource(config, { database: 'postgres', poolSize: 1 });
+  await admin.initialize();
+  try {
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.length > 0) return false;
+    try {
+      // The name was checked against the identifier pattern above; CREATE DATABASE takes no parameters.
+      await admin.query(`CREATE DATABASE "${name}"`);
+    } catch (error) {
+      // 42P04: another process created it between our check and our CREATE.
+      if ((error as { code?: string }).code !== '42P04') throw error;
+      return false;
+    }
+    return true;
+  } finally {
+    await admin.destroy();
+  }
+}
+
+/** Creates the database if needed, then applies every pending migration. Returns their names. */
+export async function migrate(config: AppConfig): Promise<{ created: boolean; applied: string[] }> {
+  const created = await ensureDatabase(config);
+  const dataSource = createDataSource(config, { poolSize: 1 });
+  await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return { created, applied: applied.map((m) => m.name) };
+  } finally {
+    await dataSource.destroy();
+  }
+}

@@ -1,0 +1,34 @@
+import type { EntityManager, QueryRunner } from 'typeorm';
+
+/** Rows and the affected count of one statement. */
+export interface SqlResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+/**
+ * One open connection, inside a transaction or not. Repositories take it explicitly, so a
+ * caller decides what else commits with a task (rule 3 of STYLE.md).
+ */
+export interface SqlExecutor {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<SqlResult<T>>;
+}
+
+/** Adapts a TypeORM query runner. */
+export class QueryRunnerExecutor implements SqlExecutor {
+  constructor(private readonly runner: QueryRunner) {}
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<SqlResult<T>> {
+    const result = await this.runner.query(sql, params, true);
+    return { rows: (result.records ?? []) as T[], rowCount: result.affected ?? result.records?.length ?? 0 };
+  }
+}
+
+/**
+ * Lets a user write tasks inside their own TypeORM transaction, with their own data:
+ * `dataSource.transaction(m => tasks.createTasks(executorOf(m), ...))`.
+ */
+export function executorOf(manager: EntityManager): SqlExecutor {
+  if (!manager.queryRunner) throw new Error('executorOf needs the EntityManager of a transaction (dataSource.transaction(manager => ...))');
+  return new QueryRunnerExecutor(manager.queryRunner);
+}

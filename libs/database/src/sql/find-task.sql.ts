@@ -1,0 +1,1 @@
+export const FIND_TASK_BY_ID = `SELECT * FROM tasks WHERE id = $1`;

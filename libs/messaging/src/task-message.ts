@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { TaskQueueName } from '#config';
+import { TaskPriority } from '#tasks';
+import { DEAD_LETTER_EXCHANGE, RETRY_DELAY_HEADER, RETRY_EXCHANGE, TASKS_EXCHANGE } from './topology.js';
+
+/** Our own attempt header: RabbitMQ 4 ignores client-set `x-death`, so we never read it. */
+export const ATTEMPT_HEADER = 'x-task-attempt';
+export const DEAD_LETTER_HEADERS = {
+  reason: 'x-task-dead-reason',
+  originalQueue: 'x-task-original-queue',
+  attempts: 'x-task-attempts',
+  failedAt: 'x-task-failed-at',
+  error: 'x-task-error',
+} as const;
+
+/** The JSON body of a task message. The worker reads the payload from Postgres, not from here. */
+export interface TaskMessage {
+  taskId: string;
+  type: string;
+  priority: TaskPriority;
+  /** The attempt this delivery starts: 1 for the first dispatch, k + 1 after retry k. */
+  attempt: number;
+  correlationId: string;
+}
+
+/** A message ready for the outbox: where it goes and what it carries. */
+export interface OutgoingMessage {
+  messageId: string;
+  exchange: string;
+  routingKey: string;
+  headers: Record<string, string | number>;
+  body: TaskMessage;
+  correlationId: string;
+}
+
+const QUEUE_OF: Record<TaskPriority, TaskQueueName> = {
+  [TaskPriority.HIGH]: 'tasks.high',
+  [TaskPriority.MEDIUM]: 'tasks.medium',
+  [TaskPriority.LOW]: 'tasks.low',
+};
+
+export function queueOfPriority(priority: TaskPriority): TaskQueueName {
+  return QUEUE_OF[priority];
+}
+
+/** The first dispatch of a task to the queue of its priority. */
+export function dispatchMessage(task: Omit<TaskMessage, 'attempt'>, attempt = 1): OutgoingMessage {
+  const body: TaskMessage = { taskId: task.taskId, type: task.type, priority: task.priority, attempt, correlationId: task.correlationId };
+  return {
+    messageId: randomUUID(),
+    exchange: TASKS_EXCHANGE,
+    routingKey: queueOfPriority(task.priority),
+    headers: { [ATTEMPT_HEADER]: attempt },
+    body,
+    correlationId: task.correlationId,
+  };
+}
+
+/**
+ * A retry through the delay queue of `delaySeconds`: published to the headers exchange with the
+ * priority queue's name as routing key, which dead-lettering keeps when the TTL expires.
+ */
+export function retryMessage(task: Omit<TaskMessage, 'attempt'>, nextAttempt: number, delaySeconds: number): OutgoingMessage {
+  const message = dispatchMessage(task, nextAttempt);
+  return { ...message, exchange: RETRY_EXCHANGE, headers: { ...message.headers, [RETRY_DELAY_HEADER]: `${delaySeconds}s` } };
+}
+
+/** The copy of a task that failed for good, for `tasks.dlq`, with headers that say why. */
+export function deadLetterMessage(
+  task: Omit<TaskMessage, 'attempt'>,
+  details: { attempts: number; reason: string; error: string; failedAt: Date },
+): OutgoingMessage {
+  const message = dispatchMessage(task, details.attempts);
+  return {
+    ...message,
+    exchange: DEAD_LETTER_EXCHANGE,
+    routingKey: '',
+    headers: {
+      ...message.headers,
+      [DEAD_LETTER_HEADERS.reason]: details.reason,
+      [DEAD_LETTER_HEADERS.originalQueue]: queueOfPriority(task.priority),
+      [DEAD_LETTER_HEADERS.attempts]: details.attempts,
+      [DEAD_LETTER_HEADERS.failedAt]: details.failedAt.toISOString(),
+      [DEAD_LETTER_HEADERS.error]: details.error.slice(0, 1000),
+    },
+  };
+}
+
+/** Reads a delivered body; returns a reason string when it is not a task message. */
+export function parseTaskMessage(content: Buffer): TaskMessage | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(content.toString('utf8'));
+  } catch {
+    return 'body is not JSON';
+  }
+  const m = value as Partial<TaskMessage> | null;
+  if (!m || typeof m !== 'object') return 'body is not a JSON object';
+  if (typeof m.taskId !== 'string' || !/^[0-9a-f-]{36}$/i.test(m.taskId)) return 'taskId is missing or not a UUID';
+  if (typeof m.type !== 'string') return 'type is missing';
+  if (!Object.values(TaskPriority).includes(m.priority as TaskPriority)) return 'priority is missing or unknown';
+  if (!Number.isInteger(m.attempt) || (m.attempt as number) < 1) return 'attempt is missing or not a positive integer';
+  return { taskId: m.taskId, type: m.type, priority: m.priority as TaskPriority, attempt: m.attempt as number, correlationId: String(m.correlationId ?? '') };
+}

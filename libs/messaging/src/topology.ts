@@ -1,0 +1,71 @@
+import { TASK_QUEUES, type QueueType, type TaskQueueName } from '#config';
+
+/** The exchange every task message goes through; each priority queue is bound by its own name. */
+export const TASKS_EXCHANGE = 'tasks';
+/** Headers exchange in front of the delay queues: `x-retry-delay` picks the step. */
+export const RETRY_EXCHANGE = 'tasks.retry';
+/** Fanout exchange in front of `tasks.dlq`. Also the dead-letter exchange of the work queues. */
+export const DEAD_LETTER_EXCHANGE = 'tasks.dlx';
+export const DEAD_LETTER_QUEUE = 'tasks.dlq';
+export const RETRY_DELAY_HEADER = 'x-retry-delay';
+/** On RabbitMQ 4 a quorum queue gets a default of 20; we set it on both majors so they behave alike. */
+export const QUORUM_DELIVERY_LIMIT = 20;
+
+export interface ExchangeSpec {
+  name: string;
+  type: 'direct' | 'headers' | 'fanout';
+}
+
+export interface QueueSpec {
+  name: string;
+  arguments: Record<string, unknown>;
+  bindings: { exchange: string; routingKey: string; arguments?: Record<string, unknown> }[];
+}
+
+export interface Topology {
+  exchanges: ExchangeSpec[];
+  queues: QueueSpec[];
+}
+
+/** Name of the delay queue for one step of the ladder, e.g. `tasks.retry.30s`. */
+export function retryQueueName(delaySeconds: number): string {
+  return `${RETRY_EXCHANGE}.${delaySeconds}s`;
+}
+
+/**
+ * The whole broker topology of contract §4, in one place. Every app declares it with the
+ * same arguments, so declaring is idempotent whichever app starts first.
+ *
+ * A delay queue has no dead-letter routing key: an expired message keeps the routing key it
+ * was published with (its priority queue's name) and so goes back to the queue it came from.
+ */
+export function buildTopology(options: { queueType: QueueType; retryDelaysSeconds: readonly number[] }): Topology {
+  const typeArgs = (extra: Record<string, unknown> = {}) => ({
+    'x-queue-type': options.queueType,
+    ...(options.queueType === 'quorum' ? { 'x-delivery-limit': QUORUM_DELIVERY_LIMIT } : {}),
+    ...extra,
+  });
+  const workQueues: QueueSpec[] = TASK_QUEUES.map((name: TaskQueueName) => ({
+    name,
+    arguments: typeArgs({ 'x-dead-letter-exchange': DEAD_LETTER_EXCHANGE }),
+    bindings: [{ exchange: TASKS_EXCHANGE, routingKey: name }],
+  }));
+  const delays = [...new Set(options.retryDelaysSeconds)];
+  const retryQueues: QueueSpec[] = delays.map((delay) => ({
+    name: retryQueueName(delay),
+    arguments: typeArgs({ 'x-message-ttl': delay * 1000, 'x-dead-letter-exchange': TASKS_EXCHANGE }),
+    bindings: [{ exchange: RETRY_EXCHANGE, routingKey: '', arguments: { 'x-match': 'all', [RETRY_DELAY_HEADER]: `${delay}s` } }],
+  }));
+  return {
+    exchanges: [
+      { name: TASKS_EXCHANGE, type: 'direct' },
+      { name: RETRY_EXCHANGE, type: 'headers' },
+      { name: DEAD_LETTER_EXCHANGE, type: 'fanout' },
+    ],
+    queues: [
+      ...workQueues,
+      ...retryQueues,
+      { name: DEAD_LETTER_QUEUE, arguments: typeArgs(), bindings: [{ exchange: DEAD_LETTER_EXCHANGE, routingKey: '' }] },
+    ],
+  };
+}

@@ -1,0 +1,6 @@
+export * from './logging/correlation.js';
+export * from './logging/app-logger.js';
+export * from './metrics/metrics.service.js';
+export * from './health/health.controller.js';
+export * from './observability.module.js';
+

@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Prometheus metrics of this process, served at `GET /metrics`. Every handler outcome is
+ * counted by task type and status (STYLE.md rule 10).
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly tasksCreated = new Counter({
+    name: 'tasks_created_total',
+    help: 'Tasks accepted by the API, by type and priority',
+    labelNames: ['type', 'priority'] as const,
+    registers: [this.registry],
+  });
+
+  readonly taskOutcomes = new Counter({
+    name: 'task_outcomes_total',
+    help: 'Handler outcomes in the worker, by type and resulting status (COMPLETED, RETRYING, FAILED, CANCELLED, SKIPPED)',
+    labelNames: ['type', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly taskDuration = new Histogram({
+    name: 'task_duration_seconds',
+    help: 'Time a handler ran, by type',
+    labelNames: ['type'] as const,
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  readonly tasksInFlight = new Gauge({
+    name: 'worker_tasks_in_flight',
+    help: 'Handlers running in this worker now',
+    registers: [this.registry],
+  });
+
+  readonly outboxPublished = new Counter({
+    name: 'outbox_published_total',
+    help: 'Outbox rows the relay published and the broker confirmed, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly outboxPublishFailures = new Counter({
+    name: 'outbox_publish_failures_total',
+    help: 'Publishes that failed (nacked, returned, timed out) and were put off',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  async render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

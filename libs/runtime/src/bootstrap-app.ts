@@ -1,0 +1,93 @@
+import 'reflect-metadata';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type AppConfig, ConfigError, loadConfig } from '#config';
+import { AppLogger } from '#observability';
+
+export interface AppDefinition {
+  /** `api`, `relay` or `worker`: used in log lines. */
+  name: string;
+  module: (config: AppConfig) => Type<unknown> | DynamicModule;
+  port: (config: AppConfig) => number;
+  /** Extra set-up of the HTTP app before it listens (the API's pipes, filters, body limit). */
+  configure?: (app: NestFastifyApplication, config: AppConfig) => void | Promise<void>;
+  /** Options of the Fastify instance. */
+  fastify?: ConstructorParameters<typeof FastifyAdapter>[0];
+}
+
+/**
+ * Reads `.env` when there is one (variables already set win), then parses the configuration:
+ * a bad value prints every problem and exits with code 1 before anything connects.
+ */
+export function loadConfigOrExit(): AppConfig {
+  loadDotEnv();
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nSee .env.example for every variable and its default.\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+function loadDotEnv(path = '.env'): void {
+  if (!existsSync(path)) return;
+  const values = parseEnv(readFileSync(path, 'utf8'));
+  for (const [key, value] of Object.entries(values)) {
+    if (process.env[key] === undefined) process.env[key] = value;
+  }
+}
+
+/**
+ * Builds and starts one app over Fastify. SIGTERM and SIGINT close it gracefully (each
+ * module's shutdown hooks drain their own work) and exit 0; a second signal exits at once.
+ */
+export async function bootstrapApp(definition: AppDefinition): Promise<INestApplication> {
+  const config = loadConfigOrExit();
+  const logger = new AppLogger(config.logLevel);
+  const app = await NestFactory.create<NestFastifyApplication>(definition.module(config), new FastifyAdapter(definition.fastify), {
+    logger,
+    bufferLogs: false,
+  });
+  await definition.configure?.(app, config);
+  await app.listen(definition.port(config), '0.0.0.0');
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : definition.port(config);
+  logger.log(`${definition.name} listening on port ${port}`, 'Bootstrap');
+
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) {
+      logger.warn(`${signal} again: exiting now`, 'Bootstrap');
+      process.exit(1);
+    }
+    closing = true;
+    logger.log(`${signal} received: shutting down gracefully`, 'Bootstrap');
+    app.close().then(
+      () => {
+        logger.log(`${definition.name} stopped`, 'Bootstrap');
+        process.exit(0);
+      },
+      (error: Error) => {
+        logger.error(`shutdown failed: ${error.message}`, 'Bootstrap');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  return app;
+}
+
+/** Starts an app and turns a start-up failure into one line and exit code 1. */
+export function runApp(definition: AppDefinition): void {
+  bootstrapApp(definition).catch((error: Error) => {
+    process.stderr.write(`${definition.name} failed to start: ${error.message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,30 @@
+import 'reflect-metadata';
+
+export const TASK_HANDLER_METADATA = 'tasks:handler';
+
+export type PayloadClass = new () => object;
+
+/** What {@link TaskHandler} records on a handler class. */
+export interface TaskHandlerOptions {
+  /** The task's `type`, e.g. `email.send`. */
+  type: string;
+  /** The class-validator class that the payload must satisfy, at the API and in the worker. */
+  payload: PayloadClass;
+  /** One line for `GET /api/v1/task-types` and the docs. */
+  description: string;
+}
+
+/**
+ * Marks a class as the handler of one task type. The class is a Nest provider: its
+ * constructor may inject what it needs. The API reads this metadata only; it never
+ * constructs a handler, so handlers' dependencies stay in the worker.
+ */
+export function TaskHandler(options: TaskHandlerOptions): ClassDecorator {
+  return (target) => {
+    Reflect.defineMetadata(TASK_HANDLER_METADATA, options, target);
+  };
+}
+
+export function readTaskHandlerOptions(target: object): TaskHandlerOptions | undefined {
+  return Reflect.getMetadata(TASK_HANDLER_METADATA, target) as TaskHandlerOptions | undefined;
+}

@@ -1,0 +1,77 @@
+import type { Type } from '@nestjs/common';
+import { InvalidPayloadError } from './task-errors.js';
+import type { TaskHandlerContract } from './task-handler.interface.js';
+import { readTaskHandlerOptions, type TaskHandlerOptions } from './task-handler.decorator.js';
+import { type FieldError, validateAgainst } from './payload-validation.js';
+
+export type TaskHandlerClass = Type<TaskHandlerContract>;
+
+/** A registered task type: its name, payload class and handler class. */
+export interface RegisteredTaskType extends TaskHandlerOptions {
+  handler: TaskHandlerClass;
+}
+
+export class TaskRegistryError extends Error {
+  readonly code = 'TASK_REGISTRY_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'TaskRegistryError';
+  }
+}
+
+/**
+ * The task types this deployment knows, built from a list of {@link TaskHandler} classes and
+ * checked at boot: a class without the decorator, or two handlers for one type, stop the
+ * process. The API and the worker build it from the same list.
+ */
+export class TaskRegistry {
+  private readonly types = new Map<string, RegisteredTaskType>();
+
+  constructor(handlers: readonly TaskHandlerClass[]) {
+    for (const handler of handlers) {
+      const options = readTaskHandlerOptions(handler);
+      if (!options) throw new TaskRegistryError(`${handler.name} is listed as a task handler but has no @TaskHandler decorator`);
+      if (!/^[a-z][a-z0-9_.-]{0,99}$/.test(options.type)) {
+        throw new TaskRegistryError(`Task type '${options.type}' of ${handler.name} must be 1-100 lowercase letters, digits, '.', '_' or '-'`);
+      }
+      const existing = this.types.get(options.type);
+      if (existing) {
+        throw new TaskRegistryError(`Task type '${options.type}' has two handlers: ${existing.handler.name} and ${handler.name}`);
+      }
+      this.types.set(options.type, { ...options, handler });
+    }
+    if (this.types.size === 0) throw new TaskRegistryError('No task handlers are registered');
+  }
+
+  has(type: string): boolean {
+    return this.types.has(type);
+  }
+
+  /** Names of every registered type, sorted. */
+  names(): string[] {
+    return [...this.types.keys()].sort();
+  }
+
+  list(): RegisteredTaskType[] {
+    return this.names().map((name) => this.types.get(name)!);
+  }
+
+  get(type: string): RegisteredTaskType | undefined {
+    return this.types.get(type);
+  }
+
+  /** Field errors of `payload` for `type`; empty when it is valid. */
+  validatePayload(type: string, payload: unknown, fieldPrefix = 'payload'): FieldError[] {
+    const entry = this.types.get(type);
+    if (!entry) return [{ field: 'type', message: `unknown task type '${type}'; known types: ${this.names().join(', ')}` }];
+    return validateAgainst(entry.payload, payload, fieldPrefix);
+  }
+
+  /** Throws {@link InvalidPayloadError} when the payload does not fit its type, as the worker needs. */
+  assertPayload(type: string, payload: unknown): void {
+    const errors = this.validatePayload(type, payload);
+    if (errors.length > 0) {
+      throw new InvalidPayloadError(`Invalid payload: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`);
+    }
+  }
+}

@@ -1,0 +1,4 @@
+import { Init1764086400000 } from './1764086400000-init.js';
+
+/** Every migration, oldest first. A new migration is a new timestamped file, listed here. */
+export const MIGRATIONS = [Init1764086400000];

@@ -1,0 +1,93 @@
+// `npm start`: builds if needed, checks that PostgreSQL and RabbitMQ answer, applies the
+// migrations, then runs api, relay and one worker together with prefixed logs. Ctrl-C (or
+// SIGTERM) stops all three gracefully; the exit code is 0 when each stopped cleanly.
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { createInterface } from 'node:readline';
+import { ensureBuild } from './ensure-build.mjs';
+
+ensureBuild();
+const root = new URL('..', import.meta.url).pathname;
+const { loadConfigOrExit } = await import('../dist/libs/runtime/src/index.js');
+const config = loadConfigOrExit();
+
+function reachable(host, port, timeoutMs = 2000) {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+const pg = config.postgres.url ? new URL(config.postgres.url) : null;
+const pgHost = pg ? pg.hostname : config.postgres.host;
+const pgPort = pg ? Number(pg.port || 5432) : config.postgres.port;
+const amqpUrl = new URL(config.rabbitmq.url);
+const amqpHost = amqpUrl.hostname;
+const amqpPort = Number(amqpUrl.port || (amqpUrl.protocol === 'amqps:' ? 5671 : 5672));
+
+const problems = [];
+if (!(await reachable(pgHost, pgPort))) {
+  problems.push(`PostgreSQL is not reachable at ${pgHost}:${pgPort}. Start it (Debian: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or point POSTGRES_HOST/POSTGRES_PORT (or DATABASE_URL) at it.`);
+}
+if (!(await reachable(amqpHost, amqpPort))) {
+  problems.push(`RabbitMQ is not reachable at ${amqpHost}:${amqpPort}. Start it (Debian: rabbitmq-server -detached) or point RABBITMQ_URL at it.`);
+}
+if (problems.length > 0) {
+  for (const line of problems) console.error(line);
+  process.exit(1);
+}
+
+const width = 8;
+function run(name, script, env = {}) {
+  const child = spawn(process.execPath, [script], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group: Ctrl-C reaches only this launcher, which then stops each app once.
+    detached: true,
+  });
+  const prefix = `[${name}]`.padEnd(width);
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${prefix} ${line}\n`));
+  }
+  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+  return child;
+}
+
+const migrate = run('migrate', 'dist/libs/database/src/migrate.cli.js');
+if ((await migrate.exited) !== 0) process.exit(1);
+
+const healthPort = config.health.port;
+const apps = [
+  ['api', 'dist/apps/api/src/main.js', {}],
+  ['relay', 'dist/apps/relay/src/main.js', {}],
+  // Two processes on one machine cannot share a port: the worker serves its health on the next one.
+  ['worker', 'dist/apps/worker/src/main.js', { HEALTH_CHECK_PORT: String(healthPort === 0 ? 0 : healthPort + 1) }],
+].map(([name, script, env]) => ({ name, child: run(name, script, env) }));
+
+let stopping = false;
+function stopAll(signal) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`[start]  ${signal}: stopping api, relay and worker gracefully`);
+  for (const { child } of apps) if (child.exitCode === null) child.kill('SIGTERM');
+}
+process.on('SIGINT', () => stopAll('SIGINT'));
+process.on('SIGTERM', () => stopAll('SIGTERM'));
+
+for (const { name, child } of apps) {
+  child.exited.then((code) => {
+    if (!stopping) {
+      console.error(`[start]  ${name} exited with code ${code}: stopping the others`);
+      stopAll('exit');
+    }
+  });
+}
+const codes = await Promise.all(apps.map(({ child }) => child.exited));
+process.exit(codes.every((c) => c === 0) ? 0 : 1);
