@@ -72,11 +72,39 @@ export class Init1764086400000 implements MigrationInterface {
       END
       $$;
       CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
+
+      -- The worker's claim (libs/database/src/sql/claim-task.sql.ts says when it matches).
+      -- A function, because it needs two statements with two snapshots in one round trip:
+      -- the relay holds the task row locked from before its publish until it commits PENDING,
+      -- and a worker may receive the message before that commit. A plain UPDATE would see
+      -- NEW, match nothing and skip the task; here the first statement waits for the
+      -- relay's lock, and the UPDATE then decides on the committed row (READ COMMITTED takes
+      -- a new snapshot per statement in a volatile function).
+      CREATE FUNCTION claim_task(
+        p_id uuid, p_attempt integer, p_token text, p_lease_seconds integer,
+        p_claimable task_status[], p_redelivered boolean
+      ) RETURNS SETOF tasks LANGUAGE plpgsql VOLATILE AS $$
+      BEGIN
+        PERFORM 1 FROM tasks WHERE id = p_id FOR UPDATE;
+        RETURN QUERY
+        UPDATE tasks
+        SET status = 'IN_PROGRESS', attempts = p_attempt, locked_by = p_token,
+            locked_until = now() + make_interval(secs => p_lease_seconds),
+            started_at = now(), next_retry_at = NULL, updated_at = now()
+        WHERE id = p_id
+          AND (
+            (status = ANY(p_claimable) AND attempts = p_attempt - 1)
+            OR (status = 'IN_PROGRESS' AND attempts = p_attempt AND (p_redelivered OR locked_until < now()))
+          )
+        RETURNING *;
+      END
+      $$;
     `);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
+      DROP FUNCTION claim_task(uuid, integer, text, integer, task_status[], boolean);
       DROP TABLE outbox;
       DROP FUNCTION outbox_notify();
       DROP TABLE tasks;

@@ -25,7 +25,8 @@ export function dataSourceOptions(config: AppConfig, overrides: { database?: str
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     entities: [],
-    logging: ['error'],
+    // TypeORM would print failing SQL with its parameters (task payloads); our code logs the error.
+    logging: false,
     poolSize: overrides.poolSize ?? 10,
     extra: { connectionTimeoutMillis: 5000, application_name: 'task-service' },
   };

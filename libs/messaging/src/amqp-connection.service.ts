@@ -37,8 +37,13 @@ export class AmqpConnectionService implements OnApplicationShutdown {
     return this.manager;
   }
 
+  /** A channel that re-runs `options.setup` after every reconnect; setup failures are logged, then retried on the next connect. */
   createChannel(options: CreateChannelOpts): ChannelWrapper {
-    return this.connection().createChannel(options);
+    const channel = this.connection().createChannel(options);
+    channel.on('error', (error: Error, info?: { name?: string }) => {
+      this.logger.warn(`channel ${info?.name ?? options.name ?? ''} failed: ${error.message}`);
+    });
+    return channel;
   }
 
   isConnected(): boolean {

@@ -1,0 +1,171 @@
+import { execFileSync } from 'node:child_process';
+import type { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import amqplib, { type Channel, type ChannelModel } from 'amqplib';
+import pg from 'pg';
+import { type AppConfig, loadConfig } from '#config';
+import { migrate } from '#database';
+import { AppLogger } from '#observability';
+import { ApiModule } from '../../../apps/api/src/api.module.js';
+import { apiFastifyOptions, configureHttp } from '../../../apps/api/src/http/configure-http.js';
+import { RelayModule } from '../../../apps/relay/src/relay.module.js';
+import { WorkerModule } from '../../../apps/worker/src/worker.module.js';
+
+/**
+ * One integration suite's own world: a database `tasks_test_<name>` migrated from scratch and a
+ * RabbitMQ vhost `tasks_test_<name>`, both dropped again at the end, so suites run side by side
+ * and twice in a row. Apps run in-process on the real Postgres and RabbitMQ.
+ */
+export class Suite {
+  readonly database: string;
+  readonly vhost: string;
+  readonly amqpUrl: string;
+  /** Plain pg connection for the test's own assertions. */
+  sql!: pg.Pool;
+  private broker?: ChannelModel;
+  private readonly apps: INestApplicationContext[] = [];
+
+  private constructor(
+    readonly name: string,
+    private readonly env: Record<string, string>,
+  ) {
+    this.database = `tasks_test_${name}`;
+    this.vhost = `tasks_test_${name}`;
+    this.amqpUrl = `amqp://guest:guest@127.0.0.1:5672/${this.vhost}`;
+  }
+
+  static async create(name: string, env: Record<string, string> = {}): Promise<Suite> {
+    const suite = new Suite(name, env);
+    await suite.setUp();
+    return suite;
+  }
+
+  /** The suite's configuration: defaults, its database and vhost, its env, then `overrides`. */
+  config(overrides: Record<string, string> = {}): AppConfig {
+    return loadConfig({
+      POSTGRES_DB: this.database,
+      RABBITMQ_URL: this.amqpUrl,
+      OUTBOX_POLL_INTERVAL: '200',
+      RETRY_DELAYS_SECONDS: '1',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+      ...this.env,
+      ...overrides,
+    });
+  }
+
+  private async setUp(): Promise<void> {
+    await dropDatabase(this.database);
+    rabbitmqctl('delete_vhost', this.vhost, { ignoreFailure: true });
+    rabbitmqctl('add_vhost', this.vhost);
+    rabbitmqctl('set_permissions', '-p', this.vhost, 'guest', '.*', '.*', '.*');
+    await migrate(this.config());
+    this.sql = new pg.Pool({ ...connectionOf(this.config()), database: this.database, max: 4 });
+  }
+
+  async teardown(): Promise<void> {
+    for (const app of this.apps.splice(0).reverse()) await app.close().catch(() => undefined);
+    await this.broker?.close().catch(() => undefined);
+    await this.sql?.end();
+    await dropDatabase(this.database);
+    rabbitmqctl('delete_vhost', this.vhost, { ignoreFailure: true });
+  }
+
+  /** The API over Fastify, ready for supertest: `request(api.getHttpServer())`. */
+  async startApi(overrides: Record<string, string> = {}): Promise<INestApplication> {
+    const config = this.config(overrides);
+    const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), new FastifyAdapter(apiFastifyOptions()), {
+      logger: new AppLogger(config.logLevel, process.stderr),
+    });
+    configureHttp(app);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    this.apps.push(app);
+    return app;
+  }
+
+  async startRelay(overrides: Record<string, string> = {}): Promise<INestApplicationContext> {
+    const config = this.config(overrides);
+    const app = await NestFactory.createApplicationContext(RelayModule.forRoot(config), { logger: new AppLogger(config.logLevel, process.stderr) });
+    await app.init();
+    this.apps.push(app);
+    return app;
+  }
+
+  async startWorker(overrides: Record<string, string> = {}): Promise<INestApplicationContext> {
+    const config = this.config(overrides);
+    const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: new AppLogger(config.logLevel, process.stderr) });
+    await app.init();
+    this.apps.push(app);
+    return app;
+  }
+
+  /** Stops one app the way SIGTERM would, and forgets it. */
+  async stop(app: INestApplicationContext): Promise<void> {
+    const index = this.apps.indexOf(app);
+    if (index >= 0) this.apps.splice(index, 1);
+    await app.close();
+  }
+
+  /** A channel on the suite's vhost, for looking into queues. */
+  async channel(): Promise<Channel> {
+    this.broker ??= await amqplib.connect(this.amqpUrl);
+    return this.broker.createChannel();
+  }
+
+  async queueDepth(queue: string): Promise<number> {
+    const channel = await this.channel();
+    try {
+      return (await channel.checkQueue(queue)).messageCount;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  async taskStatus(id: string): Promise<string | undefined> {
+    const { rows } = await this.sql.query<{ status: string }>('SELECT status FROM tasks WHERE id = $1', [id]);
+    return rows[0]?.status;
+  }
+}
+
+/** Where the tests find PostgreSQL: the same POSTGRES_* variables as the apps. */
+function connectionOf(config: AppConfig): pg.ClientConfig {
+  const { postgres } = config;
+  return postgres.url ? { connectionString: postgres.url } : { host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password };
+}
+
+async function dropDatabase(name: string): Promise<void> {
+  const admin = new pg.Client({ ...connectionOf(loadConfig(process.env)), database: 'postgres' });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+function rabbitmqctl(...args: [string, ...(string | { ignoreFailure: boolean })[]]): void {
+  const options = args.find((a): a is { ignoreFailure: boolean } => typeof a === 'object');
+  const argv = args.filter((a): a is string => typeof a === 'string');
+  try {
+    execFileSync('rabbitmqctl', ['-q', ...argv], { stdio: 'pipe' });
+  } catch (error) {
+    if (!options?.ignoreFailure) throw new Error(`rabbitmqctl ${argv.join(' ')} failed: ${(error as { stderr?: Buffer }).stderr?.toString() ?? error}`);
+  }
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
