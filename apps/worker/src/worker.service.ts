@@ -24,7 +24,9 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   ) {
     const { queues, prefetch } = config.worker;
     this.scheduler = new PriorityScheduler<Delivery>(queues, prefetch, (delivery) => this.executor.execute(delivery));
-    this.consumers = queues.map((queue) => new QueueConsumer(amqp, queue, prefetch, (delivery) => this.scheduler.offer(delivery)));
+    this.consumers = queues.map((queue) => new QueueConsumer(amqp, queue, prefetch, (delivery) => {
+      if (!this.scheduler.offer(delivery)) delivery.nack(true);
+    }));
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -51,7 +51,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       port: reader.integer('POSTGRES_PORT', 1, 65535),
       database: reader.identifier('POSTGRES_DB'),
       user: reader.text('POSTGRES_USER'),
-      password: reader.raw('POSTGRES_PASSWORD'),
+      password: reader.secret('POSTGRES_PASSWORD'),
       url: reader.optionalUrl('DATABASE_URL', ['postgres:', 'postgresql:']),
     },
     rabbitmq: {
@@ -93,6 +93,12 @@ class EnvReader {
   raw(name: ConfigVariable): string {
     const value = this.env[name];
     return value === undefined || value.trim() === '' ? CONFIG_DEFAULTS[name] : value.trim();
+  }
+
+  /** A password: kept as given (spaces included); set but empty means empty, unset means the default. */
+  secret(name: ConfigVariable): string {
+    const value = this.env[name];
+    return value === undefined ? CONFIG_DEFAULTS[name] : value;
   }
 
   text(name: ConfigVariable): string {
@@ -171,13 +177,17 @@ class EnvReader {
 
 function isUrlOf(value: string, protocols: string[]): boolean {
   try {
-    return protocols.includes(new URL(value).protocol);
+    const url = new URL(value);
+    return protocols.includes(url.protocol) && url.hostname !== '';
   } catch {
     return false;
   }
 }
 
-/** Never print a password back, even in an error. */
+/** Never print a password back, even in an error: everything between `//` and the last `@` goes. */
 function redact(value: string): string {
-  return value.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  const at = value.lastIndexOf('@');
+  const start = value.indexOf('//');
+  if (at === -1 || start === -1 || at < start) return value;
+  return `${value.slice(0, start + 2)}***${value.slice(at)}`;
 }

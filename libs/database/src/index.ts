@@ -8,3 +8,4 @@ export * from './repositories/task-execution.repository.js';
 export * from './repositories/outbox.repository.js';
 export * from './outbox-notifications.js';
 export * from './database.module.js';
+export * from './database-errors.js';

@@ -86,6 +86,8 @@ export function deadLetterMessage(
   };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Reads a delivered body; returns a reason string when it is not a task message. */
 export function parseTaskMessage(content: Buffer): TaskMessage | string {
   let value: unknown;
@@ -96,8 +98,8 @@ export function parseTaskMessage(content: Buffer): TaskMessage | string {
   }
   const m = value as Partial<TaskMessage> | null;
   if (!m || typeof m !== 'object') return 'body is not a JSON object';
-  if (typeof m.taskId !== 'string' || !/^[0-9a-f-]{36}$/i.test(m.taskId)) return 'taskId is missing or not a UUID';
-  if (typeof m.type !== 'string') return 'type is missing';
+  if (typeof m.taskId !== 'string' || !UUID.test(m.taskId)) return 'taskId is missing or not a UUID';
+  if (typeof m.type !== 'string' || m.type === '') return 'type is missing';
   if (!Object.values(TaskPriority).includes(m.priority as TaskPriority)) return 'priority is missing or unknown';
   if (!Number.isInteger(m.attempt) || (m.attempt as number) < 1) return 'attempt is missing or not a positive integer';
   return { taskId: m.taskId, type: m.type, priority: m.priority as TaskPriority, attempt: m.attempt as number, correlationId: String(m.correlationId ?? '') };

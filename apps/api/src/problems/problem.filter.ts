@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '#database';
 import { ApiError } from './api-error.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDocument, type ProblemKind } from './problem.js';
 
@@ -17,8 +18,6 @@ const KIND_BY_STATUS: Record<number, ProblemKind> = {
   503: 'UNAVAILABLE',
 };
 
-/** Postgres and network error codes that mean "the database is not reachable now". */
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
 
 /**
  * Builds the problem document for any error. Only {@link ApiError}, Nest's HTTP exceptions and
@@ -52,8 +51,7 @@ export function toProblem(error: unknown, request: FastifyRequest): { problem: P
   if (typeof fastifyError.code === 'string' && fastifyError.code.startsWith('FST_') && fastifyError.statusCode && fastifyError.statusCode < 500) {
     return { problem: fromFastifyError(fastifyError.statusCode, fastifyError.code, fastifyError.message ?? '', base), headers: {} };
   }
-  const code = (error as { code?: string })?.code;
-  if (code && UNAVAILABLE_CODES.has(code)) {
+  if (isDatabaseUnavailable(error)) {
     logger.warn(`database unavailable: ${(error as Error).message}`);
     return {
       problem: { ...PROBLEM_TYPES.UNAVAILABLE, detail: 'The database is not reachable right now; nothing was written. Try again shortly.', code: 'DATABASE_UNAVAILABLE', ...base },

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '#config';
-import { type Claim, DatabaseService, TaskExecutionRepository, type TaskRow } from '#database';
+import { type Claim, DatabaseService, isDatabaseUnavailable, TaskExecutionRepository, type TaskRow } from '#database';
 import {
   DEAD_LETTER_EXCHANGE,
   DEAD_LETTER_HEADERS,
@@ -65,6 +65,7 @@ export class TaskExecutor {
     try {
       task = await this.execution.claim(this.database, claim, lease, delivery.redelivered);
     } catch (error) {
+      if (!isDatabaseUnavailable(error)) return this.rejectPoison(delivery, `the claim failed: ${(error as Error).message}`);
       // Postgres is unreachable: hand the message back after a pause instead of spinning.
       this.logger.warn(`cannot claim task ${message.taskId}: ${(error as Error).message}; handing the message back`);
       await sleep(1000);

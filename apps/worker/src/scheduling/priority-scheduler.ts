@@ -34,12 +34,14 @@ export class PriorityScheduler<T extends Queued> {
     return count;
   }
 
-  /** Queues a job; it starts at once when a slot is free. */
-  offer(job: T): void {
+  /** Queues a job; it starts at once when a slot is free. False after {@link stop}: the caller hands it back. */
+  offer(job: T): boolean {
     const list = this.waiting.get(job.queue);
     if (!list) throw new Error(`PriorityScheduler has no queue '${job.queue}'`);
+    if (!this.accepting) return false;
     list.push(job);
     this.pump();
+    return true;
   }
 
   /** Stops starting jobs and returns the ones still waiting, for the caller to hand back. */
@@ -64,12 +66,21 @@ export class PriorityScheduler<T extends Queued> {
     return undefined;
   }
 
+  /** Starts at once; a run that throws synchronously still frees its slot. */
+  private start(job: T): Promise<void> {
+    try {
+      return this.run(job);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   private pump(): void {
     while (this.accepting && this.active < this.slots) {
       const job = this.next();
       if (!job) return;
       this.active++;
-      this.run(job)
+      this.start(job)
         .catch(() => undefined)
         .finally(() => {
           this.active--;

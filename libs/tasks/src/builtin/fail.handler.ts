@@ -32,7 +32,8 @@ export class FailPayload {
 })
 export class FailHandler implements TaskHandlerContract<FailPayload, { succeededOnAttempt: number }> {
   async run(payload: FailPayload, context: TaskContext): Promise<{ succeededOnAttempt: number }> {
-    const failing = payload.times === undefined || context.attempt <= payload.times;
+    // `times` absent or null: fail every attempt, as the contract says.
+    const failing = payload.times === undefined || payload.times === null || context.attempt <= payload.times;
     if (!failing) return { succeededOnAttempt: context.attempt };
     const message = payload.message ?? `fail: attempt ${context.attempt} failed on purpose`;
     throw payload.permanent ? new PermanentTaskError(message) : new TransientTaskError(message);

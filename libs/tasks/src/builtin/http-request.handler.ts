@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { IsIn, IsInt, IsObject, IsOptional, IsUrl, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsOptional, IsUrl, Max, Min, ValidateBy } from 'class-validator';
 import { PermanentTaskError, TransientTaskError } from '../registry/task-errors.js';
 import { TaskHandler } from '../registry/task-handler.decorator.js';
 import type { TaskContext, TaskHandlerContract } from '../registry/task-handler.interface.js';
@@ -16,6 +16,13 @@ export class HttpRequestPayload {
 
   @IsOptional()
   @IsObject()
+  @ValidateBy({
+    name: 'isStringRecord',
+    validator: {
+      validate: (value: unknown) => typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string'),
+      defaultMessage: () => 'headers must map each header name to a string',
+    },
+  })
   headers?: Record<string, string>;
 
   /** Sent as JSON unless it is a string. */

@@ -18,6 +18,7 @@ export class SleepPayload {
 @TaskHandler({ type: 'sleep', payload: SleepPayload, description: 'Sleeps {ms} milliseconds (up to 10 minutes), reporting progress; stops on cancellation.' })
 export class SleepHandler implements TaskHandlerContract<SleepPayload, { sleptMs: number }> {
   async run(payload: SleepPayload, context: TaskContext): Promise<{ sleptMs: number }> {
+    context.signal.throwIfAborted();
     const started = Date.now();
     const step = Math.max(100, Math.ceil(payload.ms / 10));
     let remaining = payload.ms;

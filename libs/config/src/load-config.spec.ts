@@ -1,0 +1,296 @@
+import { ConfigError } from './config.error.js';
+import type { AppConfig } from './config.types.js';
+import { CONFIG_DEFAULTS, loadConfig } from './load-config.js';
+
+type Env = Record<string, string | undefined>;
+
+/** What `.env.example` documents, parsed. */
+const documentedDefaults: AppConfig = {
+  postgres: { host: '127.0.0.1', port: 5432, database: 'tasks', user: 'postgres', password: 'postgres', url: undefined },
+  rabbitmq: { url: 'amqp://guest:guest@127.0.0.1:5672', queueType: 'classic' },
+  api: { port: 3000 },
+  health: { port: 3001 },
+  worker: { queues: ['tasks.high', 'tasks.medium', 'tasks.low'], prefetch: 10, taskTimeoutSeconds: 300 },
+  retry: { maxRetries: 3, delaysSeconds: [5, 30, 120] },
+  outbox: { pollIntervalMs: 1000, batchSize: 100, maxAttempts: 10, retentionHours: 24 },
+  shutdownTimeoutSeconds: 30,
+  logLevel: 'info',
+};
+
+/** Runs loadConfig and returns the ConfigError it must throw. */
+function configErrorOf(env: Env): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe(loadConfig.name, () => {
+  describe('defaults', () => {
+    it('gives the documented values for an empty environment', () => {
+      expect(loadConfig({})).toEqual(documentedDefaults);
+    });
+
+    it('leaves postgres.url unset when DATABASE_URL is absent', () => {
+      expect(loadConfig({}).postgres.url).toBeUndefined();
+    });
+
+    it('parses CONFIG_DEFAULTS, given explicitly, to the same values', () => {
+      expect(loadConfig({ ...CONFIG_DEFAULTS })).toEqual(documentedDefaults);
+    });
+
+    it.each(['', '   '])('treats the blank value %j as unset', (blank) => {
+      const sut = loadConfig({ WORKER_PREFETCH: blank, QUEUE_TYPE: blank });
+
+      expect(sut.worker.prefetch).toBe(10);
+      expect(sut.rabbitmq.queueType).toBe('classic');
+    });
+  });
+
+  describe('good values', () => {
+    it('parses every port and number', () => {
+      const env = {
+        POSTGRES_PORT: '6543',
+        API_PORT: '8080',
+        HEALTH_CHECK_PORT: '9090',
+        WORKER_PREFETCH: '25',
+        TASK_TIMEOUT_SECONDS: '60',
+        MAX_RETRIES: '5',
+        OUTBOX_POLL_INTERVAL: '250',
+        OUTBOX_BATCH_SIZE: '500',
+        OUTBOX_MAX_ATTEMPTS: '7',
+        OUTBOX_RETENTION_HOURS: '48',
+        SHUTDOWN_TIMEOUT_SECONDS: '15',
+      };
+
+      const sut = loadConfig(env);
+
+      expect(sut.postgres.port).toBe(6543);
+      expect(sut.api.port).toBe(8080);
+      expect(sut.health.port).toBe(9090);
+      expect(sut.worker).toMatchObject({ prefetch: 25, taskTimeoutSeconds: 60 });
+      expect(sut.retry.maxRetries).toBe(5);
+      expect(sut.outbox).toEqual({ pollIntervalMs: 250, batchSize: 500, maxAttempts: 7, retentionHours: 48 });
+      expect(sut.shutdownTimeoutSeconds).toBe(15);
+    });
+
+    it.each([
+      ['POSTGRES_PORT', '1', (c: AppConfig) => c.postgres.port, 1],
+      ['POSTGRES_PORT', '65535', (c: AppConfig) => c.postgres.port, 65535],
+      ['API_PORT', '0', (c: AppConfig) => c.api.port, 0],
+      ['HEALTH_CHECK_PORT', '0', (c: AppConfig) => c.health.port, 0],
+      ['MAX_RETRIES', '0', (c: AppConfig) => c.retry.maxRetries, 0],
+      ['MAX_RETRIES', '19', (c: AppConfig) => c.retry.maxRetries, 19],
+      ['WORKER_PREFETCH', '1000', (c: AppConfig) => c.worker.prefetch, 1000],
+      ['OUTBOX_POLL_INTERVAL', '10', (c: AppConfig) => c.outbox.pollIntervalMs, 10],
+    ])('accepts the boundary %s=%s', (variable, value, read, expected) => {
+      expect(read(loadConfig({ [variable]: value }))).toBe(expected);
+    });
+
+    it.each([
+      ['tasks.high', ['tasks.high']],
+      ['tasks.low,tasks.high', ['tasks.low', 'tasks.high']],
+      ['tasks.medium,tasks.low', ['tasks.medium', 'tasks.low']],
+      [' tasks.high , tasks.medium ', ['tasks.high', 'tasks.medium']],
+    ])('reads WORKER_QUEUES=%j as %j, in the given order', (value, expected) => {
+      expect(loadConfig({ WORKER_QUEUES: value }).worker.queues).toEqual(expected);
+    });
+
+    it.each([
+      ['10', [10]],
+      ['1,86400', [1, 86400]],
+      [' 5 , 60 ', [5, 60]],
+      [Array.from({ length: 20 }, (_, i) => i + 1).join(','), Array.from({ length: 20 }, (_, i) => i + 1)],
+    ])('reads RETRY_DELAYS_SECONDS=%j as %j', (value, expected) => {
+      expect(loadConfig({ RETRY_DELAYS_SECONDS: value }).retry.delaysSeconds).toEqual(expected);
+    });
+
+    it.each([
+      ['quorum', 'quorum'],
+      ['QUORUM', 'quorum'],
+      ['classic', 'classic'],
+    ])('reads QUEUE_TYPE=%s as %s', (value, expected) => {
+      expect(loadConfig({ QUEUE_TYPE: value }).rabbitmq.queueType).toBe(expected);
+    });
+
+    it.each([
+      ['error', 'error'],
+      ['warn', 'warn'],
+      ['debug', 'debug'],
+      ['DEBUG', 'debug'],
+    ])('reads LOG_LEVEL=%s as %s', (value, expected) => {
+      expect(loadConfig({ LOG_LEVEL: value }).logLevel).toBe(expected);
+    });
+
+    it.each(['postgres://app:secret@db.internal:5432/tasks', 'postgresql://app@db/tasks?sslmode=require'])(
+      'keeps DATABASE_URL=%s as postgres.url',
+      (url) => {
+        expect(loadConfig({ DATABASE_URL: url }).postgres.url).toBe(url);
+      },
+    );
+
+    it('reads the Postgres parts and RABBITMQ_URL', () => {
+      const env = {
+        POSTGRES_HOST: 'db.internal',
+        POSTGRES_DB: 'tasks_test_1',
+        POSTGRES_USER: 'app',
+        POSTGRES_PASSWORD: 's3cret',
+        RABBITMQ_URL: 'amqps://app:pw@mq.internal:5671/vhost',
+      };
+
+      const sut = loadConfig(env);
+
+      expect(sut.postgres).toMatchObject({ host: 'db.internal', database: 'tasks_test_1', user: 'app', password: 's3cret' });
+      expect(sut.rabbitmq.url).toBe('amqps://app:pw@mq.internal:5671/vhost');
+    });
+  });
+
+  describe('bad values', () => {
+    it('names every bad variable at once', () => {
+      const env = { WORKER_PREFETCH: 'abc', QUEUE_TYPE: 'x', WORKER_QUEUES: 'tasks.urgent' };
+
+      const sut = configErrorOf(env);
+
+      expect(sut.problems.map((p) => p.variable).sort()).toEqual(['QUEUE_TYPE', 'WORKER_PREFETCH', 'WORKER_QUEUES']);
+      expect(sut.code).toBe('CONFIG_INVALID');
+      expect(sut.message).toContain('3 problems');
+      for (const variable of Object.keys(env)) expect(sut.message).toContain(variable);
+    });
+
+    it('says what each bad variable accepts and what it got', () => {
+      const sut = configErrorOf({ WORKER_PREFETCH: 'abc', QUEUE_TYPE: 'x', WORKER_QUEUES: 'tasks.urgent' });
+
+      expect(sut.message).toContain("WORKER_PREFETCH: must be a whole number from 1 to 1000 (got 'abc')");
+      expect(sut.message).toContain("QUEUE_TYPE: must be one of classic, quorum (got 'x')");
+      expect(sut.message).toContain('WORKER_QUEUES: must be a comma list of distinct queues from tasks.high, tasks.medium, tasks.low');
+    });
+
+    it.each([
+      ['POSTGRES_PORT', '0', 'from 1 to 65535'],
+      ['POSTGRES_PORT', '65536', 'from 1 to 65535'],
+      ['API_PORT', '-1', 'from 0 to 65535'],
+      ['HEALTH_CHECK_PORT', 'http', 'from 0 to 65535'],
+      ['WORKER_PREFETCH', '0', 'from 1 to 1000'],
+      ['WORKER_PREFETCH', '1001', 'from 1 to 1000'],
+      ['WORKER_PREFETCH', '2.5', 'from 1 to 1000'],
+      ['WORKER_PREFETCH', '1e2', 'from 1 to 1000'],
+      ['WORKER_PREFETCH', '-3', 'from 1 to 1000'],
+      ['MAX_RETRIES', '20', 'from 0 to 19'],
+      ['MAX_RETRIES', '-1', 'from 0 to 19'],
+      ['TASK_TIMEOUT_SECONDS', '86401', 'from 1 to 86400'],
+      ['OUTBOX_POLL_INTERVAL', '9', 'from 10 to 3600000'],
+      ['OUTBOX_BATCH_SIZE', '10001', 'from 1 to 10000'],
+      ['OUTBOX_MAX_ATTEMPTS', '0', 'from 1 to 1000'],
+      ['OUTBOX_RETENTION_HOURS', '1.5', 'from 1 to 8760'],
+      ['SHUTDOWN_TIMEOUT_SECONDS', '3601', 'from 1 to 3600'],
+      ['SHUTDOWN_TIMEOUT_SECONDS', '99999999999999999999', 'from 1 to 3600'],
+    ])('refuses %s=%s as not a whole number %s', (variable, value, range) => {
+      const sut = configErrorOf({ [variable]: value });
+
+      expect(sut.problems).toEqual([{ variable, message: `must be a whole number ${range} (got '${value}')` }]);
+    });
+
+    it.each([
+      ['tasks.urgent'],
+      ['tasks.high,tasks.urgent'],
+      ['tasks.high,tasks.high'],
+      ['tasks.low,tasks.medium,tasks.low'],
+      [','],
+      ['TASKS.HIGH'],
+    ])('refuses WORKER_QUEUES=%j', (value) => {
+      const sut = configErrorOf({ WORKER_QUEUES: value });
+
+      expect(sut.problems).toEqual([{ variable: 'WORKER_QUEUES', message: expect.stringContaining('distinct queues') }]);
+    });
+
+    it.each([
+      ['0'],
+      ['86401'],
+      ['-5'],
+      ['1.5'],
+      ['abc'],
+      ['5,,30'],
+      [','],
+      ['5;30'],
+      [Array.from({ length: 21 }, () => '5').join(',')],
+    ])('refuses RETRY_DELAYS_SECONDS=%j', (value) => {
+      const sut = configErrorOf({ RETRY_DELAYS_SECONDS: value });
+
+      expect(sut.problems).toEqual([
+        { variable: 'RETRY_DELAYS_SECONDS', message: expect.stringContaining('1 to 20 delays in whole seconds, each from 1 to 86400') },
+      ]);
+    });
+
+    it.each([
+      ['QUEUE_TYPE', 'stream', 'must be one of classic, quorum'],
+      ['LOG_LEVEL', 'verbose', 'must be one of error, warn, info, debug'],
+    ])('refuses %s=%s', (variable, value, accepted) => {
+      const sut = configErrorOf({ [variable]: value });
+
+      expect(sut.problems).toEqual([{ variable, message: `${accepted} (got '${value}')` }]);
+    });
+
+    it.each(['my-db', '1tasks', 'a'.repeat(64)])('refuses POSTGRES_DB=%s', (value) => {
+      const sut = configErrorOf({ POSTGRES_DB: value });
+
+      expect(sut.problems).toEqual([{ variable: 'POSTGRES_DB', message: expect.stringContaining('letters, digits and underscores') }]);
+    });
+
+    it.each(['not a url', 'http://mq.internal:5672', 'amqp//guest:guest@127.0.0.1'])('refuses RABBITMQ_URL=%s', (value) => {
+      const sut = configErrorOf({ RABBITMQ_URL: value });
+
+      expect(sut.problems).toEqual([
+        { variable: 'RABBITMQ_URL', message: expect.stringContaining('must be a URL starting with amqp:// or amqps://') },
+      ]);
+    });
+
+    it('refuses a DATABASE_URL that is not postgres', () => {
+      const sut = configErrorOf({ DATABASE_URL: 'mysql://app@db/tasks' });
+
+      expect(sut.problems).toEqual([
+        { variable: 'DATABASE_URL', message: expect.stringContaining('must be a URL starting with postgres:// or postgresql://') },
+      ]);
+    });
+
+    it.each([
+      ['RABBITMQ_URL', 'amqp:'],
+      ['RABBITMQ_URL', 'amqp://'],
+      ['RABBITMQ_URL', 'amqp:nonsense'],
+      ['DATABASE_URL', 'postgres:'],
+    ])('refuses %s=%s, a URL without a host', (variable, value) => {
+      const sut = configErrorOf({ [variable]: value });
+
+      expect(sut.problems.map((p) => p.variable)).toEqual([variable]);
+    });
+
+    it.each([
+      ['RABBITMQ_URL', 'http://guest:Sup3rSecret@mq.internal:5672'],
+      ['DATABASE_URL', 'mysql://app:Sup3rSecret@db.internal/tasks'],
+      ['RABBITMQ_URL', 'http://guest:Sup3r@Secret@mq:5672'],
+      ['RABBITMQ_URL', 'http://:Sup3rSecret@mq:5672'],
+    ])('does not echo the password of a bad %s (%s)', (variable, value) => {
+      const sut = configErrorOf({ [variable]: value });
+
+      expect(sut.problems).toHaveLength(1);
+      expect(sut.message).not.toMatch(/Sup3r|Secret/);
+      expect(sut.problems[0].message).toContain('***');
+    });
+  });
+
+  describe('POSTGRES_PASSWORD', () => {
+    it('keeps a password as given, spaces included', () => {
+      const sut = loadConfig({ POSTGRES_PASSWORD: ' pass word ' });
+
+      expect(sut.postgres.password).toBe(' pass word ');
+    });
+
+    it('keeps an empty password when the variable is set but empty', () => {
+      const sut = loadConfig({ POSTGRES_PASSWORD: '' });
+
+      expect(sut.postgres.password).toBe('');
+    });
+  });
+});

@@ -1,0 +1,109 @@
+import { buildTopology, QUORUM_DELIVERY_LIMIT, retryQueueName, type QueueSpec, type Topology } from './topology.js';
+
+const classicOptions = { queueType: 'classic' as const, retryDelaysSeconds: [5, 30, 120] };
+const quorumOptions = { queueType: 'quorum' as const, retryDelaysSeconds: [5, 30, 120] };
+
+function queueOf(topology: Topology, name: string): QueueSpec {
+  const queue = topology.queues.find((q) => q.name === name);
+  if (!queue) throw new Error(`the topology has no queue ${name}`);
+  return queue;
+}
+
+describe(buildTopology.name, () => {
+  let sut: Topology;
+
+  beforeEach(() => {
+    sut = buildTopology(classicOptions);
+  });
+
+  it('declares the direct tasks exchange, the headers retry exchange and the fanout dead-letter exchange', () => {
+    expect(sut.exchanges).toEqual([
+      { name: 'tasks', type: 'direct' },
+      { name: 'tasks.retry', type: 'headers' },
+      { name: 'tasks.dlx', type: 'fanout' },
+    ]);
+  });
+
+  it('declares the work queues, one delay queue per step, and the dead-letter queue', () => {
+    expect(sut.queues.map((q) => q.name)).toEqual([
+      'tasks.high',
+      'tasks.medium',
+      'tasks.low',
+      'tasks.retry.5s',
+      'tasks.retry.30s',
+      'tasks.retry.120s',
+      'tasks.dlq',
+    ]);
+  });
+
+  it.each(['tasks.high', 'tasks.medium', 'tasks.low'])('binds %s to tasks by its own name and dead-letters it to tasks.dlx', (name) => {
+    expect(queueOf(sut, name)).toEqual({
+      name,
+      arguments: { 'x-queue-type': 'classic', 'x-dead-letter-exchange': 'tasks.dlx' },
+      bindings: [{ exchange: 'tasks', routingKey: name }],
+    });
+  });
+
+  it.each([5, 30, 120])('gives the %is delay queue its TTL and dead-letters it back to tasks', (delay) => {
+    expect(queueOf(sut, `tasks.retry.${delay}s`)).toEqual({
+      name: `tasks.retry.${delay}s`,
+      arguments: { 'x-queue-type': 'classic', 'x-message-ttl': delay * 1000, 'x-dead-letter-exchange': 'tasks' },
+      bindings: [{ exchange: 'tasks.retry', routingKey: '', arguments: { 'x-match': 'all', 'x-retry-delay': `${delay}s` } }],
+    });
+  });
+
+  it('sets no dead-letter routing key on a delay queue, so an expired message keeps its priority queue as routing key', () => {
+    for (const delay of classicOptions.retryDelaysSeconds) {
+      expect(queueOf(sut, retryQueueName(delay)).arguments).not.toHaveProperty('x-dead-letter-routing-key');
+    }
+  });
+
+  it('declares one delay queue per distinct delay', () => {
+    const topology = buildTopology({ queueType: 'classic', retryDelaysSeconds: [5, 5, 30, 5] });
+
+    expect(topology.queues.filter((q) => q.name.startsWith('tasks.retry.')).map((q) => q.name)).toEqual(['tasks.retry.5s', 'tasks.retry.30s']);
+  });
+
+  it('binds tasks.dlq to tasks.dlx', () => {
+    expect(queueOf(sut, 'tasks.dlq')).toEqual({
+      name: 'tasks.dlq',
+      arguments: { 'x-queue-type': 'classic' },
+      bindings: [{ exchange: 'tasks.dlx', routingKey: '' }],
+    });
+  });
+
+  it('sets no delivery limit on classic queues', () => {
+    for (const queue of sut.queues) expect(queue.arguments).not.toHaveProperty('x-delivery-limit');
+  });
+
+  it('makes every queue a quorum queue with a delivery limit when the type is quorum', () => {
+    const topology = buildTopology(quorumOptions);
+
+    expect(topology.queues).toHaveLength(7);
+    for (const queue of topology.queues) {
+      expect(queue.arguments).toMatchObject({ 'x-queue-type': 'quorum', 'x-delivery-limit': QUORUM_DELIVERY_LIMIT });
+    }
+    expect(QUORUM_DELIVERY_LIMIT).toBe(20);
+  });
+
+  it('keeps the other arguments of a quorum queue', () => {
+    const topology = buildTopology(quorumOptions);
+
+    expect(queueOf(topology, 'tasks.retry.30s').arguments).toEqual({
+      'x-queue-type': 'quorum',
+      'x-delivery-limit': 20,
+      'x-message-ttl': 30_000,
+      'x-dead-letter-exchange': 'tasks',
+    });
+  });
+
+  it('builds the same topology from the same options, so every app declares it alike', () => {
+    expect(buildTopology(classicOptions)).toEqual(sut);
+  });
+});
+
+describe(retryQueueName.name, () => {
+  it('names the delay queue of a step by its seconds', () => {
+    expect(retryQueueName(30)).toBe('tasks.retry.30s');
+  });
+});

@@ -1,0 +1,175 @@
+import { BUILTIN_TASK_HANDLERS, FailHandler, FailPayload, HttpRequestHandler, NoopHandler, NoopPayload, SleepHandler, SleepPayload } from '../builtin/index.js';
+import { InvalidPayloadError, PermanentTaskError } from './task-errors.js';
+import { TaskHandler } from './task-handler.decorator.js';
+import { TaskRegistry, TaskRegistryError } from './task-registry.js';
+
+@TaskHandler({ type: 'noop', payload: NoopPayload, description: 'A second handler for noop.' })
+class SecondNoopHandler {
+  async run(): Promise<unknown> {
+    return {};
+  }
+}
+
+class UndecoratedHandler {
+  async run(): Promise<unknown> {
+    return {};
+  }
+}
+
+@TaskHandler({ type: 'Send Email', payload: NoopPayload, description: 'A type name with capitals and a space.' })
+class BadlyNamedHandler {
+  async run(): Promise<unknown> {
+    return {};
+  }
+}
+
+const validPayloads: [string, unknown][] = [
+  ['noop', {}],
+  ['sleep', { ms: 0 }],
+  ['sleep', { ms: 600_000 }],
+  ['fail', {}],
+  ['fail', { times: 2, permanent: true, message: 'boom' }],
+  ['http.request', { url: 'http://localhost:8080/hook', method: 'GET' }],
+  ['http.request', { url: 'https://example.com/api', method: 'POST', headers: { 'x-a': 'b' }, body: { a: 1 }, timeoutMs: 1000 }],
+];
+
+/** type, payload, and the fields its errors name. */
+const invalidPayloads: [string, unknown, string[]][] = [
+  ['sleep', { ms: -1 }, ['payload.ms']],
+  ['sleep', { ms: 'x' }, ['payload.ms']],
+  ['sleep', { ms: 1.5 }, ['payload.ms']],
+  ['sleep', { ms: 600_001 }, ['payload.ms']],
+  ['sleep', {}, ['payload.ms']],
+  ['noop', { extra: 1 }, ['payload.extra']],
+  ['fail', { times: 21 }, ['payload.times']],
+  ['fail', { times: -1 }, ['payload.times']],
+  ['fail', { permanent: 'yes' }, ['payload.permanent']],
+  ['fail', { message: 42 }, ['payload.message']],
+  ['http.request', { method: 'GET' }, ['payload.url']],
+  ['http.request', { url: 'ftp://files.example.com/a', method: 'GET' }, ['payload.url']],
+  ['http.request', { url: 'http://localhost', method: 'FETCH' }, ['payload.method']],
+  ['http.request', { url: 'http://localhost', method: 'GET', timeoutMs: 0 }, ['payload.timeoutMs']],
+  ['http.request', {}, ['payload.url', 'payload.method']],
+  ['http.request', { url: 'http://localhost', method: 'GET', headers: { a: 1, b: { c: 2 } } }, ['payload.headers']],
+];
+
+const fieldsOf = (errors: { field: string }[]) => [...new Set(errors.map((e) => e.field))];
+
+describe(TaskRegistry.name, () => {
+  let sut: TaskRegistry;
+
+  beforeEach(() => {
+    sut = new TaskRegistry(BUILTIN_TASK_HANDLERS);
+  });
+
+  describe('built from BUILTIN_TASK_HANDLERS', () => {
+    it('names the four built-in types, sorted', () => {
+      expect(sut.names()).toEqual(['fail', 'http.request', 'noop', 'sleep']);
+    });
+
+    it('maps each type to its handler and payload class', () => {
+      expect(sut.list().map(({ type, handler }) => [type, handler])).toEqual([
+        ['fail', FailHandler],
+        ['http.request', HttpRequestHandler],
+        ['noop', NoopHandler],
+        ['sleep', SleepHandler],
+      ]);
+      expect(sut.get('sleep')?.payload).toBe(SleepPayload);
+      expect(sut.get('fail')?.payload).toBe(FailPayload);
+    });
+
+    it('knows the built-in types and no others', () => {
+      expect(sut.has('noop')).toBe(true);
+      expect(sut.has('email.send')).toBe(false);
+      expect(sut.get('email.send')).toBeUndefined();
+    });
+  });
+
+  describe('checks at boot', () => {
+    it('throws TaskRegistryError naming both classes of a type with two handlers', () => {
+      const error = captureError(() => new TaskRegistry([NoopHandler, SecondNoopHandler]));
+
+      expect(error).toBeInstanceOf(TaskRegistryError);
+      expect(error).toHaveProperty('message', "Task type 'noop' has two handlers: NoopHandler and SecondNoopHandler");
+    });
+
+    it('throws TaskRegistryError for a class without @TaskHandler', () => {
+      const error = captureError(() => new TaskRegistry([NoopHandler, UndecoratedHandler]));
+
+      expect(error).toBeInstanceOf(TaskRegistryError);
+      expect(error).toHaveProperty('message', 'UndecoratedHandler is listed as a task handler but has no @TaskHandler decorator');
+    });
+
+    it('throws TaskRegistryError for a type name that is not lowercase letters, digits, dots, dashes or underscores', () => {
+      const error = captureError(() => new TaskRegistry([BadlyNamedHandler]));
+
+      expect(error).toBeInstanceOf(TaskRegistryError);
+      expect(error).toHaveProperty('message', expect.stringContaining("Task type 'Send Email' of BadlyNamedHandler"));
+    });
+
+    it('throws TaskRegistryError for an empty list', () => {
+      const error = captureError(() => new TaskRegistry([]));
+
+      expect(error).toBeInstanceOf(TaskRegistryError);
+      expect(error).toHaveProperty('message', 'No task handlers are registered');
+    });
+  });
+
+  describe('validatePayload', () => {
+    it.each(validPayloads)('accepts a %s payload %j', (type, payload) => {
+      expect(sut.validatePayload(type, payload)).toEqual([]);
+    });
+
+    it.each(invalidPayloads)('refuses a %s payload %j, naming %j', (type, payload, fields) => {
+      const errors = sut.validatePayload(type, payload);
+
+      expect(fieldsOf(errors)).toEqual(fields);
+      for (const error of errors) expect(error.message).not.toBe('');
+    });
+
+    it('refuses an unknown field as one that should not exist', () => {
+      expect(sut.validatePayload('noop', { extra: 1 })).toEqual([{ field: 'payload.extra', message: 'property extra should not exist' }]);
+    });
+
+    it.each([null, [], 'text', 42])('refuses %j as not a JSON object', (payload) => {
+      expect(sut.validatePayload('noop', payload)).toEqual([{ field: 'payload', message: 'must be a JSON object' }]);
+    });
+
+    it('prefixes the fields with the given prefix', () => {
+      expect(fieldsOf(sut.validatePayload('sleep', { ms: -1 }, 'tasks[2].payload'))).toEqual(['tasks[2].payload.ms']);
+    });
+
+    it('gives a type error listing the known types for an unknown type', () => {
+      expect(sut.validatePayload('email.send', {})).toEqual([
+        { field: 'type', message: "unknown task type 'email.send'; known types: fail, http.request, noop, sleep" },
+      ]);
+    });
+  });
+
+  describe('assertPayload', () => {
+    it('accepts a valid payload', () => {
+      expect(() => sut.assertPayload('sleep', { ms: 10 })).not.toThrow();
+    });
+
+    it('throws InvalidPayloadError, a PermanentTaskError, naming the bad field', () => {
+      const error = captureError(() => sut.assertPayload('sleep', { ms: -1 }));
+
+      expect(error).toBeInstanceOf(InvalidPayloadError);
+      expect(error).toBeInstanceOf(PermanentTaskError);
+      expect(error).toMatchObject({ code: 'TASK_INVALID_PAYLOAD', message: expect.stringContaining('payload.ms') });
+    });
+
+    it('throws InvalidPayloadError for an unknown type', () => {
+      expect(() => sut.assertPayload('email.send', {})).toThrow(InvalidPayloadError);
+    });
+  });
+});
+
+function captureError(action: () => void): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the action to throw');
+}
