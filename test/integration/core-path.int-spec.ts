@@ -1,11 +1,10 @@
-import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { Suite, eventually } from './support/suite.js';
+import { type ApiUnderTest, Suite, eventually } from './support/suite.js';
 
 /** POST → outbox → relay → RabbitMQ → worker → COMPLETED, through HTTP, on the real services. */
 describe('core path (end to end)', () => {
   let suite: Suite;
-  let api: INestApplication;
+  let api: ApiUnderTest;
 
   beforeAll(async () => {
     suite = await Suite.create('core_path');

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createDataSource, DatabaseService, executorOf, TaskRepository } from '#database';
 import { dispatchMessage } from '#messaging';
 import { TaskPriority } from '#tasks';
-import { Suite } from './support/suite.js';
+import { type ApiUnderTest, Suite } from './support/suite.js';
 
 /** Contract §7.1: a task row exists exactly when its outbox row was written. */
 describe('task and outbox atomicity', () => {
   let suite: Suite;
-  let api: INestApplication;
+  let api: ApiUnderTest;
   let dataSource: DataSource;
   const repository = new TaskRepository();
 

@@ -1,13 +1,13 @@
-import type { INestApplication, INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext } from '@nestjs/common';
 import request from 'supertest';
 import { ATTEMPT_HEADER, DEAD_LETTER_HEADERS } from '#messaging';
 import { MetricsService } from '#observability';
-import { Suite, eventually } from './support/suite.js';
+import { type ApiUnderTest, Suite, eventually } from './support/suite.js';
 
 /** The worker on the real services: claims, outcomes, retries, the DLQ and priorities. */
 describe('worker', () => {
   let suite: Suite;
-  let api: INestApplication;
+  let api: ApiUnderTest;
   let worker: INestApplicationContext;
 
   const create = async (body: Record<string, unknown>) => (await request(api.getHttpServer()).post('/api/v1/tasks').send(body).expect(201)).body;

@@ -1,17 +1,23 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { type AppConfig, ConfigModule } from '#config';
 import { DatabaseModule } from '#database';
 import { MessagingModule } from '#messaging';
 import { ObservabilityModule } from '#observability';
+import { ApiKeyGuard } from './security/api-key.guard.js';
+import { rateLimit } from './security/rate-limit.js';
 import { TasksModule } from './tasks/tasks.module.js';
 
-/** The REST API: tasks over HTTP, writing to Postgres; RabbitMQ only for `/ready`. */
+/** The REST API: tasks over HTTP, writing to Postgres; RabbitMQ for queue depths and `/ready`. */
 @Module({})
 export class ApiModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static async forRoot(config: AppConfig): Promise<DynamicModule> {
+    const limit = await rateLimit(config);
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, MessagingModule, ObservabilityModule, TasksModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, MessagingModule, ObservabilityModule, TasksModule, ...limit.imports],
+      // Guards run in this order: the rate limit first, so guessing keys is throttled too.
+      providers: [...limit.providers, { provide: APP_GUARD, useClass: ApiKeyGuard }],
     };
   }
 }

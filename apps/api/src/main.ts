@@ -6,6 +6,8 @@ runApp({
   name: 'api',
   module: (config) => ApiModule.forRoot(config),
   port: (config) => config.api.port,
-  fastify: apiFastifyOptions(),
-  configure: (app) => configureHttp(app),
+  fastify: apiFastifyOptions,
+  configure: async (app, config) => {
+    await configureHttp(app, config);
+  },
 });

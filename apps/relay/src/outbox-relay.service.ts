@@ -92,7 +92,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
       const toPublish = rows.filter((r) => r.kind !== 'dispatch' || dispatchable.has(r.taskId!));
       const skipped = rows.filter((r) => r.kind === 'dispatch' && !dispatchable.has(r.taskId!));
 
-      const results = await Promise.allSettled(toPublish.map((row) => this.publisher.publish(toMessage(row))));
+      const results = await Promise.allSettled(toPublish.map((row) => this.publisher.publish(toMessage(row), { mandatory: row.kind !== 'control' })));
       const published: OutboxRow[] = [];
       const failed: { row: OutboxRow; error: string }[] = [];
       results.forEach((result, i) => {

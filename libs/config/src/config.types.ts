@@ -23,7 +23,17 @@ export interface PostgresConfig {
 export interface AppConfig {
   postgres: PostgresConfig;
   rabbitmq: { url: string; queueType: QueueType };
-  api: { port: number };
+  api: {
+    port: number;
+    /** Largest request body accepted, in bytes. */
+    bodyLimitBytes: number;
+    /** Bearer keys for /api/v1; empty: no authentication. */
+    keys: string[];
+    /** Requests per client (IP) per window; 0: no rate limit. */
+    rateLimit: { max: number; windowSeconds: number };
+    /** Origins allowed by CORS; empty: CORS off. `*` allows any. */
+    corsOrigins: string[];
+  };
   health: { port: number };
   worker: { queues: TaskQueueName[]; prefetch: number; taskTimeoutSeconds: number };
   retry: { maxRetries: number; delaysSeconds: number[] };

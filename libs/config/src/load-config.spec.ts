@@ -8,7 +8,7 @@ type Env = Record<string, string | undefined>;
 const documentedDefaults: AppConfig = {
   postgres: { host: '127.0.0.1', port: 5432, database: 'tasks', user: 'postgres', password: 'postgres', url: undefined },
   rabbitmq: { url: 'amqp://guest:guest@127.0.0.1:5672', queueType: 'classic' },
-  api: { port: 3000 },
+  api: { port: 3000, bodyLimitBytes: 1_048_576, keys: [], rateLimit: { max: 0, windowSeconds: 60 }, corsOrigins: [] },
   health: { port: 3001 },
   worker: { queues: ['tasks.high', 'tasks.medium', 'tasks.low'], prefetch: 10, taskTimeoutSeconds: 300 },
   retry: { maxRetries: 3, delaysSeconds: [5, 30, 120] },
@@ -291,6 +291,34 @@ describe(loadConfig.name, () => {
       const sut = loadConfig({ POSTGRES_PASSWORD: '' });
 
       expect(sut.postgres.password).toBe('');
+    });
+  });
+
+  describe('API security settings', () => {
+    it('reads API_KEYS, the rate limit and CORS_ORIGINS', () => {
+      const sut = loadConfig({
+        API_KEYS: 'key-one-0123456789abcdef, key-two-0123456789abcdef',
+        RATE_LIMIT_MAX: '100',
+        RATE_LIMIT_WINDOW_SECONDS: '10',
+        CORS_ORIGINS: 'https://app.example.com,http://localhost:5173',
+      });
+
+      expect(sut.api.keys).toEqual(['key-one-0123456789abcdef', 'key-two-0123456789abcdef']);
+      expect(sut.api.rateLimit).toEqual({ max: 100, windowSeconds: 10 });
+      expect(sut.api.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    });
+
+    it('refuses a short API key without echoing it', () => {
+      const sut = configErrorOf({ API_KEYS: 'tooshort' });
+
+      expect(sut.problems.map((p) => p.variable)).toEqual(['API_KEYS']);
+      expect(sut.message).not.toContain('tooshort');
+    });
+
+    it('refuses an origin with a path', () => {
+      const sut = configErrorOf({ CORS_ORIGINS: 'https://app.example.com/login' });
+
+      expect(sut.problems).toEqual([{ variable: 'CORS_ORIGINS', message: expect.stringContaining('https://app.example.com/login') }]);
     });
   });
 });

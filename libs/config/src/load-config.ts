@@ -19,6 +19,11 @@ export const CONFIG_DEFAULTS = {
   DATABASE_URL: '',
   RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672',
   API_PORT: '3000',
+  API_BODY_LIMIT_BYTES: '1048576',
+  API_KEYS: '',
+  RATE_LIMIT_MAX: '0',
+  RATE_LIMIT_WINDOW_SECONDS: '60',
+  CORS_ORIGINS: '',
   HEALTH_CHECK_PORT: '3001',
   WORKER_QUEUES: TASK_QUEUES.join(','),
   WORKER_PREFETCH: '10',
@@ -58,7 +63,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
       url: reader.url('RABBITMQ_URL', ['amqp:', 'amqps:']),
       queueType: reader.oneOf<QueueType>('QUEUE_TYPE', QUEUE_TYPES),
     },
-    api: { port: reader.integer('API_PORT', 0, 65535) },
+    api: {
+      port: reader.integer('API_PORT', 0, 65535),
+      bodyLimitBytes: reader.integer('API_BODY_LIMIT_BYTES', 1024, 104_857_600),
+      keys: reader.keyList('API_KEYS'),
+      rateLimit: { max: reader.integer('RATE_LIMIT_MAX', 0, 1_000_000), windowSeconds: reader.integer('RATE_LIMIT_WINDOW_SECONDS', 1, 86_400) },
+      corsOrigins: reader.originList('CORS_ORIGINS'),
+    },
     health: { port: reader.integer('HEALTH_CHECK_PORT', 0, 65535) },
     worker: {
       queues: reader.queueList('WORKER_QUEUES'),
@@ -146,6 +157,28 @@ class EnvReader {
     const value = this.raw(name);
     if (value === '') return undefined;
     return this.url(name, protocols);
+  }
+
+  /** Comma list of API keys, each 16–256 printable characters with no spaces or commas. */
+  keyList(name: ConfigVariable): string[] {
+    const keys = this.secret(name).split(',').map((k) => k.trim()).filter((k) => k !== '');
+    if (keys.some((k) => !/^[\x21-\x2b\x2d-\x7e]{16,256}$/.test(k))) {
+      this.fail(name, 'must be a comma list of keys, each 16 to 256 printable characters without spaces or commas (values not shown)');
+      return [];
+    }
+    return keys;
+  }
+
+  /** Comma list of origins (`https://app.example.com`) or `*`; empty turns CORS off. */
+  originList(name: ConfigVariable): string[] {
+    const value = this.raw(name);
+    const origins = value.split(',').map((o) => o.trim()).filter((o) => o !== '');
+    const bad = origins.filter((o) => o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o));
+    if (bad.length > 0) {
+      this.fail(name, `must be * or a comma list of origins like https://app.example.com, without a path (got '${bad.join(',')}')`);
+      return [];
+    }
+    return origins;
   }
 
   queueList(name: ConfigVariable): TaskQueueName[] {

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { dataSourceOptions } from './data-source.js';
 import { DatabaseService } from './database.service.js';
+import { IdempotencyRepository } from './repositories/idempotency.repository.js';
 import { OutboxRepository } from './repositories/outbox.repository.js';
 import { TaskExecutionRepository } from './repositories/task-execution.repository.js';
 import { TaskRepository } from './repositories/task.repository.js';
@@ -24,7 +25,7 @@ import { TaskRepository } from './repositories/task.repository.js';
       }),
     }),
   ],
-  providers: [DatabaseService, TaskRepository, TaskExecutionRepository, OutboxRepository],
-  exports: [DatabaseService, TaskRepository, TaskExecutionRepository, OutboxRepository],
+  providers: [DatabaseService, TaskRepository, TaskExecutionRepository, OutboxRepository, IdempotencyRepository],
+  exports: [DatabaseService, TaskRepository, TaskExecutionRepository, OutboxRepository, IdempotencyRepository],
 })
 export class DatabaseModule {}

@@ -5,3 +5,4 @@ export * from './amqp-connection.service.js';
 export * from './message-publisher.service.js';
 export * from './message-consumer.js';
 export * from './messaging.module.js';
+export * from './queue-inspector.service.js';

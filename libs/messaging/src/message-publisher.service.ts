@@ -38,11 +38,15 @@ export class MessagePublisher implements OnApplicationShutdown {
     });
   }
 
-  /** Resolves once RabbitMQ holds the message durably in at least one queue. */
-  async publish(message: OutgoingMessage, timeoutMs = 5000): Promise<void> {
+  /**
+   * Resolves once RabbitMQ holds the message durably in at least one queue. With `mandatory`
+   * false (broadcasts, which may have no listener) an unroutable message is simply dropped.
+   */
+  async publish(message: OutgoingMessage, options: { timeoutMs?: number; mandatory?: boolean } = {}): Promise<void> {
+    const { timeoutMs = 5000, mandatory = true } = options;
     await this.channel.publish(message.exchange, message.routingKey, Buffer.from(JSON.stringify(message.body)), {
       persistent: true,
-      mandatory: true,
+      mandatory,
       contentType: 'application/json',
       messageId: message.messageId,
       correlationId: message.correlationId,

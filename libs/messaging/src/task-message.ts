@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskQueueName } from '#config';
 import { TaskPriority } from '#tasks';
-import { DEAD_LETTER_EXCHANGE, RETRY_DELAY_HEADER, RETRY_EXCHANGE, TASKS_EXCHANGE } from './topology.js';
+import { CONTROL_EXCHANGE, DEAD_LETTER_EXCHANGE, RETRY_DELAY_HEADER, RETRY_EXCHANGE, TASKS_EXCHANGE } from './topology.js';
 
 /** Our own attempt header: RabbitMQ 4 ignores client-set `x-death`, so we never read it. */
 export const ATTEMPT_HEADER = 'x-task-attempt';
@@ -24,12 +24,19 @@ export interface TaskMessage {
 }
 
 /** A message ready for the outbox: where it goes and what it carries. */
-export interface OutgoingMessage {
+export interface OutgoingMessage<B extends TaskMessage | ControlMessage = TaskMessage | ControlMessage> {
   messageId: string;
   exchange: string;
   routingKey: string;
   headers: Record<string, string | number>;
-  body: TaskMessage;
+  body: B;
+  correlationId: string;
+}
+
+/** A control message to every worker: stop running this task. */
+export interface ControlMessage {
+  command: 'cancel';
+  taskId: string;
   correlationId: string;
 }
 
@@ -44,7 +51,7 @@ export function queueOfPriority(priority: TaskPriority): TaskQueueName {
 }
 
 /** The first dispatch of a task to the queue of its priority. */
-export function dispatchMessage(task: Omit<TaskMessage, 'attempt'>, attempt = 1): OutgoingMessage {
+export function dispatchMessage(task: Omit<TaskMessage, 'attempt'>, attempt = 1): OutgoingMessage<TaskMessage> {
   const body: TaskMessage = { taskId: task.taskId, type: task.type, priority: task.priority, attempt, correlationId: task.correlationId };
   return {
     messageId: randomUUID(),
@@ -60,7 +67,7 @@ export function dispatchMessage(task: Omit<TaskMessage, 'attempt'>, attempt = 1)
  * A retry through the delay queue of `delaySeconds`: published to the headers exchange with the
  * priority queue's name as routing key, which dead-lettering keeps when the TTL expires.
  */
-export function retryMessage(task: Omit<TaskMessage, 'attempt'>, nextAttempt: number, delaySeconds: number): OutgoingMessage {
+export function retryMessage(task: Omit<TaskMessage, 'attempt'>, nextAttempt: number, delaySeconds: number): OutgoingMessage<TaskMessage> {
   const message = dispatchMessage(task, nextAttempt);
   return { ...message, exchange: RETRY_EXCHANGE, headers: { ...message.headers, [RETRY_DELAY_HEADER]: `${delaySeconds}s` } };
 }
@@ -69,7 +76,7 @@ export function retryMessage(task: Omit<TaskMessage, 'attempt'>, nextAttempt: nu
 export function deadLetterMessage(
   task: Omit<TaskMessage, 'attempt'>,
   details: { attempts: number; reason: string; error: string; failedAt: Date },
-): OutgoingMessage {
+): OutgoingMessage<TaskMessage> {
   const message = dispatchMessage(task, details.attempts);
   return {
     ...message,
@@ -87,6 +94,30 @@ export function deadLetterMessage(
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Asks whichever worker runs `taskId` to abort it; broadcast, so not `mandatory`. */
+export function cancelControlMessage(taskId: string, correlationId: string): OutgoingMessage<ControlMessage> {
+  return {
+    messageId: randomUUID(),
+    exchange: CONTROL_EXCHANGE,
+    routingKey: '',
+    headers: {},
+    body: { command: 'cancel', taskId, correlationId },
+    correlationId,
+  };
+}
+
+export function parseControlMessage(content: Buffer): ControlMessage | null {
+  try {
+    const value = JSON.parse(content.toString('utf8')) as Partial<ControlMessage>;
+    if (value?.command === 'cancel' && typeof value.taskId === 'string' && UUID.test(value.taskId)) {
+      return { command: 'cancel', taskId: value.taskId, correlationId: String(value.correlationId ?? '') };
+    }
+  } catch {
+    // not a control message
+  }
+  return null;
+}
 
 /** Reads a delivered body; returns a reason string when it is not a task message. */
 export function parseTaskMessage(content: Buffer): TaskMessage | string {

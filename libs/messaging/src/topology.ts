@@ -8,6 +8,8 @@ export const RETRY_EXCHANGE = 'tasks.retry';
 export const DEAD_LETTER_EXCHANGE = 'tasks.dlx';
 export const DEAD_LETTER_QUEUE = 'tasks.dlq';
 export const RETRY_DELAY_HEADER = 'x-retry-delay';
+/** Fanout exchange for control messages (cancel a running task) to every worker's own queue. */
+export const CONTROL_EXCHANGE = 'tasks.control';
 /** On RabbitMQ 4 a quorum queue gets a default of 20; we set it on both majors so they behave alike. */
 export const QUORUM_DELIVERY_LIMIT = 20;
 
@@ -61,6 +63,7 @@ export function buildTopology(options: { queueType: QueueType; retryDelaysSecond
       { name: TASKS_EXCHANGE, type: 'direct' },
       { name: RETRY_EXCHANGE, type: 'headers' },
       { name: DEAD_LETTER_EXCHANGE, type: 'fanout' },
+      { name: CONTROL_EXCHANGE, type: 'fanout' },
     ],
     queues: [
       ...workQueues,

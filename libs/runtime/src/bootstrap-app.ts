@@ -10,12 +10,12 @@ import { AppLogger } from '#observability';
 export interface AppDefinition {
   /** `api`, `relay` or `worker`: used in log lines. */
   name: string;
-  module: (config: AppConfig) => Type<unknown> | DynamicModule;
+  module: (config: AppConfig) => Type<unknown> | DynamicModule | Promise<DynamicModule>;
   port: (config: AppConfig) => number;
   /** Extra set-up of the HTTP app before it listens (the API's pipes, filters, body limit). */
   configure?: (app: NestFastifyApplication, config: AppConfig) => void | Promise<void>;
   /** Options of the Fastify instance. */
-  fastify?: ConstructorParameters<typeof FastifyAdapter>[0];
+  fastify?: (config: AppConfig) => ConstructorParameters<typeof FastifyAdapter>[0];
 }
 
 /**
@@ -50,7 +50,7 @@ function loadDotEnv(path = '.env'): void {
 export async function bootstrapApp(definition: AppDefinition): Promise<INestApplication> {
   const config = loadConfigOrExit();
   const logger = new AppLogger(config.logLevel);
-  const app = await NestFactory.create<NestFastifyApplication>(definition.module(config), new FastifyAdapter(definition.fastify), {
+  const app = await NestFactory.create<NestFastifyApplication>(await definition.module(config), new FastifyAdapter(definition.fastify?.(config)), {
     logger,
     bufferLogs: false,
   });

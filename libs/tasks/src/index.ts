@@ -6,5 +6,6 @@ export * from './registry/task-handler.decorator.js';
 export * from './registry/task-errors.js';
 export * from './registry/payload-validation.js';
 export * from './registry/task-registry.js';
+export * from './registry/payload-schema.js';
 export * from './builtin/index.js';
 export * from './task-handlers.js';

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import type { Server } from 'node:http';
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -9,8 +10,18 @@ import { migrate } from '#database';
 import { AppLogger } from '#observability';
 import { ApiModule } from '../../../apps/api/src/api.module.js';
 import { apiFastifyOptions, configureHttp } from '../../../apps/api/src/http/configure-http.js';
+import type { RouteTable } from '../../../apps/api/src/http/route-table.js';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { RelayModule } from '../../../apps/relay/src/relay.module.js';
 import { WorkerModule } from '../../../apps/worker/src/worker.module.js';
+
+/** The in-process API: supertest takes `getHttpServer()`. */
+export interface ApiUnderTest {
+  app: INestApplication;
+  routes: RouteTable;
+  document: OpenAPIObject;
+  getHttpServer(): Server;
+}
 
 /**
  * One integration suite's own world: a database `tasks_test_<name>` migrated from scratch and a
@@ -72,16 +83,20 @@ export class Suite {
   }
 
   /** The API over Fastify, ready for supertest: `request(api.getHttpServer())`. */
-  async startApi(overrides: Record<string, string> = {}): Promise<INestApplication> {
+  /**
+   * The API in-process (no Swagger UI files: see configureHttp), with its route table and
+   * OpenAPI document. Suites that need the real process use {@link startApiProcess}.
+   */
+  async startApi(overrides: Record<string, string> = {}): Promise<ApiUnderTest> {
     const config = this.config(overrides);
-    const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), new FastifyAdapter(apiFastifyOptions()), {
+    const app = await NestFactory.create<NestFastifyApplication>(await ApiModule.forRoot(config), new FastifyAdapter(apiFastifyOptions(config)), {
       logger: new AppLogger(config.logLevel, process.stderr),
     });
-    configureHttp(app);
+    const { routes, document } = await configureHttp(app, config, { serveDocs: false });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     this.apps.push(app);
-    return app;
+    return { app, routes, document, getHttpServer: () => app.getHttpServer() };
   }
 
   async startRelay(overrides: Record<string, string> = {}): Promise<INestApplicationContext> {

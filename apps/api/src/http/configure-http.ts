@@ -1,20 +1,26 @@
 import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
 import { ValidationPipe } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import type { AppConfig } from '#config';
 import { flattenValidationErrors } from '#tasks';
 import { ApiError } from '../problems/api-error.js';
-import { ProblemFilter, sendProblem, toProblem } from '../problems/problem.filter.js';
+import { ProblemFilter } from '../problems/problem.filter.js';
+import { API_PREFIX } from './api-prefix.js';
 import { CorrelationInterceptor } from './correlation.interceptor.js';
+import { RouteTable } from './route-table.js';
 
-export const API_PREFIX = 'api/v1';
+export { API_PREFIX };
+
 /** A client's X-Request-ID is kept when it is short and printable; otherwise we make one. */
 const REQUEST_ID_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
 /** Fastify options of the API: request ids from `X-Request-ID`, the body limit. */
-export function apiFastifyOptions(bodyLimit = 1_048_576) {
+export function apiFastifyOptions(config: AppConfig) {
   return {
-    bodyLimit,
+    bodyLimit: config.api.bodyLimitBytes,
     requestIdHeader: false as const,
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const given = request.headers['x-request-id'];
@@ -26,12 +32,43 @@ export function apiFastifyOptions(bodyLimit = 1_048_576) {
 }
 
 /**
- * Pipes, filters and hooks of the API: every error, whether Nest or Fastify raised it, leaves
- * as `application/problem+json`, and every response carries `X-Request-ID`.
+ * Everything around the routes: security headers, CORS, the RFC 9457 problem filter, the
+ * validation pipe, request ids, 415 for bodies that are not JSON, and the OpenAPI document at
+ * /docs and /docs-json. Call before the app is initialised.
+ *
+ * `serveDocs: false` builds the document without serving Swagger UI, whose static files come
+ * through @fastify/static, which Jest's module loader cannot load next to ESM-only Nest; the
+ * integration suites use it in-process and check /docs on the real process.
  */
-export function configureHttp(app: NestFastifyApplication): void {
+export async function configureHttp(
+  app: NestFastifyApplication,
+  config: AppConfig,
+  options: { serveDocs?: boolean } = {},
+): Promise<{ routes: RouteTable; document: OpenAPIObject }> {
+  const routes = new RouteTable();
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
+
+  await app.register(helmet, {
+    // Swagger UI at /docs runs an inline initialiser and inline styles.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+      },
+    },
+  });
+  if (config.api.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.api.corsOrigins.includes('*') ? true : config.api.corsOrigins,
+      exposedHeaders: ['X-Request-ID', 'Location', 'Idempotent-Replayed', 'Retry-After'],
+    });
+  }
+
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'ready', 'metrics'] });
-  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalFilters(new ProblemFilter(routes));
   app.useGlobalInterceptors(new CorrelationInterceptor());
   app.useGlobalPipes(
     new ValidationPipe({
@@ -43,7 +80,6 @@ export function configureHttp(app: NestFastifyApplication): void {
       exceptionFactory: (errors) => ApiError.validation(flattenValidationErrors(errors)),
     }),
   );
-  const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     // Fastify would parse text/plain too; the API speaks JSON only.
@@ -51,6 +87,23 @@ export function configureHttp(app: NestFastifyApplication): void {
       throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'UNSUPPORTED_MEDIA_TYPE', `Send the body as application/json (got ${request.headers['content-type'] ?? 'no content type'}).`);
     }
   });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Task service')
+      .setDescription(
+        'Tasks over REST, written with an outbox in one transaction and run by prioritized workers. ' +
+          'Every error is RFC 9457 application/problem+json. When API_KEYS is set, /api/v1 needs "Authorization: Bearer <key>".',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  if (options.serveDocs !== false) {
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  }
+  return { routes, document };
 }
 
 function hasBody(request: FastifyRequest): boolean {

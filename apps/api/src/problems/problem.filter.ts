@@ -1,6 +1,7 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '#database';
+import type { RouteTable } from '../http/route-table.js';
 import { ApiError } from './api-error.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDocument, type ProblemKind } from './problem.js';
 
@@ -87,10 +88,29 @@ export function sendProblem(reply: FastifyReply, problem: ProblemDocument, heade
 /** Every exception thrown inside Nest's pipeline becomes a problem document. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
+  constructor(private readonly routes?: RouteTable) {}
+
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    const path = request.url.split('?')[0];
+    // Nest answers an unknown method on a known path with 404; say 405 and what is allowed.
+    const allowed = error instanceof NotFoundException && !(error instanceof ApiError) ? (this.routes?.methodsFor(path) ?? []) : [];
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      sendProblem(
+        reply,
+        {
+          ...PROBLEM_TYPES.METHOD_NOT_ALLOWED,
+          detail: `${request.method} is not served on ${path}; use ${allowed.join(', ')}`,
+          code: 'METHOD_NOT_ALLOWED',
+          instance: path,
+          requestId: String(request.id),
+        },
+        { allow: allowed.join(', ') },
+      );
+      return;
+    }
     const { problem, headers } = toProblem(error, request);
     sendProblem(reply, problem, headers);
   }

@@ -1,17 +1,9 @@
 import type { TaskRecord } from '#database';
-
-/** The task as JSON (contract §2): the record, with times as ISO strings. */
-export type TaskView = Omit<TaskRecord, 'runAt' | 'nextRetryAt' | 'createdAt' | 'updatedAt' | 'startedAt' | 'completedAt'> & {
-  runAt: string | null;
-  nextRetryAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  startedAt: string | null;
-  completedAt: string | null;
-};
+import type { TaskStatusView, TaskView } from './dto/task.view.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+/** The task as JSON (contract §2): the record, with times as ISO strings. */
 export function presentTask(task: TaskRecord): TaskView {
   return {
     ...task,
@@ -21,5 +13,19 @@ export function presentTask(task: TaskRecord): TaskView {
     updatedAt: task.updatedAt.toISOString(),
     startedAt: iso(task.startedAt),
     completedAt: iso(task.completedAt),
+  };
+}
+
+/** `GET /tasks/{id}/status`: what a poller needs and no more. */
+export function presentStatus(task: TaskRecord): TaskStatusView {
+  return {
+    id: task.id,
+    status: task.status,
+    progress: task.progress,
+    attempts: task.attempts,
+    maxAttempts: task.maxAttempts,
+    error: task.error,
+    nextRetryAt: iso(task.nextRetryAt),
+    updatedAt: task.updatedAt.toISOString(),
   };
 }

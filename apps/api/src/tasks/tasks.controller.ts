@@ -1,26 +1,152 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { API_PREFIX } from '../http/api-prefix.js';
+import { ApiError } from '../problems/api-error.js';
+import { ApiProblems } from '../problems/api-problems.decorator.js';
+import { CreateTaskBatchDto } from './dto/create-task-batch.dto.js';
 import { CreateTaskDto } from './dto/create-task.dto.js';
-import { presentTask, type TaskView } from './task.presenter.js';
-import { TasksService } from './tasks.service.js';
+import { ListTasksQuery } from './dto/list-tasks.query.js';
+import { StatsView, TaskBatchView, TaskPageView, TaskStatusView, TaskView } from './dto/task.view.js';
+import { presentStatus, presentTask } from './task.presenter.js';
+import { type IdempotencyRequest, TasksService } from './tasks.service.js';
 import { TaskIdPipe } from './uuid.pipe.js';
-import { API_PREFIX } from '../http/configure-http.js';
 
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+const idempotencyHeader = ApiHeader({
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'Up to 255 printable characters. The same key with the same body within 24 h returns the original (200, Idempotent-Replayed: true); with another body, 409.',
+});
+const requestIdHeader = ApiHeader({ name: 'X-Request-ID', required: false, description: 'Echoed back; becomes the correlationId of created tasks.' });
+
+@ApiTags('tasks')
+@ApiBearerAuth()
 @Controller('tasks')
 export class TasksController {
   constructor(private readonly tasks: TasksService) {}
 
-  /** Creates a task; its request id becomes the task's correlationId. */
   @Post()
   @HttpCode(201)
-  async create(@Body() body: CreateTaskDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<TaskView> {
-    const task = await this.tasks.create(body, String(request.id));
+  @ApiOperation({ summary: 'Create a task', description: 'Writes the task and its outbox row in one transaction; the relay dispatches it.' })
+  @idempotencyHeader
+  @requestIdHeader
+  @ApiCreatedResponse({ type: TaskView, description: 'Created; Location names the task.' })
+  @ApiOkResponse({ type: TaskView, description: 'Idempotent replay: the task first created with this key and body.' })
+  @ApiProblems(400, 401, 409, 413, 415, 429, 503)
+  async create(
+    @Body() body: CreateTaskDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TaskView> {
+    const idempotency = idempotencyOf('tasks', idempotencyKey, request.body);
+    const { tasks, replayed } = await this.tasks.create([body], String(request.id), idempotency);
+    const task = tasks[0];
+    if (!task) throw ApiError.conflict('IDEMPOTENCY_KEY_REUSED', 'The task created with this Idempotency-Key no longer exists');
     reply.header('location', `/${API_PREFIX}/tasks/${task.id}`);
+    if (replayed) reply.status(200).header('idempotent-replayed', 'true');
     return presentTask(task);
   }
 
+  @Post('batch')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create 1–1,000 tasks in one transaction', description: 'All or nothing: a 400 names the index and field of every bad item, and nothing is written.' })
+  @ApiBody({ type: CreateTaskBatchDto })
+  @idempotencyHeader
+  @requestIdHeader
+  @ApiCreatedResponse({ type: TaskBatchView })
+  @ApiOkResponse({ type: TaskBatchView, description: 'Idempotent replay.' })
+  @ApiProblems(400, 401, 409, 413, 415, 429, 503)
+  async createBatch(
+    @Body() body: CreateTaskBatchDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TaskBatchView> {
+    const idempotency = idempotencyOf('tasks.batch', idempotencyKey, request.body);
+    const { tasks, replayed } = await this.tasks.create(body.tasks, String(request.id), idempotency, (i) => `tasks[${i}]`);
+    if (replayed) reply.status(200).header('idempotent-replayed', 'true');
+    return { tasks: tasks.map(presentTask) };
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List tasks, newest first', description: 'Filters take one value or a comma list. Keyset pagination: pass nextCursor as cursor.' })
+  @ApiOkResponse({ type: TaskPageView })
+  @ApiProblems(400, 401, 429, 503)
+  async list(@Query() query: ListTasksQuery): Promise<TaskPageView> {
+    const page = await this.tasks.list(query);
+    return { items: page.items.map(presentTask), nextCursor: page.nextCursor };
+  }
+
+  @Get('stats')
+  @ApiOperation({ summary: 'Counts by status and priority, outbox backlog, queue depths' })
+  @ApiOkResponse({ type: StatsView })
+  @ApiProblems(401, 429, 503)
+  async stats(): Promise<StatsView> {
+    return this.tasks.stats();
+  }
+
   @Get(':id')
+  @ApiOperation({ summary: 'Get a task' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: TaskView })
+  @ApiProblems(400, 401, 404, 429, 503)
   async get(@Param('id', TaskIdPipe) id: string): Promise<TaskView> {
     return presentTask(await this.tasks.get(id));
   }
+
+  @Get(':id/status')
+  @ApiOperation({ summary: "A task's status, progress and attempts" })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: TaskStatusView })
+  @ApiProblems(400, 401, 404, 429, 503)
+  async status(@Param('id', TaskIdPipe) id: string): Promise<TaskStatusView> {
+    return presentStatus(await this.tasks.get(id));
+  }
+
+  @Delete(':id')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Cancel a task',
+    description: 'Not started (NEW, PENDING, RETRYING): CANCELLED at once, 200, and it never starts. Running: 202, the worker is told, and the task ends CANCELLED.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: TaskView, description: 'Cancelled.' })
+  @ApiAcceptedResponse({ type: TaskView, description: 'Running: cancellation requested.' })
+  @ApiProblems(400, 401, 404, 409, 429, 503)
+  async cancel(@Param('id', TaskIdPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<TaskView> {
+    const { task, accepted } = await this.tasks.cancel(id);
+    if (accepted) reply.status(202);
+    return presentTask(task);
+  }
+
+  @Post(':id/retry')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Retry a FAILED or CANCELLED task', description: 'Back to NEW through the outbox; attempts start again.' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiAcceptedResponse({ type: TaskView })
+  @ApiProblems(400, 401, 404, 409, 429, 503)
+  async retry(@Param('id', TaskIdPipe) id: string): Promise<TaskView> {
+    return presentTask(await this.tasks.retry(id));
+  }
+}
+
+function idempotencyOf(scope: IdempotencyRequest['scope'], key: string | undefined, body: unknown): IdempotencyRequest | undefined {
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw ApiError.validation([{ field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' }]);
+  }
+  return { scope, key, body };
 }

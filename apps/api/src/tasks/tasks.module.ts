@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TASK_HANDLERS, TaskRegistry } from '#tasks';
+import { TaskTypesController } from './task-types.controller.js';
 import { TasksController } from './tasks.controller.js';
 import { TasksService } from './tasks.service.js';
 
 @Module({
-  controllers: [TasksController],
+  controllers: [TasksController, TaskTypesController],
   providers: [
     TasksService,
     // Reads the handlers' metadata only; the API never constructs a handler.

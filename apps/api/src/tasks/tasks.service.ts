@@ -1,33 +1,92 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '#config';
-import { DatabaseService, type NewTask, type TaskRecord, TaskRepository } from '#database';
-import { dispatchMessage } from '#messaging';
+import { APP_CONFIG, type AppConfig, TASK_QUEUES } from '#config';
+import {
+  DatabaseService,
+  IdempotencyRepository,
+  type NewTask,
+  type NewTaskWithDispatch,
+  type SqlExecutor,
+  type TaskListQuery,
+  type TaskRecord,
+  TaskRepository,
+} from '#database';
+import { cancelControlMessage, dispatchMessage, queueOfPriority, QueueInspector } from '#messaging';
 import { MetricsService } from '#observability';
-import { defaultMaxAttempts, type FieldError, TaskPriority, TaskRegistry } from '#tasks';
+import {
+  defaultMaxAttempts,
+  type FieldError,
+  TASK_PRIORITIES,
+  TASK_STATUSES,
+  TaskPriority,
+  TaskRegistry,
+  TaskStatus,
+  TaskStatusMachine,
+} from '#tasks';
 import { ApiError } from '../problems/api-error.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
+import type { ListTasksQuery } from './dto/list-tasks.query.js';
+import type { CountByPriority, StatsView } from './dto/task.view.js';
 
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
-/** Creating and reading tasks. Thin: the repository writes, the registry validates. */
+/** An Idempotency-Key with the hash of the request it came with. */
+export interface IdempotencyRequest {
+  scope: 'tasks' | 'tasks.batch';
+  key: string;
+  body: unknown;
+}
+
+export interface CreateOutcome {
+  tasks: TaskRecord[];
+  /** True when the key was seen before with the same body: these are the original tasks. */
+  replayed: boolean;
+}
+
+/**
+ * The task calls of the API. Thin: the repositories write (each call one statement, or one
+ * transaction when an idempotency key is involved), the registry validates payloads, the
+ * status machine decides what a cancel or retry may do.
+ */
 @Injectable()
 export class TasksService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly database: DatabaseService,
     private readonly tasks: TaskRepository,
+    private readonly idempotency: IdempotencyRepository,
     private readonly registry: TaskRegistry,
+    private readonly queues: QueueInspector,
     private readonly metrics: MetricsService,
   ) {}
 
-  /** Validates the type's payload, then writes the task and its outbox row in one statement. */
-  async create(dto: CreateTaskDto, correlationId: string): Promise<TaskRecord> {
-    const task = this.toNewTask(dto, correlationId);
-    const dispatch = dispatchMessage({ taskId: task.id, type: task.type, priority: task.priority, correlationId });
-    const [created] = await this.tasks.createWithDispatch(this.database, [{ task, dispatch }]);
-    this.metrics.tasksCreated.inc({ type: created.type, priority: created.priority });
-    return created;
+  /**
+   * Validates every item (errors name `tasks[i].field` in a batch), then writes all tasks and
+   * their outbox rows in one statement. With an idempotency key, the key is taken in the same
+   * transaction, so two concurrent requests with one key create one set of tasks.
+   */
+  async create(dtos: CreateTaskDto[], correlationId: string, idempotency?: IdempotencyRequest, fieldPrefix?: (i: number) => string): Promise<CreateOutcome> {
+    const errors: FieldError[] = [];
+    const items = dtos.map((dto, i) => this.toNewTask(dto, correlationId, errors, fieldPrefix?.(i) ?? ''));
+    if (errors.length > 0) throw ApiError.validation(errors);
+
+    if (!idempotency) {
+      const created = await this.tasks.createWithDispatch(this.database, items);
+      this.countCreated(created);
+      return { tasks: created, replayed: false };
+    }
+    const hash = requestHash(idempotency.body);
+    const outcome = await this.database.transaction(async (tx) => {
+      if (await this.idempotency.take(tx, idempotency.scope, idempotency.key, hash)) {
+        const created = await this.tasks.createWithDispatch(tx, items);
+        await this.idempotency.record(tx, idempotency.scope, idempotency.key, created.map((t) => t.id));
+        return { tasks: created, replayed: false };
+      }
+      return { tasks: await this.replay(tx, idempotency, hash), replayed: true };
+    });
+    if (!outcome.replayed) this.countCreated(outcome.tasks);
+    return outcome;
   }
 
   async get(id: string): Promise<TaskRecord> {
@@ -36,19 +95,79 @@ export class TasksService {
     return task;
   }
 
-  private toNewTask(dto: CreateTaskDto, correlationId: string): NewTask {
+  async list(query: ListTasksQuery): Promise<{ items: TaskRecord[]; nextCursor: string | null }> {
+    const page = await this.tasks.list(this.database, this.toListQuery(query));
+    return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
+  }
+
+  /**
+   * A task no handler runs is CANCELLED at once (`accepted: false`). A running one gets a cancel
+   * request, broadcast to the workers through the outbox (`accepted: true`, answered 202).
+   */
+  async cancel(id: string): Promise<{ task: TaskRecord; accepted: boolean }> {
+    // A few rounds: the task may move between our reads (a worker claims it, or it finishes).
+    for (let round = 0; round < 3; round++) {
+      const cancelled = await this.tasks.cancelQueued(this.database, id);
+      if (cancelled) return { task: cancelled, accepted: false };
+      const current = await this.get(id);
+      if (TaskStatusMachine.isTerminal(current.status)) {
+        throw ApiError.conflict('TASK_ALREADY_FINISHED', `Task ${id} is already ${current.status}; only a task that has not finished can be cancelled`);
+      }
+      if (current.status === TaskStatus.IN_PROGRESS) {
+        const requested = await this.tasks.requestCancel(this.database, id, cancelControlMessage(id, current.correlationId));
+        if (requested) return { task: requested, accepted: true };
+      }
+    }
+    throw ApiError.conflict('TASK_BUSY', `Task ${id} changed status while it was being cancelled; try again`);
+  }
+
+  /** FAILED or CANCELLED back to NEW through the outbox; attempts start again. */
+  async retry(id: string): Promise<TaskRecord> {
+    const current = await this.get(id);
+    const dispatch = dispatchMessage({ taskId: id, type: current.type, priority: current.priority, correlationId: current.correlationId });
+    const requeued = await this.tasks.requeue(this.database, id, dispatch);
+    if (requeued) return requeued;
+    const now = await this.get(id);
+    throw ApiError.conflict('TASK_NOT_RETRYABLE', `Task ${id} is ${now.status}; only FAILED or CANCELLED tasks can be retried`);
+  }
+
+  async stats(): Promise<StatsView> {
+    const [stats, depths] = await Promise.all([this.tasks.stats(this.database), this.queues.depths(TASK_QUEUES)]);
+    const tasks = Object.fromEntries(
+      TASK_STATUSES.map((status) => [status, Object.fromEntries(TASK_PRIORITIES.map((p) => [p, 0])) as unknown as CountByPriority]),
+    ) as Record<TaskStatus, CountByPriority>;
+    for (const row of stats.tasks) tasks[row.status][row.priority] = row.count;
+    return {
+      tasks,
+      outbox: { backlog: stats.outbox.backlog, oldestAgeSeconds: round(stats.outbox.oldestSeconds) },
+      queues: depths.map((d) => {
+        const priority = TASK_PRIORITIES.find((p) => queueOfPriority(p) === d.queue)!;
+        return { queue: d.queue, depth: d.messages, consumers: d.consumers, oldestAgeSeconds: round(stats.oldestPendingSeconds[priority] ?? 0) };
+      }),
+    };
+  }
+
+  private async replay(tx: SqlExecutor, idempotency: IdempotencyRequest, hash: string): Promise<TaskRecord[]> {
+    const seen = await this.idempotency.find(tx, idempotency.scope, idempotency.key);
+    if (!seen) throw ApiError.conflict('IDEMPOTENCY_KEY_BUSY', 'This Idempotency-Key is being used by another request; try again');
+    if (seen.requestHash !== hash) {
+      throw ApiError.conflict('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used within the last 24 hours with a different body');
+    }
+    return this.tasks.findByIds(tx, seen.taskIds);
+  }
+
+  private toNewTask(dto: CreateTaskDto, correlationId: string, errors: FieldError[], prefix: string): NewTaskWithDispatch {
     const type = dto.type ?? 'noop';
     const payload = dto.payload ?? {};
-    const errors: FieldError[] = [];
+    const at = (field: string) => (prefix ? `${prefix}.${field}` : field);
     if (!this.registry.has(type)) {
-      errors.push({ field: 'type', message: `unknown task type '${type}'; known types: ${this.registry.names().join(', ')}` });
+      errors.push({ field: at('type'), message: `unknown task type '${type}'; known types: ${this.registry.names().join(', ')}` });
     } else if (Buffer.byteLength(JSON.stringify(payload)) > MAX_PAYLOAD_BYTES) {
-      errors.push({ field: 'payload', message: `must be at most ${MAX_PAYLOAD_BYTES} bytes as JSON` });
+      errors.push({ field: at('payload'), message: `must be at most ${MAX_PAYLOAD_BYTES} bytes as JSON` });
     } else {
-      errors.push(...this.registry.validatePayload(type, payload));
+      errors.push(...this.registry.validatePayload(type, payload, at('payload')));
     }
-    if (errors.length > 0) throw ApiError.validation(errors);
-    return {
+    const task: NewTask = {
       id: randomUUID(),
       type,
       title: dto.title,
@@ -59,5 +178,64 @@ export class TasksService {
       runAt: dto.runAt ? new Date(dto.runAt) : null,
       correlationId,
     };
+    return { task, dispatch: dispatchMessage({ taskId: task.id, type, priority: task.priority, correlationId }) };
   }
+
+  private toListQuery(query: ListTasksQuery): TaskListQuery {
+    const errors: FieldError[] = [];
+    const statuses = parseList(query.status, 'status', TASK_STATUSES, errors);
+    const priorities = parseList(query.priority, 'priority', TASK_PRIORITIES, errors);
+    const types = query.type === undefined ? null : splitList(query.type);
+    if (types && (types.length === 0 || types.some((t) => !/^[a-z][a-z0-9_.-]{0,99}$/.test(t)))) {
+      errors.push({ field: 'type', message: 'must be a task type name or a comma list of them' });
+    }
+    let limit = 20;
+    if (query.limit !== undefined) {
+      limit = /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : Number.NaN;
+      if (!(limit >= 1 && limit <= 100)) errors.push({ field: 'limit', message: 'must be a whole number from 1 to 100' });
+    }
+    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && !after) errors.push({ field: 'cursor', message: 'is not a cursor from a previous page (use nextCursor as given)' });
+    if (errors.length > 0) throw ApiError.validation(errors);
+    return { statuses, priorities, types, after, limit };
+  }
+
+  private countCreated(tasks: TaskRecord[]): void {
+    for (const task of tasks) this.metrics.tasksCreated.inc({ type: task.type, priority: task.priority });
+  }
+}
+
+function splitList(value: string): string[] {
+  return value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+}
+
+function parseList<T extends string>(value: string | undefined, field: string, allowed: readonly T[], errors: FieldError[]): T[] | null {
+  if (value === undefined) return null;
+  const items = splitList(value);
+  const unknown = items.filter((v) => !(allowed as readonly string[]).includes(v));
+  if (items.length === 0 || unknown.length > 0) {
+    errors.push({ field, message: `must be one of ${allowed.join(', ')}, or a comma list of them` });
+    return null;
+  }
+  return items as T[];
+}
+
+/** sha256 of the body with its keys sorted, so `{a,b}` and `{b,a}` are the same request. */
+function requestHash(body: unknown): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
 }

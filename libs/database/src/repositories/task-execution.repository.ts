@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { OutgoingMessage } from '#messaging';
 import { TaskStatus, TaskStatusMachine } from '#tasks';
 import { CLAIM_TASK } from '../sql/claim-task.sql.js';
+import { FINISH_CANCELLED_TASK } from '../sql/cancel-task.sql.js';
 import { COMPLETE_TASK, FAIL_TASK, REPORT_PROGRESS, RETRY_TASK } from '../sql/finish-task.sql.js';
 import type { SqlExecutor } from '../sql-executor.js';
 import { type TaskRow } from '../task.record.js';
@@ -61,6 +62,12 @@ export class TaskExecutionRepository {
       JSON.stringify(deadLetter.body),
     ]);
     return rows.length > 0;
+  }
+
+  /** CANCELLED after the handler stopped on a cancel request. */
+  async finishCancelled(executor: SqlExecutor, claim: Claim): Promise<boolean> {
+    const { rowCount } = await executor.query(FINISH_CANCELLED_TASK, [claim.taskId, claim.token]);
+    return rowCount > 0;
   }
 
   async reportProgress(executor: SqlExecutor, claim: Claim, percent: number): Promise<boolean> {

@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { OutgoingMessage } from '#messaging';
-import type { TaskPriority } from '#tasks';
+import { type TaskPriority, TaskStatus, TaskStatusMachine } from '#tasks';
+import { CANCEL_QUEUED_TASK, REQUEST_CANCEL_OF_RUNNING_TASK } from '../sql/cancel-task.sql.js';
 import { FIND_TASK_BY_ID } from '../sql/find-task.sql.js';
 import { INSERT_TASKS_WITH_OUTBOX } from '../sql/insert-tasks-with-outbox.sql.js';
+import { FIND_TASKS_BY_IDS, LIST_TASKS } from '../sql/list-tasks.sql.js';
+import { REQUEUE_TASK } from '../sql/requeue-task.sql.js';
+import { COUNT_TASKS_BY_STATUS_AND_PRIORITY, OLDEST_PENDING_BY_PRIORITY, OUTBOX_BACKLOG } from '../sql/task-stats.sql.js';
 import type { SqlExecutor } from '../sql-executor.js';
 import { type TaskRecord, type TaskRow, toTaskRecord } from '../task.record.js';
 
@@ -25,7 +29,29 @@ export interface NewTaskWithDispatch {
   dispatch: OutgoingMessage;
 }
 
-/** Reads and creates tasks. Every method takes the executor (a transaction or the pool) explicitly. */
+/** Filters and position of one page of `GET /tasks`. Null: not filtered. */
+export interface TaskListQuery {
+  statuses: TaskStatus[] | null;
+  priorities: TaskPriority[] | null;
+  types: string[] | null;
+  /** The last row of the previous page. */
+  after: { createdAt: string; id: string } | null;
+  limit: number;
+}
+
+export interface TaskPage {
+  items: TaskRecord[];
+  /** Position of the last item, for the next page; null when there is no next page. */
+  next: { createdAt: string; id: string } | null;
+}
+
+export interface TaskStats {
+  tasks: { status: TaskStatus; priority: TaskPriority; count: number }[];
+  outbox: { backlog: number; oldestSeconds: number };
+  oldestPendingSeconds: Partial<Record<TaskPriority, number>>;
+}
+
+/** Reads, creates and changes tasks on the API's side. Every method takes the executor (a transaction or the pool) explicitly. */
 @Injectable()
 export class TaskRepository {
   /**
@@ -58,5 +84,75 @@ export class TaskRepository {
   async findById(executor: SqlExecutor, id: string): Promise<TaskRecord | null> {
     const { rows } = await executor.query<TaskRow>(FIND_TASK_BY_ID, [id]);
     return rows[0] ? toTaskRecord(rows[0]) : null;
+  }
+
+  async findByIds(executor: SqlExecutor, ids: string[]): Promise<TaskRecord[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await executor.query<TaskRow>(FIND_TASKS_BY_IDS, [ids]);
+    const byId = new Map(rows.map((row) => [row.id, toTaskRecord(row)]));
+    return ids.map((id) => byId.get(id)).filter((t): t is TaskRecord => t !== undefined);
+  }
+
+  async list(executor: SqlExecutor, query: TaskListQuery): Promise<TaskPage> {
+    const { rows } = await executor.query<TaskRow & { cursor_created_at: string }>(LIST_TASKS, [
+      query.statuses,
+      query.priorities,
+      query.types,
+      query.after?.createdAt ?? null,
+      query.after?.id ?? null,
+      query.limit + 1,
+    ]);
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toTaskRecord),
+      next: rows.length > query.limit && last ? { createdAt: last.cursor_created_at, id: last.id } : null,
+    };
+  }
+
+  /** CANCELLED at once when no handler runs it; null when the task is in another status. */
+  async cancelQueued(executor: SqlExecutor, id: string): Promise<TaskRecord | null> {
+    const { rows } = await executor.query<TaskRow>(CANCEL_QUEUED_TASK, [id, TaskStatusMachine.cancellableAtOnce()]);
+    return rows[0] ? toTaskRecord(rows[0]) : null;
+  }
+
+  /** Records a cancel request for a running task and queues `control` for the workers; null unless IN_PROGRESS. */
+  async requestCancel(executor: SqlExecutor, id: string, control: OutgoingMessage): Promise<TaskRecord | null> {
+    const { rows } = await executor.query<TaskRow>(REQUEST_CANCEL_OF_RUNNING_TASK, [
+      id,
+      control.messageId,
+      control.exchange,
+      control.routingKey,
+      JSON.stringify(control.headers),
+      JSON.stringify(control.body),
+    ]);
+    return rows[0] ? toTaskRecord(rows[0]) : null;
+  }
+
+  /** FAILED or CANCELLED back to NEW with a new dispatch; null when the task is in another status. */
+  async requeue(executor: SqlExecutor, id: string, dispatch: OutgoingMessage): Promise<TaskRecord | null> {
+    const { rows } = await executor.query<TaskRow>(REQUEUE_TASK, [
+      id,
+      TaskStatusMachine.sourcesOf(TaskStatus.NEW),
+      dispatch.messageId,
+      dispatch.exchange,
+      dispatch.routingKey,
+      JSON.stringify(dispatch.headers),
+      JSON.stringify(dispatch.body),
+    ]);
+    return rows[0] ? toTaskRecord(rows[0]) : null;
+  }
+
+  async stats(executor: SqlExecutor): Promise<TaskStats> {
+    const [tasks, outbox, pending] = await Promise.all([
+      executor.query<{ status: TaskStatus; priority: TaskPriority; count: number }>(COUNT_TASKS_BY_STATUS_AND_PRIORITY),
+      executor.query<{ count: number; oldest_seconds: number }>(OUTBOX_BACKLOG),
+      executor.query<{ priority: TaskPriority; oldest_seconds: number }>(OLDEST_PENDING_BY_PRIORITY),
+    ]);
+    return {
+      tasks: tasks.rows,
+      outbox: { backlog: outbox.rows[0].count, oldestSeconds: outbox.rows[0].oldest_seconds },
+      oldestPendingSeconds: Object.fromEntries(pending.rows.map((r) => [r.priority, r.oldest_seconds])),
+    };
   }
 }

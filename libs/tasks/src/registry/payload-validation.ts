@@ -31,7 +31,8 @@ export function validateAgainst(cls: PayloadClass, value: unknown, fieldPrefix =
 export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const error of errors) {
-    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    // Array items read as `tasks[3].title`, object fields as `payload.ms`.
+    const field = /^\d+$/.test(error.property) ? `${prefix}[${error.property}]` : prefix ? `${prefix}.${error.property}` : error.property;
     for (const message of Object.values(error.constraints ?? {})) out.push({ field, message });
     if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
   }

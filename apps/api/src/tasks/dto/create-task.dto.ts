@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDateString, IsEnum, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { TaskPriority } from '#tasks';
@@ -6,37 +7,47 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 
 /** The body of `POST /api/v1/tasks` (contract §2). */
 export class CreateTaskDto {
-  /** A registered task type; `noop` when absent. */
+  @ApiPropertyOptional({ description: 'A registered task type (see GET /api/v1/task-types).', default: 'noop', example: 'sleep' })
   @IsOptional()
   @IsString()
   @Matches(/^[a-z][a-z0-9_.-]{0,99}$/, { message: 'type must be a registered task type name' })
   type?: string;
 
+  @ApiProperty({ description: '1–200 characters after trimming.', example: 'Resize avatar 42', minLength: 1, maxLength: 200 })
   @Transform(trim)
   @IsString()
   @Length(1, 200)
   title!: string;
 
+  @ApiPropertyOptional({ description: 'Up to 5,000 characters.', nullable: true, maxLength: 5000, example: 'Requested by the profile page' })
   @IsOptional()
   @IsString()
   @MaxLength(5000)
   description?: string | null;
 
+  @ApiPropertyOptional({ enum: TaskPriority, default: TaskPriority.MEDIUM, description: 'Picks the queue: tasks.low, tasks.medium or tasks.high.' })
   @IsOptional()
   @IsEnum(TaskPriority, { message: 'priority must be one of LOW, MEDIUM, HIGH' })
   priority?: TaskPriority;
 
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: "At most 64 KiB as JSON, checked against the type's payload schema.",
+    example: { ms: 250 },
+  })
   @IsOptional()
   @IsObject()
   payload?: Record<string, unknown>;
 
+  @ApiPropertyOptional({ minimum: 1, maximum: 20, description: 'Tries before FAILED; default 1 + MAX_RETRIES.', example: 3 })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(20)
   maxAttempts?: number;
 
-  /** Not dispatched before this time (ISO 8601 with a time zone). */
+  @ApiPropertyOptional({ format: 'date-time', description: 'Not dispatched before this time.', example: '2026-12-01T09:00:00Z' })
   @IsOptional()
   @IsDateString({ strict: true }, { message: 'runAt must be an ISO 8601 date-time' })
   runAt?: string;

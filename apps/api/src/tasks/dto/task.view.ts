@@ -1,0 +1,88 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { TaskPriority, TaskStatus } from '#tasks';
+
+/** A task as the API returns it (contract §2); documents the response schema. */
+export class TaskView {
+  @ApiProperty({ format: 'uuid', example: '4f6c0a52-5d0e-4c57-9a0e-0a4b1f1e3c2d' }) id!: string;
+  @ApiProperty({ example: 'sleep' }) type!: string;
+  @ApiProperty({ example: 'Resize avatar 42' }) title!: string;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ enum: TaskPriority }) priority!: TaskPriority;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { ms: 250 } }) payload!: Record<string, unknown>;
+  @ApiProperty({ enum: TaskStatus, example: TaskStatus.NEW }) status!: TaskStatus;
+  @ApiProperty({ nullable: true, description: 'What the handler returned.', example: null }) result!: unknown;
+  @ApiProperty({ type: String, nullable: true, description: 'The last failure.' }) error!: string | null;
+  @ApiProperty({ example: 0 }) attempts!: number;
+  @ApiProperty({ example: 4 }) maxAttempts!: number;
+  @ApiProperty({ type: Number, nullable: true, minimum: 0, maximum: 100 }) progress!: number | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) runAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextRetryAt!: string | null;
+  @ApiProperty({ example: 'req-7f3a', description: 'From X-Request-ID.' }) correlationId!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) completedAt!: string | null;
+}
+
+export class TaskStatusView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: TaskStatus }) status!: TaskStatus;
+  @ApiProperty({ type: Number, nullable: true }) progress!: number | null;
+  @ApiProperty() attempts!: number;
+  @ApiProperty() maxAttempts!: number;
+  @ApiProperty({ type: String, nullable: true }) error!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextRetryAt!: string | null;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+}
+
+export class TaskPageView {
+  @ApiProperty({ type: [TaskView] }) items!: TaskView[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as ?cursor= for the next page; null on the last page.' })
+  nextCursor!: string | null;
+}
+
+export class TaskBatchView {
+  @ApiProperty({ type: [TaskView] }) tasks!: TaskView[];
+}
+
+class CountByPriority {
+  @ApiProperty() LOW!: number;
+  @ApiProperty() MEDIUM!: number;
+  @ApiProperty() HIGH!: number;
+}
+
+class OutboxStatsView {
+  @ApiProperty({ description: 'Rows due and not yet published.' }) backlog!: number;
+  @ApiProperty({ description: 'Seconds the oldest of them has waited.' }) oldestAgeSeconds!: number;
+}
+
+class QueueStatsView {
+  @ApiProperty({ example: 'tasks.high' }) queue!: string;
+  @ApiProperty({ type: Number, nullable: true, description: 'Messages ready in RabbitMQ; null when the broker cannot be asked.' }) depth!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) consumers!: number | null;
+  @ApiProperty({ description: 'Seconds the oldest PENDING task of this priority has waited.' }) oldestAgeSeconds!: number;
+}
+
+export class StatsView {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { $ref: '#/components/schemas/CountByPriority' },
+    description: 'Counts by status, then by priority.',
+    example: { NEW: { LOW: 0, MEDIUM: 2, HIGH: 0 } },
+  })
+  tasks!: Record<TaskStatus, CountByPriority>;
+  @ApiProperty({ type: OutboxStatsView }) outbox!: OutboxStatsView;
+  @ApiProperty({ type: [QueueStatsView] }) queues!: QueueStatsView[];
+}
+
+export class TaskTypeView {
+  @ApiProperty({ example: 'sleep' }) type!: string;
+  @ApiProperty({ example: 'Sleeps {ms} milliseconds.' }) description!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'JSON Schema of the payload.' }) payloadSchema!: Record<string, unknown>;
+}
+
+export class TaskTypeListView {
+  @ApiProperty({ type: [TaskTypeView] }) items!: TaskTypeView[];
+}
+
+export { CountByPriority };
