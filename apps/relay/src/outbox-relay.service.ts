@@ -35,6 +35,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     private readonly metrics: MetricsService,
   ) {
     this.notifications = new OutboxNotifications(config, () => this.wake());
+    // Rows that waited while the broker was away go out as soon as it is back.
+    amqp.onConnect(() => this.wake());
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -3,6 +3,7 @@ import { type AppConfig, ConfigModule } from '#config';
 import { DatabaseModule } from '#database';
 import { MessagingModule } from '#messaging';
 import { ObservabilityModule } from '#observability';
+import { MaintenanceService } from './maintenance.service.js';
 import { OutboxRelayService } from './outbox-relay.service.js';
 
 /** The outbox relay, with `/health`, `/ready` and `/metrics` on HEALTH_CHECK_PORT. */
@@ -12,7 +13,7 @@ export class RelayModule {
     return {
       module: RelayModule,
       imports: [ConfigModule.forRoot(config), DatabaseModule, MessagingModule, ObservabilityModule],
-      providers: [OutboxRelayService],
+      providers: [OutboxRelayService, MaintenanceService],
     };
   }
 }

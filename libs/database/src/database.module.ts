@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from '#config';
 import { dataSourceOptions } from './data-source.js';
 import { DatabaseService } from './database.service.js';
 import { IdempotencyRepository } from './repositories/idempotency.repository.js';
+import { MaintenanceRepository } from './repositories/maintenance.repository.js';
 import { OutboxRepository } from './repositories/outbox.repository.js';
 import { TaskExecutionRepository } from './repositories/task-execution.repository.js';
 import { TaskRepository } from './repositories/task.repository.js';
@@ -25,7 +26,7 @@ import { TaskRepository } from './repositories/task.repository.js';
       }),
     }),
   ],
-  providers: [DatabaseService, TaskRepository, TaskExecutionRepository, OutboxRepository, IdempotencyRepository],
-  exports: [DatabaseService, TaskRepository, TaskExecutionRepository, OutboxRepository, IdempotencyRepository],
+  providers: [DatabaseService, TaskRepository, TaskExecutionRepository, OutboxRepository, IdempotencyRepository, MaintenanceRepository],
+  exports: [DatabaseService, TaskRepository, TaskExecutionRepository, OutboxRepository, IdempotencyRepository, MaintenanceRepository],
 })
 export class DatabaseModule {}

@@ -7,6 +7,7 @@ export * from './repositories/task.repository.js';
 export * from './repositories/task-execution.repository.js';
 export * from './repositories/outbox.repository.js';
 export * from './repositories/idempotency.repository.js';
+export * from './repositories/maintenance.repository.js';
 export * from './outbox-notifications.js';
 export * from './database.module.js';
 export * from './database-errors.js';

@@ -1,11 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import amqp, { type AmqpConnectionManager, type ChannelWrapper, type CreateChannelOpts } from 'amqp-connection-manager';
+import type { ChannelModel } from 'amqplib';
 import { APP_CONFIG, type AppConfig } from '#config';
+import { declareTopology } from './declare-topology.js';
 import { buildTopology, type Topology } from './topology.js';
 
 /**
  * The process's one connection to RabbitMQ. amqp-connection-manager reconnects by itself and
- * re-runs every channel's setup (topology, consumers) after a reconnect.
+ * re-runs every channel's setup (consumers, return listeners) after a reconnect. After each
+ * connect the topology is declared once, and every channel's setup waits for it.
  */
 @Injectable()
 export class AmqpConnectionService implements OnApplicationShutdown {
@@ -13,6 +16,8 @@ export class AmqpConnectionService implements OnApplicationShutdown {
   readonly topology: Topology;
   private manager?: AmqpConnectionManager;
   private lastError?: string;
+  private declared: Promise<void> = new Promise(() => undefined);
+  private readonly connectListeners: (() => void)[] = [];
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.topology = buildTopology({ queueType: config.rabbitmq.queueType, retryDelaysSeconds: config.retry.delaysSeconds });
@@ -20,21 +25,48 @@ export class AmqpConnectionService implements OnApplicationShutdown {
 
   private connection(): AmqpConnectionManager {
     if (!this.manager) {
-      this.manager = amqp.connect([this.config.rabbitmq.url], { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1 });
-      this.manager.on('connect', () => {
+      const manager = amqp.connect([this.config.rabbitmq.url], { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1 });
+      this.manager = manager;
+      // Registered before any channel exists, so it runs before their setups on every connect.
+      manager.on('connect', ({ connection }) => {
         this.lastError = undefined;
         this.logger.log('connected to RabbitMQ');
+        // amqp-connection-manager connects with amqplib's promise API: this is a ChannelModel.
+        const model = connection as unknown as ChannelModel;
+        this.declared = declareTopology(() => model.createChannel(), this.topology).then(
+          (mismatches) => {
+            for (const m of mismatches) {
+              this.logger.warn(`${m.kind} ${m.name} exists with other arguments; using it as it is (${m.reason})`);
+            }
+            for (const listener of this.connectListeners) listener();
+          },
+          (error: Error) => {
+            this.logger.error(`declaring the topology failed: ${error.message}`);
+            throw error;
+          },
+        );
+        this.declared.catch(() => undefined);
       });
-      this.manager.on('disconnect', ({ err }) => {
+      manager.on('disconnect', ({ err }) => {
         this.lastError = err?.message ?? 'disconnected';
         this.logger.warn(`RabbitMQ connection lost: ${this.lastError}; reconnecting`);
       });
-      this.manager.on('connectFailed', ({ err }) => {
+      manager.on('connectFailed', ({ err }) => {
         if (this.lastError !== err?.message) this.logger.warn(`cannot reach RabbitMQ: ${err?.message}; retrying`);
         this.lastError = err?.message;
       });
     }
     return this.manager;
+  }
+
+  /** Resolves when the topology of the current connection is declared. Channel setups await it. */
+  topologyReady(): Promise<void> {
+    return this.declared;
+  }
+
+  /** Called after every (re)connect, once the topology is declared. */
+  onConnect(listener: () => void): void {
+    this.connectListeners.push(listener);
   }
 
   /** A channel that re-runs `options.setup` after every reconnect; setup failures are logged, then retried on the next connect. */
@@ -44,6 +76,11 @@ export class AmqpConnectionService implements OnApplicationShutdown {
       this.logger.warn(`channel ${info?.name ?? options.name ?? ''} failed: ${error.message}`);
     });
     return channel;
+  }
+
+  /** Opens the connection now (it is otherwise opened by the first channel). */
+  start(): void {
+    this.connection();
   }
 
   isConnected(): boolean {

@@ -1,7 +1,8 @@
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { AmqpConnectionService } from './amqp-connection.service.js';
-import { declareTopology } from './declare-topology.js';
+import { type ControlMessage, parseControlMessage } from './task-message.js';
+import { CONTROL_EXCHANGE } from './topology.js';
 
 /**
  * One delivery and the channel it came on. Acknowledging goes to that very channel: after a
@@ -49,13 +50,14 @@ export class Delivery {
 export type DeliveryHandler = (delivery: Delivery) => void;
 
 /**
- * Consumes one queue with its own channel and prefetch, re-subscribing after every reconnect.
- * Deliveries go to `onDelivery`, which must settle each exactly once.
+ * Consumes one queue with its own channel and prefetch, re-subscribing after every reconnect
+ * (amqp-connection-manager re-runs the setup on a new channel). Deliveries go to `onDelivery`,
+ * which must settle each exactly once. Consuming can be paused and resumed.
  */
 export class QueueConsumer {
   private wrapper?: ChannelWrapper;
   private consumerTag?: string;
-  private current?: ConfirmChannel;
+  private current?: { channel: ConfirmChannel; open: () => boolean };
   private paused = false;
 
   constructor(
@@ -72,44 +74,97 @@ export class QueueConsumer {
       confirm: true,
       setup: async (channel: ConfirmChannel) => {
         let open = true;
-        channel.on('close', () => {
-          open = false;
-        });
-        channel.on('error', () => {
-          open = false;
-        });
-        this.current = channel;
-        await declareTopology(channel, this.amqp.topology);
-        if (this.paused) return;
+        channel.on('close', () => (open = false));
+        channel.on('error', () => (open = false));
+        this.current = { channel, open: () => open };
+        this.consumerTag = undefined;
+        await this.amqp.topologyReady();
         await channel.prefetch(this.prefetch);
-        const { consumerTag } = await channel.consume(this.queue, (message) => {
-          // A null message means the broker cancelled the consumer (queue deleted); the
-          // manager re-runs this setup on the next reconnect.
-          if (message) this.onDelivery(new Delivery(message, this.queue, channel, () => open));
-        });
-        this.consumerTag = consumerTag;
+        if (!this.paused) await this.subscribe();
       },
     });
     await this.wrapper.waitForConnect();
   }
 
-  /** Stops taking new deliveries; unsettled ones stay ours until acked or the channel closes. */
-  async stopConsuming(): Promise<void> {
+  private async subscribe(): Promise<void> {
+    const current = this.current;
+    if (!current || !current.open() || this.consumerTag) return;
+    const { channel, open } = current;
+    const { consumerTag } = await channel.consume(this.queue, (message) => {
+      // A null message means the broker cancelled the consumer (queue deleted); the
+      // manager re-runs the setup on the next reconnect.
+      if (message) this.onDelivery(new Delivery(message, this.queue, channel, open));
+    });
+    this.consumerTag = consumerTag;
+  }
+
+  /** Stops taking new deliveries; unsettled ones stay ours until settled or the channel closes. */
+  async pause(): Promise<void> {
     this.paused = true;
     const tag = this.consumerTag;
     this.consumerTag = undefined;
-    if (tag && this.current) {
+    if (tag && this.current?.open()) {
       try {
-        await this.current.cancel(tag);
+        await this.current.channel.cancel(tag);
       } catch {
         // Channel already closed: nothing is being delivered any more.
       }
     }
   }
 
+  /** Takes deliveries again after {@link pause}. */
+  async resume(): Promise<void> {
+    this.paused = false;
+    try {
+      await this.subscribe();
+    } catch {
+      // The channel is being replaced; its setup subscribes.
+    }
+  }
+
   /** Closes the channel; every unacknowledged delivery goes back to the queue. */
   async close(): Promise<void> {
+    this.paused = true;
     await this.wrapper?.close();
     this.wrapper = undefined;
+  }
+}
+
+/**
+ * Receives control messages (cancel a running task) on a queue of this process's own, bound to
+ * the fanout exchange `tasks.control`: every worker sees every control message.
+ */
+export class ControlConsumer {
+  private wrapper?: ChannelWrapper;
+
+  constructor(
+    private readonly amqp: AmqpConnectionService,
+    private readonly onMessage: (message: ControlMessage) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    this.wrapper = this.amqp.createChannel({
+      name: 'control',
+      confirm: false,
+      setup: async (channel: ConfirmChannel) => {
+        await this.amqp.topologyReady();
+        // Server-named, exclusive, deleted with the connection: it lives exactly as long as this worker.
+        const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+        await channel.bindQueue(queue, CONTROL_EXCHANGE, '');
+        await channel.consume(
+          queue,
+          (message) => {
+            const control = message ? parseControlMessage(message.content) : null;
+            if (control) this.onMessage(control);
+          },
+          { noAck: true },
+        );
+      },
+    });
+    await this.wrapper.waitForConnect();
+  }
+
+  async close(): Promise<void> {
+    await this.wrapper?.close();
   }
 }

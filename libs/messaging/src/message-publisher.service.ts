@@ -2,7 +2,6 @@ import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { AmqpConnectionService } from './amqp-connection.service.js';
-import { declareTopology } from './declare-topology.js';
 import type { OutgoingMessage } from './task-message.js';
 
 /** The broker confirmed the message but could route it to no queue. */
@@ -33,7 +32,7 @@ export class MessagePublisher implements OnApplicationShutdown {
         channel.on('return', (message: ConsumeMessage) => {
           if (message.properties.messageId) this.returned.add(String(message.properties.messageId));
         });
-        await declareTopology(channel, amqp.topology);
+        await amqp.topologyReady();
       },
     });
   }

@@ -16,11 +16,12 @@ describe(buildTopology.name, () => {
     sut = buildTopology(classicOptions);
   });
 
-  it('declares the direct tasks exchange, the headers retry exchange and the fanout dead-letter exchange', () => {
+  it('declares the direct tasks exchange, the headers retry exchange and the fanout dead-letter and control exchanges', () => {
     expect(sut.exchanges).toEqual([
       { name: 'tasks', type: 'direct' },
       { name: 'tasks.retry', type: 'headers' },
       { name: 'tasks.dlx', type: 'fanout' },
+      { name: 'tasks.control', type: 'fanout' },
     ]);
   });
 

@@ -12,6 +12,7 @@ import { ApiModule } from '../../../apps/api/src/api.module.js';
 import { apiFastifyOptions, configureHttp } from '../../../apps/api/src/http/configure-http.js';
 import type { RouteTable } from '../../../apps/api/src/http/route-table.js';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { type AppName, AppProcess } from './app-process.js';
 import { RelayModule } from '../../../apps/relay/src/relay.module.js';
 import { WorkerModule } from '../../../apps/worker/src/worker.module.js';
 
@@ -36,10 +37,11 @@ export class Suite {
   sql!: pg.Pool;
   private broker?: ChannelModel;
   private readonly apps: INestApplicationContext[] = [];
+  private readonly processes: AppProcess[] = [];
 
   private constructor(
     readonly name: string,
-    private readonly env: Record<string, string>,
+    private readonly suiteEnv: Record<string, string>,
   ) {
     this.database = `tasks_test_${name}`;
     this.vhost = `tasks_test_${name}`;
@@ -60,7 +62,7 @@ export class Suite {
       OUTBOX_POLL_INTERVAL: '200',
       RETRY_DELAYS_SECONDS: '1',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
-      ...this.env,
+      ...this.suiteEnv,
       ...overrides,
     });
   }
@@ -75,6 +77,7 @@ export class Suite {
   }
 
   async teardown(): Promise<void> {
+    await Promise.all(this.processes.splice(0).map((p) => p.kill()));
     for (const app of this.apps.splice(0).reverse()) await app.close().catch(() => undefined);
     await this.broker?.close().catch(() => undefined);
     await this.sql?.end();
@@ -112,6 +115,25 @@ export class Suite {
     const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: new AppLogger(config.logLevel, process.stderr) });
     await app.init();
     this.apps.push(app);
+    return app;
+  }
+
+  /** The environment a real process of this suite runs with. */
+  env(overrides: Record<string, string> = {}): Record<string, string> {
+    return {
+      POSTGRES_DB: this.database,
+      RABBITMQ_URL: this.amqpUrl,
+      OUTBOX_POLL_INTERVAL: '200',
+      RETRY_DELAYS_SECONDS: '1',
+      ...this.suiteEnv,
+      ...overrides,
+    };
+  }
+
+  /** api, relay or worker as a real process on this suite's database and vhost; killed at teardown. */
+  async startProcess(name: AppName, overrides: Record<string, string> = {}): Promise<AppProcess> {
+    const app = await AppProcess.start(name, this.env(overrides));
+    this.processes.push(app);
     return app;
   }
 

@@ -17,7 +17,7 @@ import { ApiProblems } from '../problems/api-problems.decorator.js';
 import { CreateTaskBatchDto } from './dto/create-task-batch.dto.js';
 import { CreateTaskDto } from './dto/create-task.dto.js';
 import { ListTasksQuery } from './dto/list-tasks.query.js';
-import { StatsView, TaskBatchView, TaskPageView, TaskStatusView, TaskView } from './dto/task.view.js';
+import { StatsView, TaskBatchView, TaskEventListView, TaskPageView, TaskStatusView, TaskView } from './dto/task.view.js';
 import { presentStatus, presentTask } from './task.presenter.js';
 import { type IdempotencyRequest, TasksService } from './tasks.service.js';
 import { TaskIdPipe } from './uuid.pipe.js';
@@ -114,6 +114,16 @@ export class TasksController {
   @ApiProblems(400, 401, 404, 429, 503)
   async status(@Param('id', TaskIdPipe) id: string): Promise<TaskStatusView> {
     return presentStatus(await this.tasks.get(id));
+  }
+
+  @Get(':id/events')
+  @ApiOperation({ summary: "A task's timeline", description: 'Every status change with its time, attempt, worker, error and where the task was.' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: TaskEventListView })
+  @ApiProblems(400, 401, 404, 429, 503)
+  async events(@Param('id', TaskIdPipe) id: string): Promise<TaskEventListView> {
+    const events = await this.tasks.events(id);
+    return { taskId: id, items: events.map((e) => ({ ...e, at: e.at.toISOString() })) };
   }
 
   @Delete(':id')

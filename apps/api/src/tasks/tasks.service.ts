@@ -7,6 +7,7 @@ import {
   type NewTask,
   type NewTaskWithDispatch,
   type SqlExecutor,
+  type TaskEvent,
   type TaskListQuery,
   type TaskRecord,
   TaskRepository,
@@ -93,6 +94,13 @@ export class TasksService {
     const task = await this.tasks.findById(this.database, id);
     if (!task) throw ApiError.notFound(`No task with id ${id}`);
     return task;
+  }
+
+  /** The task's timeline, oldest first. */
+  async events(id: string): Promise<TaskEvent[]> {
+    const events = await this.tasks.events(this.database, id);
+    if (events.length === 0) await this.get(id);
+    return events;
   }
 
   async list(query: ListTasksQuery): Promise<{ items: TaskRecord[]; nextCursor: string | null }> {

@@ -15,3 +15,12 @@ export class WorkerShutdownError extends Error {
     this.name = 'WorkerShutdownError';
   }
 }
+
+/** A user cancelled the running task (DELETE /tasks/{id}): the task ends CANCELLED. */
+export class TaskCancelledError extends Error {
+  readonly code = 'TASK_CANCELLED';
+  constructor() {
+    super('cancelled while running');
+    this.name = 'TaskCancelledError';
+  }
+}

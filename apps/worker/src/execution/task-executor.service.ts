@@ -15,16 +15,10 @@ import {
   type TaskMessage,
 } from '#messaging';
 import { MetricsService, withCorrelationId } from '#observability';
-import { PermanentTaskError, retryDelaySeconds, type TaskHandlerContract, TaskRegistry } from '#tasks';
-import { TaskTimeoutError, WorkerShutdownError } from './abort-reasons.js';
+import { leaseSeconds, PermanentTaskError, retryDelaySeconds, type TaskHandlerContract, TaskRegistry } from '#tasks';
+import { TaskCancelledError, TaskTimeoutError, WorkerShutdownError } from './abort-reasons.js';
 
-/** A running attempt, so shutdown can abort it. */
-interface RunningAttempt {
-  controller: AbortController;
-}
-
-/** Extra time past TASK_TIMEOUT_SECONDS before another worker may take a task over. */
-const LEASE_MARGIN_SECONDS = 30;
+type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 
 /**
  * Runs one delivery: claim the task with a guarded UPDATE, run its handler, write the outcome
@@ -35,7 +29,10 @@ const LEASE_MARGIN_SECONDS = 30;
 export class TaskExecutor {
   private readonly logger = new Logger('TaskExecutor');
   readonly workerId = `${hostname()}:${process.pid}`;
-  private readonly running = new Set<RunningAttempt>();
+  /** Running attempts by task id, so a cancel or a shutdown can abort them. */
+  private readonly running = new Map<string, AbortController>();
+  /** Called when Postgres cannot be reached, so the worker stops taking messages until it is back. */
+  onDatabaseDown: () => void = () => undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -49,26 +46,46 @@ export class TaskExecutor {
 
   /** Aborts every running handler: used when shutdown runs past its deadline. */
   abortAll(): void {
-    for (const attempt of this.running) attempt.controller.abort(new WorkerShutdownError());
+    for (const controller of this.running.values()) controller.abort(new WorkerShutdownError());
+  }
+
+  /**
+   * A control message: abort the task if it runs here. A cancel can only be requested once the
+   * claim committed, and the attempt is registered in the same tick the claim returns, so the
+   * message cannot arrive in between; a worker that takes the task over later reads
+   * `cancel_requested_at` in its claim instead.
+   */
+  cancel(taskId: string): void {
+    const controller = this.running.get(taskId);
+    if (controller) {
+      this.logger.log(`cancelling running task ${taskId}`);
+      controller.abort(new TaskCancelledError());
+    }
   }
 
   async execute(delivery: Delivery): Promise<void> {
     const message = parseTaskMessage(delivery.message.content);
     if (typeof message === 'string') return this.rejectPoison(delivery, message);
-    await withCorrelationId(message.correlationId || message.taskId, () => this.executeTask(delivery, message));
+    try {
+      await withCorrelationId(message.correlationId || message.taskId, () => this.executeTask(delivery, message));
+    } catch (error) {
+      // The outcome could not be written: hand the message back unacknowledged. Its
+      // redelivery takes the task over (the claim of this attempt stays fenced).
+      this.logger.error(`task ${message.taskId}: ${(error as Error).message}; handing the message back`);
+      if (isDatabaseUnavailable(error)) this.onDatabaseDown();
+      delivery.nack(true);
+    }
   }
 
   private async executeTask(delivery: Delivery, message: TaskMessage): Promise<void> {
     const claim: Claim = { taskId: message.taskId, attempt: message.attempt, token: `${this.workerId}:${randomUUID()}` };
-    const lease = this.config.worker.taskTimeoutSeconds + LEASE_MARGIN_SECONDS;
     let task: TaskRow | null;
     try {
-      task = await this.execution.claim(this.database, claim, lease, delivery.redelivered);
+      task = await this.execution.claim(this.database, claim, leaseSeconds(this.config.worker.taskTimeoutSeconds), delivery.redelivered);
     } catch (error) {
       if (!isDatabaseUnavailable(error)) return this.rejectPoison(delivery, `the claim failed: ${(error as Error).message}`);
-      // Postgres is unreachable: hand the message back after a pause instead of spinning.
       this.logger.warn(`cannot claim task ${message.taskId}: ${(error as Error).message}; handing the message back`);
-      await sleep(1000);
+      this.onDatabaseDown();
       delivery.nack(true);
       return;
     }
@@ -78,25 +95,16 @@ export class TaskExecutor {
       delivery.ack();
       return;
     }
+    // A take-over is a new attempt: the claim may have moved the count on.
+    claim.attempt = task.attempts;
 
-    const attempt: RunningAttempt = { controller: new AbortController() };
-    this.running.add(attempt);
-    const timeout = setTimeout(
-      () => attempt.controller.abort(new TaskTimeoutError(this.config.worker.taskTimeoutSeconds)),
-      this.config.worker.taskTimeoutSeconds * 1000,
-    );
-    const started = process.hrtime.bigint();
-    this.metrics.tasksInFlight.inc();
-    let outcome: { ok: true; result: unknown } | { ok: false; error: unknown };
-    try {
-      outcome = { ok: true, result: await this.runHandler(task, claim, attempt.controller.signal) };
-    } catch (error) {
-      outcome = { ok: false, error: attempt.controller.signal.aborted ? attempt.controller.signal.reason : error };
-    } finally {
-      clearTimeout(timeout);
-      this.running.delete(attempt);
-      this.metrics.tasksInFlight.dec();
-      this.metrics.taskDuration.observe({ type: task.type }, Number(process.hrtime.bigint() - started) / 1e9);
+    let outcome: Outcome;
+    if (task.cancel_requested_at) {
+      outcome = { ok: false, error: new TaskCancelledError() };
+    } else if (task.attempts > task.max_attempts) {
+      outcome = { ok: false, error: new PermanentTaskError(`the worker running attempt ${task.max_attempts} was lost, and no attempts remain`) };
+    } else {
+      outcome = await this.run(task, claim);
     }
 
     if (!outcome.ok && outcome.error instanceof WorkerShutdownError) {
@@ -110,12 +118,31 @@ export class TaskExecutor {
     delivery.ack();
   }
 
+  /** Runs the handler under an AbortSignal that fires on time-out, cancel or forced shutdown. */
+  private async run(task: TaskRow, claim: Claim): Promise<Outcome> {
+    const controller = new AbortController();
+    this.running.set(task.id, controller);
+    const timeout = setTimeout(() => controller.abort(new TaskTimeoutError(this.config.worker.taskTimeoutSeconds)), this.config.worker.taskTimeoutSeconds * 1000);
+    const started = process.hrtime.bigint();
+    this.metrics.tasksInFlight.inc();
+    try {
+      return { ok: true, result: await this.runHandler(task, claim, controller.signal) };
+    } catch (error) {
+      return { ok: false, error: controller.signal.aborted ? controller.signal.reason : error };
+    } finally {
+      clearTimeout(timeout);
+      this.running.delete(task.id);
+      this.metrics.tasksInFlight.dec();
+      this.metrics.taskDuration.observe({ type: task.type }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
   private async runHandler(task: TaskRow, claim: Claim, signal: AbortSignal): Promise<unknown> {
     const entry = this.registry.get(task.type);
     if (!entry) throw new PermanentTaskError(`no handler is registered for type '${task.type}' in this worker`);
     this.registry.assertPayload(task.type, task.payload);
     const handler = this.moduleRef.get<TaskHandlerContract>(entry.handler, { strict: false });
-    return handler.run(task.payload, {
+    const running = handler.run(task.payload, {
       taskId: task.id,
       type: task.type,
       attempt: claim.attempt,
@@ -127,15 +154,23 @@ export class TaskExecutor {
         await this.execution.reportProgress(this.database, claim, value).catch(() => false);
       },
     });
+    // A handler that ignores its signal still loses its slot when the signal fires; what it
+    // does afterwards can no longer write (the claim is fenced).
+    return Promise.race([running, rejectOnAbort(signal)]);
   }
 
-  /** Writes COMPLETED, RETRYING (with its retry message) or FAILED (with its DLQ copy). */
-  private async recordOutcome(task: TaskRow, claim: Claim, outcome: { ok: true; result: unknown } | { ok: false; error: unknown }): Promise<string> {
+  /** Writes COMPLETED, CANCELLED, RETRYING (with its retry message) or FAILED (with its DLQ copy). */
+  private async recordOutcome(task: TaskRow, claim: Claim, outcome: Outcome): Promise<string> {
     const summary = { taskId: task.id, type: task.type, priority: task.priority, correlationId: task.correlation_id };
     if (outcome.ok) {
       const written = await this.withDatabaseRetry(() => this.execution.complete(this.database, claim, outcome.result));
       this.logger.log(`task ${task.id} (${task.type}) COMPLETED on attempt ${claim.attempt}`);
       return written ? 'COMPLETED' : 'SUPERSEDED';
+    }
+    if (outcome.error instanceof TaskCancelledError) {
+      const written = await this.withDatabaseRetry(() => this.execution.finishCancelled(this.database, claim));
+      this.logger.log(`task ${task.id} (${task.type}) CANCELLED while running`);
+      return written ? 'CANCELLED' : 'SUPERSEDED';
     }
     const error = describeError(outcome.error);
     const permanent = outcome.error instanceof PermanentTaskError;
@@ -146,22 +181,23 @@ export class TaskExecutor {
       this.logger.warn(`task ${task.id} (${task.type}) failed attempt ${claim.attempt}/${task.max_attempts}: ${error}; retrying in ${delay} s`);
       return written ? 'RETRYING' : 'SUPERSEDED';
     }
-    const reason = permanent ? 'permanent-error' : outcome.error instanceof TaskTimeoutError ? 'timeout' : 'max-attempts-exhausted';
-    const deadLetter = deadLetterMessage(summary, { attempts: claim.attempt, reason, error, failedAt: new Date() });
+    const reason = failureReason(outcome.error, task);
+    const attempts = Math.min(claim.attempt, task.max_attempts);
+    const deadLetter = deadLetterMessage(summary, { attempts, reason, error, failedAt: new Date() });
     const written = await this.withDatabaseRetry(() => this.execution.fail(this.database, claim, error, deadLetter));
-    this.logger.error(`task ${task.id} (${task.type}) FAILED after attempt ${claim.attempt}/${task.max_attempts} (${reason}): ${error}`);
+    this.logger.error(`task ${task.id} (${task.type}) FAILED after attempt ${attempts}/${task.max_attempts} (${reason}): ${error}`);
     return written ? 'FAILED' : 'SUPERSEDED';
   }
 
   /** A status write survives a short Postgres outage; past that the message is handed back unacknowledged. */
-  private async withDatabaseRetry<T>(write: () => Promise<T>, tries = 30): Promise<T> {
+  private async withDatabaseRetry<T>(write: () => Promise<T>, tries = 10): Promise<T> {
     for (let i = 1; ; i++) {
       try {
         return await write();
       } catch (error) {
-        if (i >= tries) throw error;
+        if (i >= tries || !isDatabaseUnavailable(error)) throw error;
         this.logger.warn(`status write failed (${(error as Error).message}); retrying`);
-        await sleep(Math.min(1000 * i, 5000));
+        await sleep(Math.min(500 * i, 3000));
       }
     }
   }
@@ -175,7 +211,7 @@ export class TaskExecutor {
         messageId: String(delivery.message.properties.messageId ?? randomUUID()),
         headers: {
           [DEAD_LETTER_HEADERS.reason]: 'unreadable-message',
-          [DEAD_LETTER_HEADERS.error]: reason,
+          [DEAD_LETTER_HEADERS.error]: reason.slice(0, 1000),
           [DEAD_LETTER_HEADERS.originalQueue]: delivery.queue,
           [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
         },
@@ -186,6 +222,20 @@ export class TaskExecutor {
       delivery.nack(false);
     }
   }
+}
+
+function failureReason(error: unknown, task: TaskRow): string {
+  if (error instanceof TaskTimeoutError) return 'timeout';
+  if (task.attempts > task.max_attempts) return 'worker-lost';
+  if (error instanceof PermanentTaskError) return 'permanent-error';
+  return 'max-attempts-exhausted';
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
 }
 
 function describeError(error: unknown): string {

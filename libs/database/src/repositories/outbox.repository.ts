@@ -6,7 +6,7 @@ import { MARK_OUTBOX_PUBLISHED, MARK_TASKS_PENDING } from '../sql/mark-outbox-pu
 import { RECORD_OUTBOX_FAILURE } from '../sql/record-outbox-failure.sql.js';
 import type { SqlExecutor } from '../sql-executor.js';
 
-export type OutboxKind = 'dispatch' | 'retry' | 'dead-letter' | 'control';
+export type OutboxKind = 'dispatch' | 'retry' | 'dead-letter' | 'control' | 'redispatch';
 
 /** A claimed outbox row. */
 export interface OutboxRow {

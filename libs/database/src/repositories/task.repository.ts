@@ -4,6 +4,7 @@ import { type TaskPriority, TaskStatus, TaskStatusMachine } from '#tasks';
 import { CANCEL_QUEUED_TASK, REQUEST_CANCEL_OF_RUNNING_TASK } from '../sql/cancel-task.sql.js';
 import { FIND_TASK_BY_ID } from '../sql/find-task.sql.js';
 import { INSERT_TASKS_WITH_OUTBOX } from '../sql/insert-tasks-with-outbox.sql.js';
+import { LIST_TASK_EVENTS } from '../sql/list-task-events.sql.js';
 import { FIND_TASKS_BY_IDS, LIST_TASKS } from '../sql/list-tasks.sql.js';
 import { REQUEUE_TASK } from '../sql/requeue-task.sql.js';
 import { COUNT_TASKS_BY_STATUS_AND_PRIORITY, OLDEST_PENDING_BY_PRIORITY, OUTBOX_BACKLOG } from '../sql/task-stats.sql.js';
@@ -45,6 +46,16 @@ export interface TaskPage {
   next: { createdAt: string; id: string } | null;
 }
 
+/** One entry of a task's timeline. */
+export interface TaskEvent {
+  at: Date;
+  status: TaskStatus;
+  attempt: number;
+  worker: string | null;
+  error: string | null;
+  detail: string | null;
+}
+
 export interface TaskStats {
   tasks: { status: TaskStatus; priority: TaskPriority; count: number }[];
   outbox: { backlog: number; oldestSeconds: number };
@@ -84,6 +95,11 @@ export class TaskRepository {
   async findById(executor: SqlExecutor, id: string): Promise<TaskRecord | null> {
     const { rows } = await executor.query<TaskRow>(FIND_TASK_BY_ID, [id]);
     return rows[0] ? toTaskRecord(rows[0]) : null;
+  }
+
+  async events(executor: SqlExecutor, id: string): Promise<TaskEvent[]> {
+    const { rows } = await executor.query<TaskEvent>(LIST_TASK_EVENTS, [id]);
+    return rows;
   }
 
   async findByIds(executor: SqlExecutor, ids: string[]): Promise<TaskRecord[]> {

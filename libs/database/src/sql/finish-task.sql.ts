@@ -30,6 +30,7 @@ export const FAIL_TASK = `
 WITH t AS (
   UPDATE tasks
   SET status = 'FAILED', error = $3, next_retry_at = NULL, completed_at = now(), updated_at = now(),
+      attempts = LEAST(attempts, max_attempts),
       locked_by = NULL, locked_until = NULL
   WHERE id = $1 AND status = 'IN_PROGRESS' AND locked_by = $2
   RETURNING id

@@ -85,4 +85,19 @@ export class TaskTypeListView {
   @ApiProperty({ type: [TaskTypeView] }) items!: TaskTypeView[];
 }
 
+export class TaskEventView {
+  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty({ enum: TaskStatus }) status!: TaskStatus;
+  @ApiProperty({ description: 'The attempt the task was in.' }) attempt!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'The worker (host:pid) that held the task.' }) worker!: string | null;
+  @ApiProperty({ type: String, nullable: true }) error!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'published to tasks.medium', description: 'Where the task went: outbox, queue, retry step, worker, result.' })
+  detail!: string | null;
+}
+
+export class TaskEventListView {
+  @ApiProperty({ format: 'uuid' }) taskId!: string;
+  @ApiProperty({ type: [TaskEventView] }) items!: TaskEventView[];
+}
+
 export { CountByPriority };
