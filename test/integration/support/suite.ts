@@ -43,8 +43,9 @@ export class Suite {
     readonly name: string,
     private readonly suiteEnv: Record<string, string>,
   ) {
-    this.database = `tasks_test_${name}`;
-    this.vhost = `tasks_test_${name}`;
+    // The pid keeps two runs of one suite (two terminals, two CI jobs) apart.
+    this.database = `tasks_test_${name}_${process.pid}`;
+    this.vhost = this.database;
     this.amqpUrl = `amqp://guest:guest@127.0.0.1:5672/${this.vhost}`;
   }
 
@@ -68,6 +69,7 @@ export class Suite {
   }
 
   private async setUp(): Promise<void> {
+    await dropLeftovers();
     await dropDatabase(this.database);
     rabbitmqctl('delete_vhost', this.vhost, { ignoreFailure: true });
     rabbitmqctl('add_vhost', this.vhost);
@@ -76,8 +78,13 @@ export class Suite {
     this.sql = new pg.Pool({ ...connectionOf(this.config()), database: this.database, max: 4 });
   }
 
-  async teardown(): Promise<void> {
+  /** Kills every process this suite started (SIGKILL), e.g. between tests. */
+  async killProcesses(): Promise<void> {
     await Promise.all(this.processes.splice(0).map((p) => p.kill()));
+  }
+
+  async teardown(): Promise<void> {
+    await this.killProcesses();
     for (const app of this.apps.splice(0).reverse()) await app.close().catch(() => undefined);
     await this.broker?.close().catch(() => undefined);
     await this.sql?.end();
@@ -169,6 +176,31 @@ export class Suite {
 function connectionOf(config: AppConfig): pg.ClientConfig {
   const { postgres } = config;
   return postgres.url ? { connectionString: postgres.url } : { host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password };
+}
+
+/** Databases and vhosts of runs whose process is gone (killed before its teardown). */
+async function dropLeftovers(): Promise<void> {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const admin = new pg.Client({ ...connectionOf(loadConfig(process.env)), database: 'postgres' });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname ~ '^tasks_test_.*_[0-9]+$'");
+    for (const { datname } of rows) {
+      const pid = Number(/_(\d+)$/.exec(datname)![1]);
+      if (alive(pid)) continue;
+      await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      rabbitmqctl('delete_vhost', datname, { ignoreFailure: true });
+    }
+  } finally {
+    await admin.end();
+  }
 }
 
 async function dropDatabase(name: string): Promise<void> {

@@ -42,7 +42,7 @@ export function toProblem(error: unknown, request: FastifyRequest): { problem: P
       const message = typeof response === 'object' && response && 'message' in response ? (response as { message: unknown }).message : error.message;
       const detail = Array.isArray(message) ? message.join('; ') : String(message);
       // Fastify's body parser reports broken or empty JSON as a plain 400.
-      if (status === 400 && /JSON/.test(detail)) {
+      if (status === 400 && /json/i.test(detail)) {
         return { problem: { ...PROBLEM_TYPES.MALFORMED_BODY, detail: `${detail}; send a JSON object.`, code: 'MALFORMED_BODY', ...base }, headers: {} };
       }
       return { problem: { ...PROBLEM_TYPES[kind], detail, code: kind === 'VALIDATION' ? 'BAD_REQUEST' : kind, ...base }, headers: {} };

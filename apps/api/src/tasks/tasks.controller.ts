@@ -21,6 +21,12 @@ import { StatsView, TaskBatchView, TaskEventListView, TaskPageView, TaskStatusVi
 import { presentStatus, presentTask } from './task.presenter.js';
 import { type IdempotencyRequest, TasksService } from './tasks.service.js';
 import { TaskIdPipe } from './uuid.pipe.js';
+import { CreateTaskBatchBodyPipe, CreateTaskBodyPipe } from './validation/task-input.pipes.js';
+
+// Interfaces, not classes: the global ValidationPipe skips them, and the pipes above check the
+// shape and the payloads together (see TaskInputValidator).
+interface CreateTaskBody extends CreateTaskDto {}
+interface CreateTaskBatchBody extends CreateTaskBatchDto {}
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -45,8 +51,9 @@ export class TasksController {
   @ApiCreatedResponse({ type: TaskView, description: 'Created; Location names the task.' })
   @ApiOkResponse({ type: TaskView, description: 'Idempotent replay: the task first created with this key and body.' })
   @ApiProblems(400, 401, 409, 413, 415, 429, 503)
+  @ApiBody({ type: CreateTaskDto })
   async create(
-    @Body() body: CreateTaskDto,
+    @Body(CreateTaskBodyPipe) body: CreateTaskBody,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -70,13 +77,13 @@ export class TasksController {
   @ApiOkResponse({ type: TaskBatchView, description: 'Idempotent replay.' })
   @ApiProblems(400, 401, 409, 413, 415, 429, 503)
   async createBatch(
-    @Body() body: CreateTaskBatchDto,
+    @Body(CreateTaskBatchBodyPipe) body: CreateTaskBatchBody,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TaskBatchView> {
     const idempotency = idempotencyOf('tasks.batch', idempotencyKey, request.body);
-    const { tasks, replayed } = await this.tasks.create(body.tasks, String(request.id), idempotency, (i) => `tasks[${i}]`);
+    const { tasks, replayed } = await this.tasks.create(body.tasks, String(request.id), idempotency);
     if (replayed) reply.status(200).header('idempotent-replayed', 'true');
     return { tasks: tasks.map(presentTask) };
   }

@@ -3,11 +3,13 @@ import { TASK_HANDLERS, TaskRegistry } from '#tasks';
 import { TaskTypesController } from './task-types.controller.js';
 import { TasksController } from './tasks.controller.js';
 import { TasksService } from './tasks.service.js';
+import { TaskInputValidator } from './validation/task-input.validator.js';
 
 @Module({
   controllers: [TasksController, TaskTypesController],
   providers: [
     TasksService,
+    TaskInputValidator,
     // Reads the handlers' metadata only; the API never constructs a handler.
     { provide: TaskRegistry, useFactory: () => new TaskRegistry(TASK_HANDLERS) },
   ],

@@ -20,7 +20,6 @@ import {
   TASK_PRIORITIES,
   TASK_STATUSES,
   TaskPriority,
-  TaskRegistry,
   TaskStatus,
   TaskStatusMachine,
 } from '#tasks';
@@ -29,8 +28,6 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
 import type { ListTasksQuery } from './dto/list-tasks.query.js';
 import type { CountByPriority, StatsView } from './dto/task.view.js';
-
-export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
 /** An Idempotency-Key with the hash of the request it came with. */
 export interface IdempotencyRequest {
@@ -47,8 +44,8 @@ export interface CreateOutcome {
 
 /**
  * The task calls of the API. Thin: the repositories write (each call one statement, or one
- * transaction when an idempotency key is involved), the registry validates payloads, the
- * status machine decides what a cancel or retry may do.
+ * transaction when an idempotency key is involved), TaskInputValidator has checked the input,
+ * the status machine decides what a cancel or retry may do.
  */
 @Injectable()
 export class TasksService {
@@ -57,20 +54,17 @@ export class TasksService {
     private readonly database: DatabaseService,
     private readonly tasks: TaskRepository,
     private readonly idempotency: IdempotencyRepository,
-    private readonly registry: TaskRegistry,
     private readonly queues: QueueInspector,
     private readonly metrics: MetricsService,
   ) {}
 
   /**
-   * Validates every item (errors name `tasks[i].field` in a batch), then writes all tasks and
-   * their outbox rows in one statement. With an idempotency key, the key is taken in the same
-   * transaction, so two concurrent requests with one key create one set of tasks.
+   * Writes the tasks (validated by TaskInputValidator) and their outbox rows in one statement.
+   * With an idempotency key, the key is taken in the same transaction, so two concurrent
+   * requests with one key create one set of tasks.
    */
-  async create(dtos: CreateTaskDto[], correlationId: string, idempotency?: IdempotencyRequest, fieldPrefix?: (i: number) => string): Promise<CreateOutcome> {
-    const errors: FieldError[] = [];
-    const items = dtos.map((dto, i) => this.toNewTask(dto, correlationId, errors, fieldPrefix?.(i) ?? ''));
-    if (errors.length > 0) throw ApiError.validation(errors);
+  async create(dtos: CreateTaskDto[], correlationId: string, idempotency?: IdempotencyRequest): Promise<CreateOutcome> {
+    const items = dtos.map((dto) => this.toNewTask(dto, correlationId));
 
     if (!idempotency) {
       const created = await this.tasks.createWithDispatch(this.database, items);
@@ -164,17 +158,9 @@ export class TasksService {
     return this.tasks.findByIds(tx, seen.taskIds);
   }
 
-  private toNewTask(dto: CreateTaskDto, correlationId: string, errors: FieldError[], prefix: string): NewTaskWithDispatch {
+  private toNewTask(dto: CreateTaskDto, correlationId: string): NewTaskWithDispatch {
     const type = dto.type ?? 'noop';
     const payload = dto.payload ?? {};
-    const at = (field: string) => (prefix ? `${prefix}.${field}` : field);
-    if (!this.registry.has(type)) {
-      errors.push({ field: at('type'), message: `unknown task type '${type}'; known types: ${this.registry.names().join(', ')}` });
-    } else if (Buffer.byteLength(JSON.stringify(payload)) > MAX_PAYLOAD_BYTES) {
-      errors.push({ field: at('payload'), message: `must be at most ${MAX_PAYLOAD_BYTES} bytes as JSON` });
-    } else {
-      errors.push(...this.registry.validatePayload(type, payload, at('payload')));
-    }
     const task: NewTask = {
       id: randomUUID(),
       type,

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsDateString, IsEnum, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsDateString, IsEnum, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { TaskPriority } from '#tasks';
+import { LengthInCharacters } from '../validation/length-in-characters.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -16,13 +17,13 @@ export class CreateTaskDto {
   @ApiProperty({ description: '1–200 characters after trimming.', example: 'Resize avatar 42', minLength: 1, maxLength: 200 })
   @Transform(trim)
   @IsString()
-  @Length(1, 200)
+  @LengthInCharacters(1, 200)
   title!: string;
 
   @ApiPropertyOptional({ description: 'Up to 5,000 characters.', nullable: true, maxLength: 5000, example: 'Requested by the profile page' })
   @IsOptional()
   @IsString()
-  @MaxLength(5000)
+  @LengthInCharacters(0, 5000)
   description?: string | null;
 
   @ApiPropertyOptional({ enum: TaskPriority, default: TaskPriority.MEDIUM, description: 'Picks the queue: tasks.low, tasks.medium or tasks.high.' })
@@ -36,7 +37,8 @@ export class CreateTaskDto {
     description: "At most 64 KiB as JSON, checked against the type's payload schema.",
     example: { ms: 250 },
   })
-  @IsOptional()
+  // Absent means {}; null is not an object and is refused, not silently turned into {}.
+  @ValidateIf((_, value) => value !== undefined)
   @IsObject()
   payload?: Record<string, unknown>;
 
