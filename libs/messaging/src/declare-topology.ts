@@ -20,14 +20,20 @@ export interface TopologyMismatch {
  */
 export async function declareTopology(openChannel: () => Promise<Channel>, topology: Topology): Promise<TopologyMismatch[]> {
   const mismatches: TopologyMismatch[] = [];
-  let channel = await openChannel();
+  const open = async () => {
+    const ch = await openChannel();
+    // A refused declaration closes the channel with an 'error' event; the rejected call reports it.
+    ch.on('error', () => undefined);
+    return ch;
+  };
+  let channel = await open();
   const attempt = async (kind: TopologyMismatch['kind'], name: string, declare: (ch: Channel) => Promise<unknown>) => {
     try {
       await declare(channel);
     } catch (error) {
       if ((error as { code?: number }).code !== 406) throw error;
       mismatches.push({ kind, name, reason: (error as Error).message });
-      channel = await openChannel();
+      channel = await open();
     }
   };
   try {
