@@ -41,7 +41,8 @@ export class AmqpConnectionService implements OnApplicationShutdown {
             for (const listener of this.connectListeners) listener();
           },
           (error: Error) => {
-            this.logger.error(`declaring the topology failed: ${error.message}`);
+            // Closing while declaring is not a failure worth reporting.
+            if (this.manager === manager) this.logger.error(`declaring the topology failed: ${error.message}`);
             throw error;
           },
         );

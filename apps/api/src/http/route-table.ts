@@ -7,7 +7,11 @@ export class RouteTable {
   private readonly routes: { method: string; url: string; pattern: RegExp }[] = [];
 
   add(method: string | string[], url: string): void {
-    const pattern = new RegExp(`^${url.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+')}/?$`);
+    const escaped = url
+      .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/:[A-Za-z0-9_]+/g, '[^/]+')
+      .replace(/\*/g, '.*');
+    const pattern = new RegExp(`^${escaped}/?$`);
     for (const m of Array.isArray(method) ? method : [method]) this.routes.push({ method: m.toUpperCase(), url, pattern });
   }
 
@@ -17,6 +21,7 @@ export class RouteTable {
 
   /** Methods served for a concrete path, e.g. `['GET', 'DELETE']` for `/api/v1/tasks/<id>`. */
   methodsFor(path: string): string[] {
-    return [...new Set(this.routes.filter((r) => r.pattern.test(path)).map((r) => r.method))].filter((m) => m !== 'HEAD');
+    // HEAD mirrors GET, and OPTIONS may be a catch-all of CORS: neither says the path exists.
+    return [...new Set(this.routes.filter((r) => r.pattern.test(path)).map((r) => r.method))].filter((m) => m !== 'HEAD' && m !== 'OPTIONS');
   }
 }
