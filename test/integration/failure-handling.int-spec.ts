@@ -111,12 +111,13 @@ describe('failure handling', () => {
     );
     const worker = await suite.startWorker();
     try {
-      const released = await relay.get(MaintenanceService).sweep();
-      expect(released).toContain(task.id);
+      // The relay's own timer may sweep it first; either way it is released exactly once.
+      await relay.get(MaintenanceService).sweep();
       const done = await until(task.id, 'COMPLETED');
       expect(done.attempts).toBe(2);
       const details = (await request(api.getHttpServer()).get(`/api/v1/tasks/${task.id}/events`)).body.items.map((e: { detail: string }) => e.detail);
-      expect(details).toEqual(expect.arrayContaining(['released by the lease sweeper: its worker is gone', 'taken over: the previous worker was lost']));
+      expect(details.filter((d: string) => d === 'released by the lease sweeper: its worker is gone')).toHaveLength(1);
+      expect(details).toContain('taken over: the previous worker was lost');
     } finally {
       await suite.stop(worker);
     }
