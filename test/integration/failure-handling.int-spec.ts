@@ -17,18 +17,6 @@ describe('failure handling', () => {
       const task = (await request(api.getHttpServer()).get(`/api/v1/tasks/${id}`)).body;
       return task.status === status ? task : undefined;
     }, timeoutMs, `task ${id} to be ${status}`);
-  const takeDlq = async () => {
-    const channel = await suite.channel();
-    const messages = [];
-    for (;;) {
-      const m = await channel.get('tasks.dlq', { noAck: true });
-      if (!m) break;
-      messages.push(m);
-    }
-    await channel.close();
-    return messages;
-  };
-
   beforeAll(async () => {
     suite = await Suite.create('failures', { RETRY_DELAYS_SECONDS: '1', TASK_TIMEOUT_SECONDS: '1' });
     api = await suite.startApi();
@@ -47,7 +35,7 @@ describe('failure handling', () => {
       expect(failed.attempts).toBe(2);
       expect(failed.error).toContain('timed out after 1 s');
       await eventually(async () => (await suite.queueDepth('tasks.dlq')) > 0, 10_000, 'the DLQ copy');
-      const copy = (await takeDlq()).find((m) => JSON.parse(m.content.toString()).taskId === task.id);
+      const copy = (await suite.drainQueue('tasks.dlq')).find((m) => JSON.parse(m.content.toString()).taskId === task.id);
       expect(copy?.properties.headers).toMatchObject({ [DEAD_LETTER_HEADERS.reason]: 'timeout', [DEAD_LETTER_HEADERS.attempts]: 2 });
       expect(copy?.properties.headers?.[DEAD_LETTER_HEADERS.failedAt]).toEqual(expect.any(String));
     } finally {
@@ -92,7 +80,7 @@ describe('failure handling', () => {
       expect(again.attempts).toBe(1);
       const events = (await request(api.getHttpServer()).get(`/api/v1/tasks/${doomed.id}/events`)).body.items.map((e: { status: string }) => e.status);
       expect(events.filter((s: string) => s === 'FAILED')).toHaveLength(2);
-      await takeDlq();
+      await suite.drainQueue('tasks.dlq');
     } finally {
       await suite.stop(worker);
     }

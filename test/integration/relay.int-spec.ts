@@ -37,20 +37,9 @@ describe('outbox relay', () => {
   };
   /** Takes every message out of the work queues. */
   const drainQueues = async (): Promise<TaskMessage[]> => {
-    const channel = await suite.channel();
-    const messages: TaskMessage[] = [];
-    try {
-      for (const queue of QUEUES) {
-        for (;;) {
-          const message = await channel.get(queue, { noAck: true });
-          if (!message) break;
-          messages.push(JSON.parse(message.content.toString()));
-        }
-      }
-    } finally {
-      await channel.close();
-    }
-    return messages;
+    const messages = [];
+    for (const queue of QUEUES) messages.push(...(await suite.drainQueue(queue)));
+    return messages.map((m) => JSON.parse(m.content.toString()) as TaskMessage);
   };
   const startRelay = async (env: Record<string, string> = {}) => {
     const relay = await suite.startRelay(env);

@@ -65,14 +65,7 @@ describe('worker', () => {
     expect(failed).toMatchObject({ attempts: 3, error: 'always broken' });
 
     await eventually(async () => (await suite.queueDepth('tasks.dlq')) === dlqBefore + 1, 10_000, 'the copy in tasks.dlq');
-    const channel = await suite.channel();
-    const copies = [];
-    for (;;) {
-      const message = await channel.get('tasks.dlq', { noAck: true });
-      if (!message) break;
-      copies.push(message);
-    }
-    await channel.close();
+    const copies = await suite.drainQueue('tasks.dlq');
     const copy = copies.find((m) => JSON.parse(m.content.toString()).taskId === task.id)!;
     expect(copies.filter((m) => JSON.parse(m.content.toString()).taskId === task.id)).toHaveLength(1);
     expect(copy.properties.headers).toMatchObject({
@@ -94,13 +87,8 @@ describe('worker', () => {
     const dlqBefore = await suite.queueDepth('tasks.dlq');
     channel.sendToQueue('tasks.low', Buffer.from('this is not json'), { persistent: true, messageId: 'poison-1' });
     await eventually(async () => (await suite.queueDepth('tasks.dlq')) === dlqBefore + 1, 10_000, 'the poison message in tasks.dlq');
-    const copies = [];
-    for (;;) {
-      const message = await channel.get('tasks.dlq', { noAck: true });
-      if (!message) break;
-      copies.push(message);
-    }
     await channel.close();
+    const copies = await suite.drainQueue('tasks.dlq');
     const poison = copies.find((m) => m.properties.messageId === 'poison-1');
     expect(poison?.content.toString()).toBe('this is not json');
     expect(poison?.properties.headers).toMatchObject({

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import amqplib, { type Channel, type ChannelModel } from 'amqplib';
+import amqplib, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import pg from 'pg';
 import { type AppConfig, loadConfig } from '#config';
 import { migrate } from '#database';
@@ -161,6 +161,21 @@ export class Suite {
     const channel = await this.channel();
     try {
       return (await channel.checkQueue(queue)).messageCount;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  /** Takes every message out of `queue` (acknowledged) and returns them. */
+  async drainQueue(queue: string): Promise<GetMessage[]> {
+    const channel = await this.channel();
+    const messages: GetMessage[] = [];
+    try {
+      for (;;) {
+        const message = await channel.get(queue, { noAck: true });
+        if (!message) return messages;
+        messages.push(message);
+      }
     } finally {
       await channel.close().catch(() => undefined);
     }

@@ -5,6 +5,7 @@ import { CLAIM_TASK } from '../sql/claim-task.sql.js';
 import { FINISH_CANCELLED_TASK } from '../sql/cancel-task.sql.js';
 import { COMPLETE_TASK, FAIL_TASK, REPORT_PROGRESS, RETRY_TASK } from '../sql/finish-task.sql.js';
 import type { SqlExecutor } from '../sql-executor.js';
+import { outboxParams } from './outbox-params.js';
 import { type TaskRow } from '../task.record.js';
 
 /** Statuses a delivery may claim from, besides the take-over of IN_PROGRESS. */
@@ -40,11 +41,7 @@ export class TaskExecutionRepository {
       claim.token,
       error,
       delaySeconds,
-      message.messageId,
-      message.exchange,
-      message.routingKey,
-      JSON.stringify(message.headers),
-      JSON.stringify(message.body),
+      ...outboxParams(message),
     ]);
     return rows.length > 0;
   }
@@ -55,11 +52,7 @@ export class TaskExecutionRepository {
       claim.taskId,
       claim.token,
       error,
-      deadLetter.messageId,
-      deadLetter.exchange,
-      deadLetter.routingKey,
-      JSON.stringify(deadLetter.headers),
-      JSON.stringify(deadLetter.body),
+      ...outboxParams(deadLetter),
     ]);
     return rows.length > 0;
   }

@@ -9,6 +9,7 @@ import { FIND_TASKS_BY_IDS, LIST_TASKS } from '../sql/list-tasks.sql.js';
 import { REQUEUE_TASK } from '../sql/requeue-task.sql.js';
 import { COUNT_TASKS_BY_STATUS_AND_PRIORITY, OLDEST_PENDING_BY_PRIORITY, OUTBOX_BACKLOG } from '../sql/task-stats.sql.js';
 import type { SqlExecutor } from '../sql-executor.js';
+import { outboxParams } from './outbox-params.js';
 import { type TaskRecord, type TaskRow, toTaskRecord } from '../task.record.js';
 
 /** What a new task is made of; `id` is chosen by the caller so its message can name it. */
@@ -134,28 +135,13 @@ export class TaskRepository {
 
   /** Records a cancel request for a running task and queues `control` for the workers; null unless IN_PROGRESS. */
   async requestCancel(executor: SqlExecutor, id: string, control: OutgoingMessage): Promise<TaskRecord | null> {
-    const { rows } = await executor.query<TaskRow>(REQUEST_CANCEL_OF_RUNNING_TASK, [
-      id,
-      control.messageId,
-      control.exchange,
-      control.routingKey,
-      JSON.stringify(control.headers),
-      JSON.stringify(control.body),
-    ]);
+    const { rows } = await executor.query<TaskRow>(REQUEST_CANCEL_OF_RUNNING_TASK, [id, ...outboxParams(control)]);
     return rows[0] ? toTaskRecord(rows[0]) : null;
   }
 
   /** FAILED or CANCELLED back to NEW with a new dispatch; null when the task is in another status. */
   async requeue(executor: SqlExecutor, id: string, dispatch: OutgoingMessage): Promise<TaskRecord | null> {
-    const { rows } = await executor.query<TaskRow>(REQUEUE_TASK, [
-      id,
-      TaskStatusMachine.sourcesOf(TaskStatus.NEW),
-      dispatch.messageId,
-      dispatch.exchange,
-      dispatch.routingKey,
-      JSON.stringify(dispatch.headers),
-      JSON.stringify(dispatch.body),
-    ]);
+    const { rows } = await executor.query<TaskRow>(REQUEUE_TASK, [id, TaskStatusMachine.sourcesOf(TaskStatus.NEW), ...outboxParams(dispatch)]);
     return rows[0] ? toTaskRecord(rows[0]) : null;
   }
 
