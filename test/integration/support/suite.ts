@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import type { Server } from 'node:http';
-import type { INestApplication, INestApplicationContext } from '@nestjs/common';
+import type { DynamicModule, INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import amqplib, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
@@ -55,17 +55,9 @@ export class Suite {
     return suite;
   }
 
-  /** The suite's configuration: defaults, its database and vhost, its env, then `overrides`. */
+  /** The suite's configuration: the environment, its database and vhost, its env, then `overrides`. */
   config(overrides: Record<string, string> = {}): AppConfig {
-    return loadConfig({
-      POSTGRES_DB: this.database,
-      RABBITMQ_URL: this.amqpUrl,
-      OUTBOX_POLL_INTERVAL: '200',
-      RETRY_DELAYS_SECONDS: '1',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
-      ...this.suiteEnv,
-      ...overrides,
-    });
+    return loadConfig({ ...process.env, ...this.env({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error', ...overrides }) });
   }
 
   private async setUp(): Promise<void> {
@@ -110,16 +102,17 @@ export class Suite {
   }
 
   async startRelay(overrides: Record<string, string> = {}): Promise<INestApplicationContext> {
-    const config = this.config(overrides);
-    const app = await NestFactory.createApplicationContext(RelayModule.forRoot(config), { logger: new AppLogger(config.logLevel, process.stderr) });
-    await app.init();
-    this.apps.push(app);
-    return app;
+    return this.startContext((config) => RelayModule.forRoot(config), overrides);
   }
 
   async startWorker(overrides: Record<string, string> = {}): Promise<INestApplicationContext> {
+    return this.startContext((config) => WorkerModule.forRoot(config), overrides);
+  }
+
+  /** Relay or worker in-process, without HTTP (their health endpoints are checked on real processes). */
+  private async startContext(module: (config: AppConfig) => DynamicModule, overrides: Record<string, string>): Promise<INestApplicationContext> {
     const config = this.config(overrides);
-    const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: new AppLogger(config.logLevel, process.stderr) });
+    const app = await NestFactory.createApplicationContext(module(config), { logger: new AppLogger(config.logLevel, process.stderr) });
     await app.init();
     this.apps.push(app);
     return app;
