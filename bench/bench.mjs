@@ -50,7 +50,7 @@ async function main() {
     const insertRate = await perSecond(TASKS, CONCURRENCY, () => db.query('INSERT INTO bench_rows VALUES ($1, $2)', [randomUUID(), '{"title":"bench"}']));
     const statementRate = await perSecond(TASKS, CONCURRENCY, () => {
       const id = randomUUID();
-      const row = { id, type: 'noop', title: 'bench', description: null, priority: 'LOW', payload: {}, max_attempts: 4, run_at: '2999-01-01T00:00:00Z', correlation_id: 'bench', message_id: randomUUID(), exchange: 'tasks', routing_key: 'tasks.low', headers: {}, body: { taskId: id } };
+      const row = { id, type: 'noop', title: 'bench', description: null, priority: 'LOW', payload: {}, max_attempts: 4, run_at: null, correlation_id: 'bench', message_id: randomUUID(), exchange: 'tasks', routing_key: 'tasks.low', headers: {}, body: { taskId: id } };
       return db.query(INSERT_TASKS_WITH_OUTBOX, [JSON.stringify([row])]);
     });
     await db.query('DELETE FROM tasks');
@@ -59,7 +59,7 @@ async function main() {
     const latencies = [];
     const createRate = await perSecond(TASKS, CONCURRENCY, async () => {
       const t0 = now();
-      await post(api.port, '/api/v1/tasks', { title: 'bench', priority: 'LOW', runAt: '2999-01-01T00:00:00Z' }, agent);
+      await post(api.port, '/api/v1/tasks', { title: 'bench', priority: 'LOW' }, agent);
       latencies.push(now() - t0);
     });
     latencies.sort((a, b) => a - b);

@@ -121,6 +121,33 @@ describe('outbox relay', () => {
     }
   });
 
+  it('wakes the relay with a NOTIFY when the outbox was empty, and stays quiet while older rows wait', async () => {
+    const listener = await suite.pgClient();
+    const notified: string[] = [];
+    listener.on('notification', (n) => notified.push(n.channel));
+    await listener.query('LISTEN outbox_pending');
+    try {
+      const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+      const [first] = await insertTasks(1);
+      await settle();
+      expect(notified).toEqual(['outbox_pending']);
+
+      // The first row is still due and unpublished (no relay runs): a relay would be draining.
+      await insertTasks(1);
+      await settle();
+      expect(notified).toHaveLength(1);
+
+      await suite.sql.query('UPDATE outbox SET published_at = now() WHERE published_at IS NULL AND task_id IS NOT NULL AND task_id <> $1', [first]);
+      await suite.sql.query('UPDATE outbox SET published_at = now() WHERE task_id = $1', [first]);
+      await insertTasks(1);
+      await settle();
+      expect(notified).toHaveLength(2);
+    } finally {
+      await listener.end();
+      await suite.sql.query('UPDATE outbox SET published_at = now() WHERE published_at IS NULL');
+    }
+  });
+
   it('counts failed publishes and, after OUTBOX_MAX_ATTEMPTS, fails the row and its task with a readable error', async () => {
     // No queue is bound to this routing key: the broker returns the message (mandatory).
     const [id] = await insertTasks(1, 'tasks.nowhere');

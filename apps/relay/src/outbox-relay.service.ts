@@ -75,8 +75,10 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
         // While the broker is away nothing is claimed and no attempt is counted: the rows
         // wait in the outbox, and the reconnect plus the next poll send them.
         if (!this.amqp.isConnected()) return;
+        // Claim again until a claim comes back empty: inserts made while this relay is
+        // draining send no NOTIFY (see the quiet-outbox-notify migration).
         const outcome = await this.runBatch();
-        if (outcome.claimed < this.config.outbox.batchSize) return;
+        if (outcome.claimed === 0) return;
       }
     } catch (error) {
       this.logger.warn(`outbox batch failed, will retry on the next wake: ${(error as Error).message}`);

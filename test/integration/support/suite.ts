@@ -159,6 +159,13 @@ export class Suite {
     }
   }
 
+  /** A connected client of its own on the suite's database (for LISTEN); the caller ends it. */
+  async pgClient(): Promise<pg.Client> {
+    const client = new pg.Client({ ...connectionOf(this.config()), database: this.database });
+    await client.connect();
+    return client;
+  }
+
   /** Takes every message out of `queue` (acknowledged) and returns them. */
   async drainQueue(queue: string): Promise<GetMessage[]> {
     const channel = await this.channel();
