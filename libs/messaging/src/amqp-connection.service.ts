@@ -79,11 +79,6 @@ export class AmqpConnectionService implements OnApplicationShutdown {
     return channel;
   }
 
-  /** Opens the connection now (it is otherwise opened by the first channel). */
-  start(): void {
-    this.connection();
-  }
-
   isConnected(): boolean {
     return this.manager?.isConnected() ?? false;
   }

@@ -68,11 +68,6 @@ export class MessagePublisher implements OnApplicationShutdown {
     if (this.returned.delete(options.messageId)) throw new UnroutableMessageError(exchange, routingKey);
   }
 
-  /** Resolves when the channel is up and the topology declared. */
-  async waitForConnect(): Promise<void> {
-    await this.channel.waitForConnect();
-  }
-
   async onApplicationShutdown(): Promise<void> {
     await this.channel.close();
   }

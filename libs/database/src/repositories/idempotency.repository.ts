@@ -1,10 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  DELETE_EXPIRED_IDEMPOTENCY_KEYS,
-  FIND_IDEMPOTENCY_KEY,
-  RECORD_IDEMPOTENT_RESULT,
-  TAKE_IDEMPOTENCY_KEY,
-} from '../sql/idempotency.sql.js';
+import { FIND_IDEMPOTENCY_KEY, RECORD_IDEMPOTENT_RESULT, TAKE_IDEMPOTENCY_KEY } from '../sql/idempotency.sql.js';
 import type { SqlExecutor } from '../sql-executor.js';
 
 /** Idempotency keys of the create calls. Call `take` and `record` in the transaction that creates. */
@@ -23,11 +18,5 @@ export class IdempotencyRepository {
   async find(executor: SqlExecutor, scope: string, key: string): Promise<{ requestHash: string; taskIds: string[] } | null> {
     const { rows } = await executor.query<{ request_hash: string; task_ids: string[] }>(FIND_IDEMPOTENCY_KEY, [scope, key]);
     return rows[0] ? { requestHash: rows[0].request_hash, taskIds: rows[0].task_ids } : null;
-  }
-
-  /** Deletes up to `batch` expired keys; returns how many. */
-  async deleteExpired(executor: SqlExecutor, batch = 1000): Promise<number> {
-    const { rowCount } = await executor.query(DELETE_EXPIRED_IDEMPOTENCY_KEYS, [batch]);
-    return rowCount;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * A worker's claim of task $1 for the delivery of attempt $2, with claim token $3 and a lease
- * of $4 seconds, through the `claim_task` function of the init migration (which first waits
+ * of $4 seconds, through the `claim_task` function of the migrations (which first waits
  * for a relay that still holds the row between its publish and its commit). It returns the
  * task only when this delivery is the one the task waits for:
  *

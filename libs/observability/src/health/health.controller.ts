@@ -28,7 +28,8 @@ export class HealthController {
     const failed = [postgres === 'down' ? 'postgres' : null, rabbitmq === 'down' ? 'rabbitmq' : null].filter(Boolean);
     if (failed.length > 0) {
       reply.status(503);
-      return { status: 'unavailable', failed, checks: { postgres, rabbitmq }, detail: `not ready: ${failed.join(' and ')} unreachable` };
+      const why = rabbitmq === 'down' ? ` (rabbitmq: ${this.amqp.describeProblem()})` : '';
+      return { status: 'unavailable', failed, checks: { postgres, rabbitmq }, detail: `not ready: ${failed.join(' and ')} unreachable${why}` };
     }
     return { status: 'ready', checks: { postgres, rabbitmq } };
   }
