@@ -8,6 +8,8 @@ export type QueueType = (typeof QUEUE_TYPES)[number];
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+import type { AllowedHost } from './allowed-hosts.js';
+
 /** Where PostgreSQL is: either a URL or its parts, never both at once. */
 export interface PostgresConfig {
   host: string;
@@ -37,6 +39,13 @@ export interface AppConfig {
   health: { port: number };
   worker: { queues: TaskQueueName[]; prefetch: number; taskTimeoutSeconds: number };
   retry: { maxRetries: number; delaysSeconds: number[] };
+  /** The `http.request` task type: where it may connect and how much of an answer it reads. */
+  httpTask: {
+    /** `HTTP_TASK_ALLOWED_HOSTS`; empty: every call is refused. */
+    allowedHosts: AllowedHost[];
+    /** `HTTP_TASK_MAX_RESPONSE_BYTES`: a longer body fails the task for good. */
+    maxResponseBytes: number;
+  };
   outbox: { pollIntervalMs: number; batchSize: number; maxAttempts: number; retentionHours: number };
   shutdownTimeoutSeconds: number;
   logLevel: LogLevel;

@@ -12,6 +12,7 @@ const documentedDefaults: AppConfig = {
   health: { port: 3001 },
   worker: { queues: ['tasks.high', 'tasks.medium', 'tasks.low'], prefetch: 10, taskTimeoutSeconds: 300 },
   retry: { maxRetries: 3, delaysSeconds: [5, 30, 120] },
+  httpTask: { allowedHosts: [], maxResponseBytes: 1_048_576 },
   outbox: { pollIntervalMs: 1000, batchSize: 100, maxAttempts: 10, retentionHours: 24 },
   shutdownTimeoutSeconds: 30,
   logLevel: 'info',
@@ -291,6 +292,34 @@ describe(loadConfig.name, () => {
       const sut = loadConfig({ POSTGRES_PASSWORD: '' });
 
       expect(sut.postgres.password).toBe('');
+    });
+  });
+
+  describe('http.request settings', () => {
+    it('reads HTTP_TASK_ALLOWED_HOSTS entry by entry and HTTP_TASK_MAX_RESPONSE_BYTES', () => {
+      const sut = loadConfig({ HTTP_TASK_ALLOWED_HOSTS: 'api.example.com, *.hooks.example.com:443,127.0.0.1:8080', HTTP_TASK_MAX_RESPONSE_BYTES: '1' });
+
+      expect(sut.httpTask).toEqual({
+        allowedHosts: [
+          { kind: 'name', name: 'api.example.com' },
+          { kind: 'subdomains', suffix: 'hooks.example.com', port: 443 },
+          { kind: 'ip', ip: '127.0.0.1', port: 8080 },
+        ],
+        maxResponseBytes: 1,
+      });
+    });
+
+    it('stops on a bad entry, naming the variable, what it accepts and the entry', () => {
+      const sut = configErrorOf({ HTTP_TASK_ALLOWED_HOSTS: 'api.example.com,http://evil.example.com' });
+
+      expect(sut.problems).toEqual([{ variable: 'HTTP_TASK_ALLOWED_HOSTS', message: expect.stringContaining('must be a comma list of host or host:port entries') }]);
+      expect(sut.message).toContain("'http://evil.example.com' is not a host");
+    });
+
+    it.each(['0', '-1', '104857601', '1.5'])('refuses HTTP_TASK_MAX_RESPONSE_BYTES=%s', (value) => {
+      const sut = configErrorOf({ HTTP_TASK_MAX_RESPONSE_BYTES: value });
+
+      expect(sut.problems).toEqual([{ variable: 'HTTP_TASK_MAX_RESPONSE_BYTES', message: `must be a whole number from 1 to 104857600 (got '${value}')` }]);
     });
   });
 

@@ -1,3 +1,4 @@
+import { ALLOWED_HOSTS_FORMAT, type AllowedHost, parseAllowedHosts } from './allowed-hosts.js';
 import { ConfigError, type ConfigProblem } from './config.error.js';
 import {
   type AppConfig,
@@ -30,6 +31,8 @@ export const CONFIG_DEFAULTS = {
   MAX_RETRIES: '3',
   RETRY_DELAYS_SECONDS: '5,30,120',
   TASK_TIMEOUT_SECONDS: '300',
+  HTTP_TASK_ALLOWED_HOSTS: '',
+  HTTP_TASK_MAX_RESPONSE_BYTES: '1048576',
   OUTBOX_POLL_INTERVAL: '1000',
   OUTBOX_BATCH_SIZE: '100',
   OUTBOX_MAX_ATTEMPTS: '10',
@@ -79,6 +82,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     retry: {
       maxRetries: reader.integer('MAX_RETRIES', 0, 19),
       delaysSeconds: reader.delayList('RETRY_DELAYS_SECONDS'),
+    },
+    httpTask: {
+      allowedHosts: reader.allowedHosts('HTTP_TASK_ALLOWED_HOSTS'),
+      maxResponseBytes: reader.integer('HTTP_TASK_MAX_RESPONSE_BYTES', 1, 104_857_600),
     },
     outbox: {
       pollIntervalMs: reader.integer('OUTBOX_POLL_INTERVAL', 10, 3_600_000),
@@ -179,6 +186,16 @@ class EnvReader {
       return [];
     }
     return origins;
+  }
+
+  /** `HTTP_TASK_ALLOWED_HOSTS`: every entry must parse, or the process stops naming the bad ones. */
+  allowedHosts(name: ConfigVariable): AllowedHost[] {
+    const { hosts, bad } = parseAllowedHosts(this.raw(name));
+    if (bad.length > 0) {
+      this.fail(name, `must be ${ALLOWED_HOSTS_FORMAT}; empty refuses every call (${bad.join('; ')})`);
+      return [];
+    }
+    return hosts;
   }
 
   queueList(name: ConfigVariable): TaskQueueName[] {

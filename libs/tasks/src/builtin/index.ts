@@ -10,3 +10,4 @@ export * from './http-request.handler.js';
 
 /** The handlers registered by default (contract §3). */
 export const BUILTIN_TASK_HANDLERS = [NoopHandler, SleepHandler, FailHandler, HttpRequestHandler];
+export { type HostResolver, RefusedAddressError, systemResolver } from './http/guarded-lookup.js';
