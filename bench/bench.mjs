@@ -41,7 +41,7 @@ async function main() {
   execFileSync('rabbitmqctl', ['-q', 'add_vhost', name]);
   execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', name, amqpBase.username || 'guest', '.*', '.*', '.*']);
   try {
-    execFileSync(process.execPath, ['dist/libs/database/src/migrate.cli.js'], { env, stdio: 'ignore' });
+    execFileSync(process.execPath, ['dist/apps/migrate/src/main.js'], { env, stdio: 'ignore' });
     const db = new pg.Pool({ ...pgBase, database: name, max: CONCURRENCY });
     console.log(`task service benchmark: ${TASKS} tasks, concurrency ${CONCURRENCY}, ${process.versions.node} on ${execFileSync('nproc').toString().trim()} cores\n`);
 

@@ -60,7 +60,7 @@ function run(name, script, env = {}) {
   return child;
 }
 
-const migrate = run('migrate', 'dist/libs/database/src/migrate.cli.js');
+const migrate = run('migrate', 'dist/apps/migrate/src/main.js');
 if ((await migrate.exited) !== 0) process.exit(1);
 
 const healthPort = config.health.port;
