@@ -6,7 +6,7 @@ import type { AppProcess } from './support/app-process.js';
 import { type ApiUnderTest, Suite, eventually } from './support/suite.js';
 
 /**
- * Contract §3, row by row, through HTTP on the real Postgres and RabbitMQ: every call of the
+ * The API of README and documents/api.md, row by row, through HTTP on the real Postgres and RabbitMQ: every call of the
  * REST API with its success and its errors, idempotency keys, the OpenAPI document, and what
  * sits around the routes (API keys, rate limit, helmet, CORS, 405, problem documents).
  *
@@ -50,7 +50,7 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'
 const farAway = () => new Date(Date.now() + 7 * 24 * 3600_000).toISOString();
 const unique = (label: string) => `${label} ${randomUUID().slice(0, 8)}`;
 
-/** An RFC 9457 problem with the request id of its own response (contract §3). */
+/** An RFC 9457 problem with the request id of its own response (documents/api.md, "Errors"). */
 function expectProblem(res: Response, status: number, code?: string): Json {
   expect({ status: res.status, body: res.body }).toMatchObject({ status });
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -68,7 +68,7 @@ function expectProblem(res: Response, status: number, code?: string): Json {
 
 const fieldsOf = (problem: Json): string[] => (problem.errors ?? []).map((e: { field: string }) => e.field);
 
-describe('REST API (contract §3)', () => {
+describe('REST API', () => {
   let suite: Suite;
   let api: ApiUnderTest;
   let relay: INestApplicationContext;

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parse } from 'yaml';
 
 /**
- * docker-compose.yml against the code it runs (contract §6): the services, their entry points,
+ * docker-compose.yml against the code it runs (documents/deployment.md): the services, their entry points,
  * health checks and start order, and an environment that cannot drift from .env.example.
  */
 interface ComposeService {
