@@ -15,7 +15,6 @@ import { type ApiUnderTest, Suite, eventually } from './support/suite.js';
  * is a week ahead stays NEW for the whole suite.
  */
 // Response bodies are JSON whose shape is what the tests check.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
 const BASE = '/api/v1';
@@ -243,7 +242,7 @@ describe('REST API', () => {
       const body = { title: unique('raced'), runAt: farAway() };
       const answers = await Promise.all(Array.from({ length: 5 }, () => http().post(`${BASE}/tasks`).set('Idempotency-Key', key).send(body)));
 
-      expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 201]);
+      expect(answers.map((a) => a.status).sort((a, b) => a - b)).toEqual([200, 200, 200, 200, 201]);
       expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
       expect(await countTitled(body.title)).toBe(1);
     });
@@ -296,7 +295,7 @@ describe('REST API', () => {
       const racePrefix = unique('raced batch');
       const raceBody = { tasks: [0, 1].map((i) => ({ title: `${racePrefix} ${i}`, runAt })) };
       const answers = await Promise.all(Array.from({ length: 5 }, () => http().post(`${BASE}/tasks/batch`).set('Idempotency-Key', raceKey).send(raceBody)));
-      expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 201]);
+      expect(answers.map((a) => a.status).sort((a, b) => a - b)).toEqual([200, 200, 200, 200, 201]);
       expect(new Set(answers.map((a) => a.body.tasks.map((t: Json) => t.id).join(','))).size).toBe(1);
       expect(await countTitled(`${racePrefix}%`)).toBe(2);
       expect(await countTitled(`${prefix}%`)).toBe(3);
@@ -636,7 +635,7 @@ describe('REST API', () => {
     it('lists fail, http.request, noop and sleep, each with a description and the JSON Schema of its payload', async () => {
       const res = await http().get(`${BASE}/task-types`).expect(200);
       const types: Json[] = res.body.items;
-      expect(types.map((t) => t.type).sort()).toEqual(['fail', 'http.request', 'noop', 'sleep']);
+      expect(types.map((t) => String(t.type)).sort()).toEqual(['fail', 'http.request', 'noop', 'sleep']);
       for (const t of types) {
         expect(t.description).toEqual(expect.any(String));
         expect(t.description.length).toBeGreaterThan(0);

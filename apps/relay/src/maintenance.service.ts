@@ -39,7 +39,7 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
 
   async beforeApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    await Promise.allSettled([...this.running]);
+    await Promise.allSettled(this.running);
   }
 
   /** Releases and re-sends tasks whose lease ran out; returns their ids. */
