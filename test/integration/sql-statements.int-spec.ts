@@ -45,6 +45,13 @@ describe('the SQL statements of libs/database/src/sql', () => {
     expect(statements.length).toBeGreaterThan(0);
   });
 
+  it('marks every statement with a /* sql */ comment, which editors use to highlight the string as SQL', () => {
+    const untagged = files.flatMap((file) =>
+      [...readFileSync(join(SQL_DIR, file), 'utf8').matchAll(/^export const (\w+) = (?!\/\* sql \*\/ `)/gm)].map((m) => `${file}: ${m[1]}`),
+    );
+    expect(untagged).toEqual([]);
+  });
+
   it('refuses a statement with an unknown column, so a stale statement cannot pass', async () => {
     await expect(prepare('SELECT no_such_column FROM tasks WHERE id = $1')).rejects.toMatchObject({ code: '42703' });
   });
