@@ -41,7 +41,7 @@ async function main() {
   execFileSync('rabbitmqctl', ['-q', 'add_vhost', name]);
   execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', name, amqpBase.username || 'guest', '.*', '.*', '.*']);
   try {
-    execFileSync(process.execPath, ['dist/libs/database/src/migrate.cli.js'], { env, stdio: 'ignore' });
+    execFileSync(process.execPath, ['dist/apps/migrate/src/main.js'], { env, stdio: 'ignore' });
     const db = new pg.Pool({ ...pgBase, database: name, max: CONCURRENCY });
     console.log(`task service benchmark: ${TASKS} tasks, concurrency ${CONCURRENCY}, ${process.versions.node} on ${execFileSync('nproc').toString().trim()} cores\n`);
 
@@ -121,11 +121,13 @@ async function brokerRoundTrips(total, concurrency) {
   const queue = (await consumer.assertQueue('bench.baseline', { durable: true })).queue;
   await consumer.prefetch(50);
   let received = 0;
-  const done = new Promise((resolve) => {
-    consumer.consume(queue, (m) => {
-      consumer.ack(m);
-      if (++received === total) resolve();
-    });
+  const done = new Promise((resolve, reject) => {
+    consumer
+      .consume(queue, (m) => {
+        consumer.ack(m);
+        if (++received === total) resolve();
+      })
+      .catch(reject);
   });
   const t0 = now();
   await perSecond(total, concurrency, () => new Promise((resolve, reject) => publisher.publish('', queue, Buffer.from('{"taskId":"x"}'), { persistent: true, mandatory: true }, (err) => (err ? reject(err) : resolve()))));

@@ -60,16 +60,16 @@ function run(name, script, env = {}) {
   return child;
 }
 
-const migrate = run('migrate', 'dist/libs/database/src/migrate.cli.js');
+const migrate = run('migrate', 'dist/apps/migrate/src/main.js');
 if ((await migrate.exited) !== 0) process.exit(1);
 
 const healthPort = config.health.port;
 const apps = [
-  ['api', 'dist/apps/api/src/main.js', {}],
-  ['relay', 'dist/apps/relay/src/main.js', {}],
+  { name: 'api', script: 'dist/apps/api/src/main.js', env: {} },
+  { name: 'relay', script: 'dist/apps/relay/src/main.js', env: {} },
   // Two processes on one machine cannot share a port: the worker serves its health on the next one.
-  ['worker', 'dist/apps/worker/src/main.js', { HEALTH_CHECK_PORT: String(healthPort === 0 ? 0 : healthPort + 1) }],
-].map(([name, script, env]) => ({ name, child: run(name, script, env) }));
+  { name: 'worker', script: 'dist/apps/worker/src/main.js', env: { HEALTH_CHECK_PORT: String(healthPort === 0 ? 0 : healthPort + 1) } },
+].map(({ name, script, env }) => ({ name, child: run(name, script, env) }));
 
 let stopping = false;
 function stopAll(signal) {

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { type ApiUnderTest, Suite } from './support/suite.js';
 
 /**
- * Contract §7.8: bad input gets a clear 4xx and writes nothing; the process keeps serving.
+ * Bad input gets a clear 4xx and writes nothing; the process keeps serving.
  *
  * A catalogue of bad requests, each sent through HTTP to the real API on the real Postgres. Every
  * row checks the status and problem code it names, that the answer is a well-formed RFC 9457
@@ -378,7 +378,7 @@ const badRequests: BadRequestRow[] = [
     code: 'VALIDATION_FAILED',
     fields: ['id'],
   },
-  { name: 'GET /tasks/123/events (not a UUID; contract §3)', method: 'get', path: `${TASKS}/123/events`, status: 400, code: 'VALIDATION_FAILED', fields: ['id'] },
+  { name: 'GET /tasks/123/events (not a UUID)', method: 'get', path: `${TASKS}/123/events`, status: 400, code: 'VALIDATION_FAILED', fields: ['id'] },
 
   // --- GET /tasks filters ---
   { name: 'list with a garbage cursor', method: 'get', path: `${TASKS}?cursor=${encodeURIComponent('!!garbage!!')}`, status: 400, code: 'VALIDATION_FAILED', fields: ['cursor'] },
@@ -453,7 +453,7 @@ const badRequests: BadRequestRow[] = [
     fields: ['tasks[0].payload.ms', 'tasks[2].type'],
   },
   {
-    // Contract §3: the 400 "names the index and field of each bad item", whichever check finds it.
+    // The 400 of a batch names the index and field of each bad item, whichever check finds it.
     name: 'batch with bad items at indexes 1, 3 and 4 names tasks[1].title, tasks[3].payload.ms and tasks[4].priority',
     method: 'post',
     path: `${TASKS}/batch`,
@@ -544,7 +544,7 @@ function allowOf(res: request.Response): string[] {
     .sort();
 }
 
-describe('bad input (contract §7.8)', () => {
+describe('bad input: a clear 4xx, nothing written, the process keeps serving', () => {
   let suite: Suite;
   let api: ApiUnderTest;
 

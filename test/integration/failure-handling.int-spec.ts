@@ -5,7 +5,7 @@ import { DEAD_LETTER_HEADERS } from '#messaging';
 import { MaintenanceService } from '../../apps/relay/src/maintenance.service.js';
 import { type ApiUnderTest, Suite, eventually } from './support/suite.js';
 
-/** Contract §7 in-process: time-outs, the DLQ, the timeline, the sweeper, retention, the topology. */
+/** The failure handling of documents/failure-handling.md, in-process: time-outs, the DLQ, the timeline, the sweeper, retention, the topology. */
 describe('failure handling', () => {
   let suite: Suite;
   let api: ApiUnderTest;

@@ -4,9 +4,9 @@ import { allTerminal, audit } from './support/audit.js';
 import { Suite, eventually } from './support/suite.js';
 
 /**
- * Contract §7 with the failures injected for real: apps run as processes and are killed with
- * SIGKILL, stopped with SIGTERM, paused with SIGSTOP; RabbitMQ and Postgres are cut off through
- * TCP proxies. After each, the audit counts like a Jepsen checker: nothing accepted is lost,
+ * The guarantees of documents/failure-handling.md with the failures injected for real: apps run
+ * as processes and are killed with SIGKILL, stopped with SIGTERM, paused with SIGSTOP; RabbitMQ
+ * and Postgres are cut off through TCP proxies. After each, the audit counts like a Jepsen checker: nothing accepted is lost,
  * every terminal status is written once, queues end empty, nothing is left in the outbox.
  */
 describe('faults', () => {

@@ -6,7 +6,7 @@ import { dispatchMessage } from '#messaging';
 import { TaskPriority } from '#tasks';
 import { type ApiUnderTest, Suite } from './support/suite.js';
 
-/** Contract §7.1: a task row exists exactly when its outbox row was written. */
+/** A task row exists exactly when its outbox row was written: one transaction, and a failure leaves neither. */
 describe('task and outbox atomicity', () => {
   let suite: Suite;
   let api: ApiUnderTest;

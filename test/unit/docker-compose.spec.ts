@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parse } from 'yaml';
 
 /**
- * docker-compose.yml against the code it runs (contract §6): the services, their entry points,
+ * docker-compose.yml against the code it runs (documents/deployment.md): the services, their entry points,
  * health checks and start order, and an environment that cannot drift from .env.example.
  */
 interface ComposeService {
@@ -28,7 +28,7 @@ const services = compose.services;
 
 const APP_SERVICES = ['api', 'relay', 'worker_high', 'worker'];
 const ENTRY_POINTS: Record<string, string> = {
-  migrate: 'dist/libs/database/src/migrate.cli.js',
+  migrate: 'dist/apps/migrate/src/main.js',
   api: 'dist/apps/api/src/main.js',
   relay: 'dist/apps/relay/src/main.js',
   worker_high: 'dist/apps/worker/src/main.js',

@@ -1,8 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { type AppConfig, ConfigModule } from '#config';
-import { DatabaseModule } from '#database';
-import { MessagingModule } from '#messaging';
+import { DatabaseModule, PostgresHealthIndicator } from '#database';
+import { MessagingModule, RabbitMqHealthIndicator } from '#messaging';
 import { ObservabilityModule } from '#observability';
 import { ApiKeyGuard } from './security/api-key.guard.js';
 import { rateLimit } from './security/rate-limit.js';
@@ -15,7 +15,14 @@ export class ApiModule {
     const limit = await rateLimit(config);
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, MessagingModule, ObservabilityModule, TasksModule, ...limit.imports],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        MessagingModule,
+        ObservabilityModule.forRoot({ healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator] }),
+        TasksModule,
+        ...limit.imports,
+      ],
       // Guards run in this order: the rate limit first, so guessing keys is throttled too.
       providers: [...limit.providers, { provide: APP_GUARD, useClass: ApiKeyGuard }],
     };

@@ -13,9 +13,10 @@ const RETENTION_MAX_BATCHES = 50;
 /**
  * The relay's housekeeping, on timers:
  * - the lease sweeper: IN_PROGRESS tasks whose worker is gone are released and re-sent, so no
- *   task stays IN_PROGRESS for ever (contract §7.7);
+ *   task stays IN_PROGRESS for ever, even after a worker was killed;
  * - retention: published outbox rows older than OUTBOX_RETENTION_HOURS, and idempotency keys
- *   older than 24 h, are deleted in small batches (contract §7.9).
+ *   older than 24 h, are deleted in small batches, so the outbox stays small while it keeps up
+ *   with the create rate (documents/failure-handling.md, "Outbox retention").
  */
 @Injectable()
 export class MaintenanceService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -38,7 +39,7 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
 
   async beforeApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    await Promise.allSettled([...this.running]);
+    await Promise.allSettled(this.running);
   }
 
   /** Releases and re-sends tasks whose lease ran out; returns their ids. */

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type AppConfig, ConfigModule } from '#config';
-import { DatabaseModule } from '#database';
-import { MessagingModule } from '#messaging';
+import { DatabaseModule, PostgresHealthIndicator } from '#database';
+import { MessagingModule, RabbitMqHealthIndicator } from '#messaging';
 import { ObservabilityModule } from '#observability';
 import { MaintenanceService } from './maintenance.service.js';
 import { OutboxRelayService } from './outbox-relay.service.js';
@@ -12,7 +12,12 @@ export class RelayModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: RelayModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, MessagingModule, ObservabilityModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        MessagingModule,
+        ObservabilityModule.forRoot({ healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator] }),
+      ],
       providers: [OutboxRelayService, MaintenanceService],
     };
   }

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type AppConfig, ConfigModule } from '#config';
-import { DatabaseModule } from '#database';
-import { MessagingModule } from '#messaging';
+import { DatabaseModule, PostgresHealthIndicator } from '#database';
+import { MessagingModule, RabbitMqHealthIndicator } from '#messaging';
 import { ObservabilityModule } from '#observability';
 import { TASK_HANDLERS, TaskRegistry } from '#tasks';
 import { TaskExecutor } from './execution/task-executor.service.js';
@@ -17,7 +17,12 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, MessagingModule, ObservabilityModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        MessagingModule,
+        ObservabilityModule.forRoot({ healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator] }),
+      ],
       providers: [...TASK_HANDLERS, { provide: TaskRegistry, useFactory: () => new TaskRegistry(TASK_HANDLERS) }, TaskExecutor, WorkerService],
     };
   }

@@ -21,7 +21,7 @@ export interface PostgresConfig {
   url?: string;
 }
 
-/** The whole environment, parsed once at start. See contract §5 and `.env.example`. */
+/** The whole environment, parsed once at start. Every variable is in `.env.example` and README's configuration table. */
 export interface AppConfig {
   postgres: PostgresConfig;
   rabbitmq: { url: string; queueType: QueueType };

@@ -10,7 +10,7 @@ import {
   type TaskQueueName,
 } from './config.types.js';
 
-/** Every variable of contract §5 with its default; `.env.example` mirrors this table. */
+/** Every variable with its default; `.env.example` and README's configuration table mirror this one. */
 export const CONFIG_DEFAULTS = {
   POSTGRES_HOST: '127.0.0.1',
   POSTGRES_PORT: '5432',

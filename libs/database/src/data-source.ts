@@ -1,12 +1,22 @@
 import type { AppConfig } from '#config';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { MIGRATIONS } from '../../../migrations/index.js';
+
+/** What a caller may change: another database (the maintenance one), a smaller pool, the migrations to run. */
+export interface DataSourceOverrides {
+  database?: string;
+  poolSize?: number;
+  /**
+   * The migration classes, oldest first: `MIGRATIONS` of `migrations/index.ts`, passed by the
+   * migrate app and the test harness. The apps leave it out: they never migrate.
+   */
+  migrations?: NonNullable<DataSourceOptions['migrations']>;
+}
 
 /**
- * TypeORM options for the apps and the migration command. The schema changes only by
- * migration: `synchronize` and `migrationsRun` are off (STYLE.md rule 5).
+ * TypeORM options for the apps and the migrate app. The schema changes only by migration:
+ * `synchronize` and `migrationsRun` are off (STYLE.md rule 5).
  */
-export function dataSourceOptions(config: AppConfig, overrides: { database?: string; poolSize?: number } = {}): DataSourceOptions {
+export function dataSourceOptions(config: AppConfig, overrides: DataSourceOverrides = {}): DataSourceOptions {
   const { postgres } = config;
   const connection = postgres.url
     ? { url: overrides.database ? withDatabase(postgres.url, overrides.database) : postgres.url }
@@ -22,7 +32,7 @@ export function dataSourceOptions(config: AppConfig, overrides: { database?: str
     ...connection,
     synchronize: false,
     migrationsRun: false,
-    migrations: MIGRATIONS,
+    migrations: overrides.migrations ?? [],
     migrationsTableName: 'migrations',
     entities: [],
     // TypeORM would print failing SQL with its parameters (task payloads); our code logs the error.
@@ -32,7 +42,7 @@ export function dataSourceOptions(config: AppConfig, overrides: { database?: str
   };
 }
 
-export function createDataSource(config: AppConfig, overrides: { database?: string; poolSize?: number } = {}): DataSource {
+export function createDataSource(config: AppConfig, overrides: DataSourceOverrides = {}): DataSource {
   return new DataSource(dataSourceOptions(config, overrides));
 }
 

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { dataSourceOptions } from './data-source.js';
 import { DatabaseService } from './database.service.js';
+import { PostgresHealthIndicator } from './postgres-health.indicator.js';
 import { IdempotencyRepository } from './repositories/idempotency.repository.js';
 import { MaintenanceRepository } from './repositories/maintenance.repository.js';
 import { OutboxRepository } from './repositories/outbox.repository.js';
@@ -26,7 +27,15 @@ import { TaskRepository } from './repositories/task.repository.js';
       }),
     }),
   ],
-  providers: [DatabaseService, TaskRepository, TaskExecutionRepository, OutboxRepository, IdempotencyRepository, MaintenanceRepository],
-  exports: [DatabaseService, TaskRepository, TaskExecutionRepository, OutboxRepository, IdempotencyRepository, MaintenanceRepository],
+  providers: [
+    DatabaseService,
+    TaskRepository,
+    TaskExecutionRepository,
+    OutboxRepository,
+    IdempotencyRepository,
+    MaintenanceRepository,
+    PostgresHealthIndicator,
+  ],
+  exports: [DatabaseService, TaskRepository, TaskExecutionRepository, OutboxRepository, IdempotencyRepository, MaintenanceRepository, PostgresHealthIndicator],
 })
 export class DatabaseModule {}

@@ -1,5 +1,5 @@
 import type { AppConfig } from '#config';
-import { createDataSource, databaseName } from './data-source.js';
+import { createDataSource, databaseName, type DataSourceOverrides } from './data-source.js';
 
 /**
  * Creates the configured database when it does not exist, connecting to the `postgres`
@@ -27,10 +27,13 @@ export async function ensureDatabase(config: AppConfig): Promise<boolean> {
   }
 }
 
-/** Creates the database if needed, then applies every pending migration. Returns their names. */
-export async function migrate(config: AppConfig): Promise<{ created: boolean; applied: string[] }> {
+/**
+ * Creates the database if needed, then applies every pending one of `migrations` (oldest first,
+ * the caller's `MIGRATIONS`: this lib does not reach up into `migrations/`). Returns their names.
+ */
+export async function migrate(config: AppConfig, migrations: NonNullable<DataSourceOverrides['migrations']>): Promise<{ created: boolean; applied: string[] }> {
   const created = await ensureDatabase(config);
-  const dataSource = createDataSource(config, { poolSize: 1 });
+  const dataSource = createDataSource(config, { poolSize: 1, migrations });
   await dataSource.initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });

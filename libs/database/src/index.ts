@@ -10,4 +10,5 @@ export * from './repositories/idempotency.repository.js';
 export * from './repositories/maintenance.repository.js';
 export * from './outbox-notifications.js';
 export * from './database.module.js';
+export * from './postgres-health.indicator.js';
 export * from './database-errors.js';

@@ -26,7 +26,8 @@ export class QueryRunnerExecutor implements SqlExecutor {
 
 /**
  * Lets a user write tasks inside their own TypeORM transaction, with their own data:
- * `dataSource.transaction(m => tasks.createTasks(executorOf(m), ...))`.
+ * `dataSource.transaction(m => tasks.createWithDispatch(executorOf(m), items))` (README,
+ * "Creating a task inside your own transaction").
  */
 export function executorOf(manager: EntityManager): SqlExecutor {
   if (!manager.queryRunner) throw new Error('executorOf needs the EntityManager of a transaction (dataSource.transaction(manager => ...))');

@@ -1,6 +1,6 @@
 import type { TaskPriority, TaskStatus } from '#tasks';
 
-/** A task as the API shows it (contract §2). */
+/** A task as the API shows it (documents/api.md, "The task"). */
 export interface TaskRecord {
   id: string;
   type: string;

@@ -6,3 +6,4 @@ export * from './message-publisher.service.js';
 export * from './message-consumer.js';
 export * from './messaging.module.js';
 export * from './queue-inspector.service.js';
+export * from './rabbitmq-health.indicator.js';

@@ -2,11 +2,12 @@ import { Global, Module } from '@nestjs/common';
 import { AmqpConnectionService } from './amqp-connection.service.js';
 import { MessagePublisher } from './message-publisher.service.js';
 import { QueueInspector } from './queue-inspector.service.js';
+import { RabbitMqHealthIndicator } from './rabbitmq-health.indicator.js';
 
 /** RabbitMQ for the apps: the connection and the publisher. Consumers are built by the worker. */
 @Global()
 @Module({
-  providers: [AmqpConnectionService, MessagePublisher, QueueInspector],
-  exports: [AmqpConnectionService, MessagePublisher, QueueInspector],
+  providers: [AmqpConnectionService, MessagePublisher, QueueInspector, RabbitMqHealthIndicator],
+  exports: [AmqpConnectionService, MessagePublisher, QueueInspector, RabbitMqHealthIndicator],
 })
 export class MessagingModule {}

@@ -35,7 +35,7 @@ export function retryQueueName(delaySeconds: number): string {
 }
 
 /**
- * The whole broker topology of contract §4, in one place. Every app declares it with the
+ * The whole broker topology (documents/architecture.md, "Messaging topology"), in one place. Every app declares it with the
  * same arguments, so declaring is idempotent whichever app starts first.
  *
  * A delay queue has no dead-letter routing key: an expired message keeps the routing key it

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { type AppConfig, loadConfig } from '#config';
 import { migrate } from '#database';
 import { AppLogger } from '#observability';
+import { MIGRATIONS } from '../../../migrations/index.js';
 import { ApiModule } from '../../../apps/api/src/api.module.js';
 import { apiFastifyOptions, configureHttp } from '../../../apps/api/src/http/configure-http.js';
 import type { RouteTable } from '../../../apps/api/src/http/route-table.js';
@@ -66,7 +67,7 @@ export class Suite {
     rabbitmqctl('delete_vhost', this.vhost, { ignoreFailure: true });
     rabbitmqctl('add_vhost', this.vhost);
     rabbitmqctl('set_permissions', '-p', this.vhost, 'guest', '.*', '.*', '.*');
-    await migrate(this.config());
+    await migrate(this.config(), MIGRATIONS);
     this.sql = new pg.Pool({ ...connectionOf(this.config()), database: this.database, max: 4 });
   }
 
@@ -234,7 +235,7 @@ function rabbitmqctl(...args: [string, ...(string | { ignoreFailure: boolean })[
   try {
     execFileSync('rabbitmqctl', ['-q', ...argv], { stdio: 'pipe' });
   } catch (error) {
-    if (!options?.ignoreFailure) throw new Error(`rabbitmqctl ${argv.join(' ')} failed: ${(error as { stderr?: Buffer }).stderr?.toString() ?? error}`);
+    if (!options?.ignoreFailure) throw new Error(`rabbitmqctl ${argv.join(' ')} failed: ${(error as { stderr?: Buffer }).stderr?.toString() ?? (error as Error).message}`);
   }
 }
 

@@ -3,7 +3,7 @@ import type { TaskStatusView, TaskView } from './dto/task.view.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-/** The task as JSON (contract §2): the record, with times as ISO strings. */
+/** The task as JSON: the record, with times as ISO strings. */
 export function presentTask(task: TaskRecord): TaskView {
   return {
     ...task,

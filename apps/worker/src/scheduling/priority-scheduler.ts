@@ -6,8 +6,7 @@ export interface Queued {
 /**
  * Runs at most `slots` jobs at once and, whenever a slot frees, starts the waiting job of the
  * highest-priority queue. Each queue's consumer holds up to WORKER_PREFETCH messages, so a
- * HIGH message is already here when a slot frees and never waits behind MEDIUM or LOW ones
- * (contract §7.4).
+ * HIGH message is already here when a slot frees and never waits behind MEDIUM or LOW ones.
  */
 export class PriorityScheduler<T extends Queued> {
   private readonly waiting = new Map<string, T[]>();

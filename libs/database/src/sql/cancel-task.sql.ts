@@ -2,7 +2,7 @@
  * Cancels a task that no handler is running (NEW, PENDING or RETRYING: $2, from the status
  * machine). Its message, if already in a queue, finds CANCELLED when it arrives and is skipped.
  */
-export const CANCEL_QUEUED_TASK = `
+export const CANCEL_QUEUED_TASK = /* sql */ `
 UPDATE tasks
 SET status = 'CANCELLED', error = 'cancelled before it ran', next_retry_at = NULL,
     completed_at = now(), updated_at = now()
@@ -13,7 +13,7 @@ RETURNING *`;
  * Asks the worker running task $1 to stop: records the request and, in the same statement,
  * puts the control message (broadcast to every worker) into the outbox.
  */
-export const REQUEST_CANCEL_OF_RUNNING_TASK = `
+export const REQUEST_CANCEL_OF_RUNNING_TASK = /* sql */ `
 WITH t AS (
   UPDATE tasks SET cancel_requested_at = COALESCE(cancel_requested_at, now()), updated_at = now()
   WHERE id = $1 AND status = 'IN_PROGRESS'
@@ -25,7 +25,7 @@ WITH t AS (
 SELECT * FROM t`;
 
 /** IN_PROGRESS → CANCELLED by the worker whose handler stopped, fenced by its claim token. */
-export const FINISH_CANCELLED_TASK = `
+export const FINISH_CANCELLED_TASK = /* sql */ `
 UPDATE tasks
 SET status = 'CANCELLED', error = 'cancelled while running', completed_at = now(), updated_at = now(),
     locked_by = NULL, locked_until = NULL

@@ -8,7 +8,7 @@
  *
  * The partial index outbox_due_idx holds only unpublished rows, in this order.
  */
-export const CLAIM_OUTBOX_BATCH = `
+export const CLAIM_OUTBOX_BATCH = /* sql */ `
 SELECT id, task_id, kind, message_id, exchange, routing_key, headers, body, attempts
 FROM outbox
 WHERE published_at IS NULL AND failed_at IS NULL AND available_at <= now()

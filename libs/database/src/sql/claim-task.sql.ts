@@ -14,4 +14,4 @@
  * this attempt is fenced by the token, so a worker that was paused past its lease cannot
  * overwrite what the one that took over wrote.
  */
-export const CLAIM_TASK = `SELECT * FROM claim_task($1, $2, $3, $4, $5::task_status[], $6)`;
+export const CLAIM_TASK = /* sql */ `SELECT * FROM claim_task($1, $2, $3, $4, $5::task_status[], $6)`;

@@ -1,1 +1,1 @@
-export const FIND_TASK_BY_ID = `SELECT * FROM tasks WHERE id = $1`;
+export const FIND_TASK_BY_ID = /* sql */ `SELECT * FROM tasks WHERE id = $1`;

@@ -4,7 +4,7 @@
  * key is taken; a concurrent request holding it makes this INSERT wait until that transaction
  * ends, so only one of two simultaneous requests ever creates.
  */
-export const TAKE_IDEMPOTENCY_KEY = `
+export const TAKE_IDEMPOTENCY_KEY = /* sql */ `
 INSERT INTO idempotency_keys (scope, key, request_hash)
 VALUES ($1, $2, $3)
 ON CONFLICT (scope, key) DO UPDATE
@@ -12,13 +12,13 @@ ON CONFLICT (scope, key) DO UPDATE
   WHERE idempotency_keys.created_at < now() - interval '24 hours'
 RETURNING key`;
 
-export const RECORD_IDEMPOTENT_RESULT = `
+export const RECORD_IDEMPOTENT_RESULT = /* sql */ `
 UPDATE idempotency_keys SET task_ids = $3::uuid[] WHERE scope = $1 AND key = $2`;
 
-export const FIND_IDEMPOTENCY_KEY = `
+export const FIND_IDEMPOTENCY_KEY = /* sql */ `
 SELECT request_hash, task_ids FROM idempotency_keys WHERE scope = $1 AND key = $2`;
 
 /** Forgets keys older than 24 hours, a batch at a time. */
-export const DELETE_EXPIRED_IDEMPOTENCY_KEYS = `
+export const DELETE_EXPIRED_IDEMPOTENCY_KEYS = /* sql */ `
 DELETE FROM idempotency_keys
 WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE created_at < now() - interval '24 hours' LIMIT $1)`;

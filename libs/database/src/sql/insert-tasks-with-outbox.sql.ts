@@ -7,7 +7,7 @@
  * that this very statement wrote. The statement-level trigger on outbox sends the NOTIFY
  * that wakes the relay, delivered by Postgres at commit.
  */
-export const INSERT_TASKS_WITH_OUTBOX = `
+export const INSERT_TASKS_WITH_OUTBOX = /* sql */ `
 WITH input AS (
   SELECT *
   FROM jsonb_to_recordset($1::jsonb) AS x(

@@ -10,7 +10,7 @@
  *
  * $1 statuses, $2 priorities, $3 types, $4 cursor created_at, $5 cursor id, $6 limit.
  */
-export const LIST_TASKS = `
+export const LIST_TASKS = /* sql */ `
 SELECT *, created_at::text AS cursor_created_at
 FROM tasks
 WHERE ($1::task_status[] IS NULL OR status = ANY($1::task_status[]))
@@ -20,4 +20,4 @@ WHERE ($1::task_status[] IS NULL OR status = ANY($1::task_status[]))
 ORDER BY created_at DESC, id DESC
 LIMIT $6`;
 
-export const FIND_TASKS_BY_IDS = `SELECT * FROM tasks WHERE id = ANY($1::uuid[])`;
+export const FIND_TASKS_BY_IDS = /* sql */ `SELECT * FROM tasks WHERE id = ANY($1::uuid[])`;

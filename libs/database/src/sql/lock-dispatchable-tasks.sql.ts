@@ -4,7 +4,7 @@
  * its claim, then sees PENDING once the relay commits. A task cancelled meanwhile is not
  * returned, and its message is not sent. Sorted to take locks in one order across relays.
  */
-export const LOCK_DISPATCHABLE_TASKS = `
+export const LOCK_DISPATCHABLE_TASKS = /* sql */ `
 SELECT id FROM tasks
 WHERE id = ANY($1::uuid[]) AND status = 'NEW'
 ORDER BY id

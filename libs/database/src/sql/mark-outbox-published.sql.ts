@@ -1,9 +1,9 @@
 /** Marks the rows whose publish the broker confirmed ($1), or that had nothing left to send. */
-export const MARK_OUTBOX_PUBLISHED = `
+export const MARK_OUTBOX_PUBLISHED = /* sql */ `
 UPDATE outbox SET published_at = now(), last_error = $2
 WHERE id = ANY($1::bigint[])`;
 
 /** NEW → PENDING for the tasks whose dispatch was confirmed; guarded by the status machine. */
-export const MARK_TASKS_PENDING = `
+export const MARK_TASKS_PENDING = /* sql */ `
 UPDATE tasks SET status = 'PENDING', updated_at = now()
 WHERE id = ANY($1::uuid[]) AND status = ANY($2::task_status[])`;

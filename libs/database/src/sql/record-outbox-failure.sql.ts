@@ -4,7 +4,7 @@
  * FAILED (guarded by the status machine's sources $5) with a readable error.
  * Rows of other kinds (retries, dead-letter copies) never give up: their task already left NEW.
  */
-export const RECORD_OUTBOX_FAILURE = `
+export const RECORD_OUTBOX_FAILURE = /* sql */ `
 WITH row AS (
   UPDATE outbox
   SET attempts = attempts + 1,

@@ -3,7 +3,7 @@
  * new dispatch row in the outbox, in one statement. Old messages of the task that are still
  * in a queue carry attempt numbers the task no longer waits for and are skipped.
  */
-export const REQUEUE_TASK = `
+export const REQUEUE_TASK = /* sql */ `
 WITH t AS (
   UPDATE tasks
   SET status = 'NEW', attempts = 0, error = NULL, result = NULL, progress = NULL, next_retry_at = NULL,

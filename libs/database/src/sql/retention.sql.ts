@@ -3,7 +3,7 @@
  * short, so it never holds locks the relay's claim would wait on; outbox_published_idx finds
  * them without scanning the backlog.
  */
-export const DELETE_PUBLISHED_OUTBOX = `
+export const DELETE_PUBLISHED_OUTBOX = /* sql */ `
 DELETE FROM outbox
 WHERE id IN (
   SELECT id FROM outbox

@@ -4,7 +4,7 @@
  * never picked up ($2 seconds ago). SKIP LOCKED lets relays sweep side by side, and skips a
  * task a worker is claiming right now.
  */
-export const FIND_EXPIRED_LEASES = `
+export const FIND_EXPIRED_LEASES = /* sql */ `
 SELECT id, type, priority, attempts, correlation_id
 FROM tasks
 WHERE status = 'IN_PROGRESS'
@@ -19,7 +19,7 @@ FOR UPDATE SKIP LOCKED`;
  * and queues one message each that a worker can claim as a take-over, in one statement.
  * $1 is a JSON array of {id, message_id, exchange, routing_key, headers, body}.
  */
-export const RELEASE_AND_REDISPATCH = `
+export const RELEASE_AND_REDISPATCH = /* sql */ `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb)
     AS x(id uuid, message_id uuid, exchange text, routing_key text, headers jsonb, body jsonb)

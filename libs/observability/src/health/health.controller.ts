@@ -1,15 +1,16 @@
-import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DatabaseService } from '#database';
-import { AmqpConnectionService } from '#messaging';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { HEALTH_INDICATORS, type HealthIndicator } from './health-indicator.js';
 
-/** `/health`, `/ready` and `/metrics`, served by every app (contract §3). */
+/**
+ * `/health`, `/ready` and `/metrics`, served by every app on its own port (the api on API_PORT,
+ * relay and worker on HEALTH_CHECK_PORT), never behind an API key or the rate limit.
+ */
 @Controller()
 export class HealthController {
   constructor(
-    private readonly database: DatabaseService,
-    private readonly amqp: AmqpConnectionService,
+    @Inject(HEALTH_INDICATORS) private readonly indicators: HealthIndicator[],
     private readonly metrics: MetricsService,
   ) {}
 
@@ -20,18 +21,28 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Postgres and RabbitMQ both answer: 200; otherwise 503 naming what failed. */
+  /** Every registered indicator is up: 200; otherwise 503 naming what failed and why. */
   @Get('ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
-    const postgres = (await this.database.ping()) ? 'up' : 'down';
-    const rabbitmq = this.amqp.isConnected() ? 'up' : 'down';
-    const failed = [postgres === 'down' ? 'postgres' : null, rabbitmq === 'down' ? 'rabbitmq' : null].filter(Boolean);
+    const results = await Promise.all(
+      this.indicators.map(async (indicator) => ({
+        name: indicator.name,
+        ...(await indicator.check().catch((error: Error) => ({ up: false, problem: error.message }))),
+      })),
+    );
+    const checks = Object.fromEntries(results.map((r) => [r.name, r.up ? 'up' : 'down']));
+    const failed = results.filter((r) => !r.up);
     if (failed.length > 0) {
       reply.status(503);
-      const why = rabbitmq === 'down' ? ` (rabbitmq: ${this.amqp.describeProblem()})` : '';
-      return { status: 'unavailable', failed, checks: { postgres, rabbitmq }, detail: `not ready: ${failed.join(' and ')} unreachable${why}` };
+      const why = failed.map((r) => (r.problem ? ` (${r.name}: ${r.problem})` : '')).join('');
+      return {
+        status: 'unavailable',
+        failed: failed.map((r) => r.name),
+        checks,
+        detail: `not ready: ${failed.map((r) => r.name).join(' and ')} unreachable${why}`,
+      };
     }
-    return { status: 'ready', checks: { postgres, rabbitmq } };
+    return { status: 'ready', checks };
   }
 
   @Get('metrics')

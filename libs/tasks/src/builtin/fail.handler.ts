@@ -32,7 +32,7 @@ export class FailPayload {
 })
 export class FailHandler implements TaskHandlerContract<FailPayload, { succeededOnAttempt: number }> {
   async run(payload: FailPayload, context: TaskContext): Promise<{ succeededOnAttempt: number }> {
-    // `times` absent or null: fail every attempt, as the contract says.
+    // `times` absent or null: fail every attempt (the type's description says so).
     const failing = payload.times === undefined || payload.times === null || context.attempt <= payload.times;
     if (!failing) return { succeededOnAttempt: context.attempt };
     const message = payload.message ?? `fail: attempt ${context.attempt} failed on purpose`;

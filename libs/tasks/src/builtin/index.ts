@@ -8,6 +8,6 @@ export * from './sleep.handler.js';
 export * from './fail.handler.js';
 export * from './http-request.handler.js';
 
-/** The handlers registered by default (contract §3). */
+/** The handlers registered by default: `noop`, `sleep`, `fail` and `http.request` (README, "Task types"). */
 export const BUILTIN_TASK_HANDLERS = [NoopHandler, SleepHandler, FailHandler, HttpRequestHandler];
 export { type HostResolver, RefusedAddressError, systemResolver } from './http/guarded-lookup.js';

@@ -3,8 +3,8 @@ import { TASK_STATUSES, TaskStatus } from './task-status.js';
 
 const { NEW, PENDING, IN_PROGRESS, RETRYING, COMPLETED, FAILED, CANCELLED } = TaskStatus;
 
-/** Every arrow of the status machine in contract §2. */
-const contractTransitions: [TaskStatus, TaskStatus][] = [
+/** Every arrow of the status machine drawn in documents/architecture.md ("The status machine"). */
+const drawnTransitions: [TaskStatus, TaskStatus][] = [
   [NEW, PENDING], // relay published
   [NEW, FAILED], // dispatch gave up after OUTBOX_MAX_ATTEMPTS
   [NEW, CANCELLED],
@@ -20,10 +20,10 @@ const contractTransitions: [TaskStatus, TaskStatus][] = [
   [CANCELLED, NEW], // retry
 ];
 
-/** Not in the contract's drawing; the source documents it as the take-over of a dead worker's task. */
+/** Not an arrow of the drawing: the take-over of a dead worker's task by another worker (a redelivery). */
 const takeOver: [TaskStatus, TaskStatus] = [IN_PROGRESS, IN_PROGRESS];
 
-const legalTransitions = [...contractTransitions, takeOver];
+const legalTransitions = [...drawnTransitions, takeOver];
 
 const isLegal = (from: TaskStatus, to: TaskStatus) => legalTransitions.some(([f, t]) => f === from && t === to);
 
@@ -54,7 +54,7 @@ const sut = TaskStatusMachine;
 
 describe('TaskStatusMachine', () => {
   describe('canTransition', () => {
-    it.each(contractTransitions)('allows %s → %s', (from, to) => {
+    it.each(drawnTransitions)('allows %s → %s', (from, to) => {
       expect(sut.canTransition(from, to)).toBe(true);
     });
 

@@ -6,7 +6,7 @@ import { LengthInCharacters } from '../validation/length-in-characters.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
-/** The body of `POST /api/v1/tasks` (contract §2). */
+/** The body of `POST /api/v1/tasks`; every field is described in documents/api.md ("The task"). */
 export class CreateTaskDto {
   @ApiPropertyOptional({ description: 'A registered task type (see GET /api/v1/task-types).', default: 'noop', example: 'sleep' })
   @IsOptional()

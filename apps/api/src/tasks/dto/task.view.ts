@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { TaskPriority, TaskStatus } from '#tasks';
 
-/** A task as the API returns it (contract §2); documents the response schema. */
+/** A task as the API returns it (documents/api.md, "The task"); documents the response schema. */
 export class TaskView {
   @ApiProperty({ format: 'uuid', example: '4f6c0a52-5d0e-4c57-9a0e-0a4b1f1e3c2d' }) id!: string;
   @ApiProperty({ example: 'sleep' }) type!: string;

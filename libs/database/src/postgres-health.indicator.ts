@@ -1,0 +1,14 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService } from './database.service.js';
+
+/** `/ready`'s Postgres check: a `SELECT 1` answered within 2 s. Has the shape of observability's HealthIndicator. */
+@Injectable()
+export class PostgresHealthIndicator {
+  readonly name = 'postgres';
+
+  constructor(private readonly database: DatabaseService) {}
+
+  async check(): Promise<{ up: boolean }> {
+    return { up: await this.database.ping() };
+  }
+}
