@@ -4,10 +4,10 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 /**
  * The layers point one way. Apps import libs; a lib imports only libs below it, by alias
  * (`#config`, `#database`, ...), never an app, never a file outside its own folder by a relative
- * path. From the bottom: config and tasks, then messaging, then database, then observability,
+ * path. From the bottom: config, then tasks (its built-in handlers read the configuration), then messaging, then database, then observability,
  * then runtime (it bootstraps the apps with observability's logger).
  */
-const LAYERS: Record<string, number> = { config: 0, tasks: 0, messaging: 1, database: 2, observability: 3, runtime: 4 };
+const LAYERS: Record<string, number> = { config: 0, tasks: 1, messaging: 2, database: 3, observability: 4, runtime: 5 };
 
 /** A module of the import graph: a lib, an app, `migrations/`, or anything else of the repository. */
 type Unit = `lib:${string}` | `app:${string}` | 'migrations' | 'other';
@@ -156,7 +156,7 @@ describe('the import graph', () => {
   it('refuses an upward import, a lib importing an app, a relative import across libs and a lib reaching outside libs/', () => {
     expect(violations([edge('lib:observability', 'lib:database'), edge('lib:database', 'lib:observability')])).toEqual(
       expect.arrayContaining([
-        expect.stringContaining('an upward import (database is layer 2, observability is layer 3)'),
+        expect.stringContaining('an upward import (database is layer 3, observability is layer 4)'),
         expect.stringMatching(/^a cycle: /),
       ]),
     );
@@ -167,7 +167,7 @@ describe('the import graph', () => {
       expect.stringContaining('a relative import into lib config'),
     ]);
     expect(violations([edge('lib:database', 'migrations', '../../../migrations/index.js')])).toEqual([expect.stringContaining('reaches outside libs/')]);
-    expect(violations([edge('lib:config', 'lib:tasks')])).toEqual([expect.stringContaining('an upward import (config is layer 0, tasks is layer 0)')]);
+    expect(violations([edge('lib:config', 'lib:tasks')])).toEqual([expect.stringContaining('an upward import (config is layer 0, tasks is layer 1)')]);
   });
 
   it('finds a cycle and names its units', () => {
