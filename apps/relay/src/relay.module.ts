@@ -5,6 +5,7 @@ import { MessagingModule } from '#messaging';
 import { ObservabilityModule } from '#observability';
 import { MaintenanceService } from './maintenance.service.js';
 import { OutboxRelayService } from './outbox-relay.service.js';
+import { ReconcilerService } from './reconciler.service.js';
 
 /** The outbox relay, with `/health`, `/ready` and `/metrics` on HEALTH_CHECK_PORT. */
 @Module({})
@@ -13,7 +14,7 @@ export class RelayModule {
     return {
       module: RelayModule,
       imports: [ConfigModule.forRoot(config), DatabaseModule, MessagingModule, ObservabilityModule],
-      providers: [OutboxRelayService, MaintenanceService],
+      providers: [OutboxRelayService, MaintenanceService, ReconcilerService],
     };
   }
 }
