@@ -18,6 +18,19 @@ export function reconcileIntervalMs(afterSeconds: number): number {
 }
 
 /**
+ * How many of a queue's tasks may still have their message with the broker: the ready messages,
+ * plus, while the queue has a backlog, what its consumers hold unacknowledged. A worker holds up
+ * to WORKER_PREFETCH messages per queue before it claims them, and with ready messages left
+ * every consumer's window is full. Those held messages are the oldest ones, so without them
+ * counted a busy worker's waiting messages would look lost. With no ready message, what the
+ * consumers hold is not counted: a lost message must not hide behind an idle consumer, and a
+ * message merely held there gets at most one spare copy per bound.
+ */
+export function messagesHeld(depth: { messages: number; consumers: number | null }, prefetch: number): number {
+  return depth.messages > 0 ? depth.messages + (depth.consumers ?? 0) * prefetch : 0;
+}
+
+/**
  * The reconciler: a PENDING task, or a RETRYING one past `nextRetryAt`, whose message vanished
  * (a purged queue, a retry dropped from its delay queue, a broker that lost data, a quorum
  * queue's delivery limit) would otherwise wait for ever. Per priority it asks the broker how
@@ -67,13 +80,14 @@ export class ReconcilerService implements OnApplicationBootstrap, BeforeApplicat
         const countedAt = await this.maintenance.databaseClock(this.database);
         const [depth] = await this.queues.depths([queue]);
         if (depth.messages === null) continue;
-        const snapshot = { priority, readyMessages: depth.messages, countedAt };
+        const held = messagesHeld({ messages: depth.messages, consumers: depth.consumers }, this.config.worker.prefetch);
+        const snapshot = { priority, messagesHeld: held, countedAt };
         const ids = await this.database.transaction((tx) =>
           this.maintenance.redispatchUnqueued(tx, snapshot, this.config.reconcile.afterSeconds, RECONCILE_BATCH),
         );
         if (ids.length === 0) continue;
         this.metrics.tasksRedispatched.inc({ reason: 'reconciler' }, ids.length);
-        this.logger.warn(`dispatched ${ids.length} task(s) again: their message was not in ${queue} (it holds ${depth.messages} ready)`);
+        this.logger.warn(`dispatched ${ids.length} task(s) again: their message was not in ${queue} (${depth.messages} ready, ${depth.consumers ?? 0} consumer(s))`);
         redispatched.push(...ids);
       } catch (error) {
         this.logger.warn(`reconciling ${queue} failed: ${(error as Error).message}`);

@@ -10,8 +10,8 @@ import type { SqlExecutor } from '../sql-executor.js';
 /** What the reconciler needs to know about one priority queue. */
 export interface QueueSnapshot {
   priority: TaskPriority;
-  /** Ready messages the broker reported for the priority's queue. */
-  readyMessages: number;
+  /** How many of the priority's tasks may have their message in its queue: the ready messages the broker reported, plus what its consumers may hold. */
+  messagesHeld: number;
   /** The database clock read just before the broker was asked ({@link MaintenanceRepository.databaseClock}). */
   countedAt: Date;
 }
@@ -53,7 +53,7 @@ export class MaintenanceRepository {
   async redispatchUnqueued(tx: SqlExecutor, queue: QueueSnapshot, afterSeconds: number, limit: number): Promise<string[]> {
     const { rows } = await tx.query<{ id: string; type: string; priority: TaskPriority; attempts: number; correlation_id: string }>(FIND_UNQUEUED_TASKS, [
       queue.priority,
-      queue.readyMessages,
+      queue.messagesHeld,
       queue.countedAt,
       afterSeconds,
       limit,

@@ -11,10 +11,11 @@ const QUEUED_AT = (t: string) =>
  * The tasks of priority $1 whose message cannot be in their queue any more, oldest first, at
  * most $5, locked for the re-dispatch.
  *
- * A priority queue is FIFO, so the $2 ready messages the broker reported are the newest ones
- * published to it. Walking the queued tasks of that priority newest message first and skipping
- * $2 of them leaves the tasks whose message would be older than anything the queue holds: their
- * message is gone (a purge, a broker that lost it, a retry dropped from its delay queue).
+ * A priority queue is FIFO, so the $2 messages it holds (the ready ones the broker reported,
+ * plus what its consumers hold while it has a backlog) are the newest ones published to it.
+ * Walking the queued tasks of that priority newest message first and skipping $2 of them leaves
+ * the tasks whose message would be older than anything the queue holds: their message is gone
+ * (a purge, a broker that lost it, a retry dropped from its delay queue).
  * Of those, only the ones whose message is older than $4 seconds are returned, so a task that
  * a worker has just taken (delivered but not yet claimed) is not sent again at once.
  *
