@@ -2,6 +2,8 @@ import type { INestApplicationContext } from '@nestjs/common';
 import request from 'supertest';
 import { AmqpConnectionService, buildTopology, declareTopology, RETRY_DELAY_HEADER, retryMessage, retryQueueName } from '#messaging';
 import { MetricsService } from '#observability';
+import type { QueryRunner } from 'typeorm';
+import { RetryDelayHeader1764200000000 } from '../../migrations/1764200000000-retry-delay-header.js';
 import { TaskPriority } from '#tasks';
 import { type ApiUnderTest, Suite, eventually } from './support/suite.js';
 
@@ -98,6 +100,24 @@ describe('retry ladder', () => {
       await suite.drainQueue('tasks.dlq');
     } finally {
       await suite.stop(worker);
+    }
+  });
+
+  it('rewrites the retry messages still waiting in the outbox to the new header when it migrates, and leaves published ones', async () => {
+    const insert = `INSERT INTO outbox (kind, message_id, exchange, routing_key, headers, body, available_at, published_at)
+      VALUES ('retry', gen_random_uuid(), 'tasks.retry', 'tasks.low', $1::jsonb, '{}'::jsonb, now() + interval '1 day', $2) RETURNING id`;
+    const oldHeaders = JSON.stringify({ 'x-task-attempt': 2, 'x-retry-delay': '2s' });
+    const waiting = (await suite.sql.query<{ id: string }>(insert, [oldHeaders, null])).rows[0].id;
+    const published = (await suite.sql.query<{ id: string }>(insert, [oldHeaders, new Date()])).rows[0].id;
+    try {
+      const runner = { query: (sql: string) => suite.sql.query(sql) } as unknown as QueryRunner;
+      await new RetryDelayHeader1764200000000().up(runner);
+
+      const headersOf = async (id: string) => (await suite.sql.query('SELECT headers FROM outbox WHERE id = $1', [id])).rows[0].headers;
+      expect(await headersOf(waiting)).toEqual({ 'x-task-attempt': 2, [RETRY_DELAY_HEADER]: '2s' });
+      expect(await headersOf(published)).toEqual({ 'x-task-attempt': 2, 'x-retry-delay': '2s' });
+    } finally {
+      await suite.sql.query('DELETE FROM outbox WHERE id = ANY($1)', [[waiting, published]]);
     }
   });
 
