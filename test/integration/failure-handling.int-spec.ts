@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import type { INestApplicationContext } from '@nestjs/common';
 import request from 'supertest';
 import { DEAD_LETTER_HEADERS } from '#messaging';
+import { MetricsService } from '#observability';
 import { MaintenanceService } from '../../apps/relay/src/maintenance.service.js';
 import { type ApiUnderTest, Suite, eventually } from './support/suite.js';
 
@@ -105,6 +106,8 @@ describe('failure handling', () => {
       expect(done.attempts).toBe(2);
       const details = (await request(api.getHttpServer()).get(`/api/v1/tasks/${task.id}/events`)).body.items.map((e: { detail: string }) => e.detail);
       expect(details.filter((d: string) => d === 'released by the lease sweeper: its worker is gone')).toHaveLength(1);
+      const released = (await relay.get(MetricsService).tasksRedispatched.get()).values.find((v) => v.labels.reason === 'lease-expired');
+      expect(released?.value).toBe(1);
       expect(details).toContain('taken over: the previous worker was lost');
     } finally {
       await suite.stop(worker);

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { DatabaseService, MaintenanceRepository } from '#database';
+import { MetricsService } from '#observability';
 import { leaseSeconds } from '#tasks';
 import { OutboxRelayService } from './outbox-relay.service.js';
 
@@ -13,7 +14,8 @@ const RETENTION_MAX_BATCHES = 50;
 /**
  * The relay's housekeeping, on timers:
  * - the lease sweeper: IN_PROGRESS tasks whose worker is gone are released and re-sent, so no
- *   task stays IN_PROGRESS for ever, even after a worker was killed;
+ *   task stays IN_PROGRESS for ever, even after a worker was killed (PENDING and RETRYING
+ *   tasks whose message vanished are the reconciler's: reconciler.service.ts);
  * - retention: published outbox rows older than OUTBOX_RETENTION_HOURS, and idempotency keys
  *   older than 24 h, are deleted in small batches, so the outbox stays small while it keeps up
  *   with the create rate (documents/failure-handling.md, "Outbox retention").
@@ -29,6 +31,7 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
     private readonly database: DatabaseService,
     private readonly maintenance: MaintenanceRepository,
     private readonly relay: OutboxRelayService,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -48,6 +51,7 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
     try {
       const released = await this.database.transaction((tx) => this.maintenance.sweepExpiredLeases(tx, 100, lease));
       if (released.length > 0) {
+        this.metrics.tasksRedispatched.inc({ reason: 'lease-expired' }, released.length);
         this.logger.warn(`released ${released.length} task(s) whose worker is gone: ${released.join(', ')}`);
         this.relay.wake();
       }

@@ -5,6 +5,7 @@ import { MessagingModule, RabbitMqHealthIndicator } from '#messaging';
 import { ObservabilityModule } from '#observability';
 import { MaintenanceService } from './maintenance.service.js';
 import { OutboxRelayService } from './outbox-relay.service.js';
+import { ReconcilerService } from './reconciler.service.js';
 
 /** The outbox relay, with `/health`, `/ready` and `/metrics` on HEALTH_CHECK_PORT. */
 @Module({})
@@ -18,7 +19,7 @@ export class RelayModule {
         MessagingModule,
         ObservabilityModule.forRoot({ healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator] }),
       ],
-      providers: [OutboxRelayService, MaintenanceService],
+      providers: [OutboxRelayService, MaintenanceService, ReconcilerService],
     };
   }
 }

@@ -47,6 +47,11 @@ export interface AppConfig {
     maxResponseBytes: number;
   };
   outbox: { pollIntervalMs: number; batchSize: number; maxAttempts: number; retentionHours: number };
+  /**
+   * The relay's reconciler: a PENDING task, or a RETRYING one past `nextRetryAt`, whose message
+   * the broker no longer holds is dispatched again once its message is this many seconds old.
+   */
+  reconcile: { afterSeconds: number };
   shutdownTimeoutSeconds: number;
   logLevel: LogLevel;
 }

@@ -14,6 +14,7 @@ const documentedDefaults: AppConfig = {
   retry: { maxRetries: 3, delaysSeconds: [5, 30, 120] },
   httpTask: { allowedHosts: [], maxResponseBytes: 1_048_576 },
   outbox: { pollIntervalMs: 1000, batchSize: 100, maxAttempts: 10, retentionHours: 24 },
+  reconcile: { afterSeconds: 300 },
   shutdownTimeoutSeconds: 30,
   logLevel: 'info',
 };
@@ -64,6 +65,7 @@ describe(loadConfig.name, () => {
         OUTBOX_BATCH_SIZE: '500',
         OUTBOX_MAX_ATTEMPTS: '7',
         OUTBOX_RETENTION_HOURS: '48',
+        RECONCILE_AFTER_SECONDS: '45',
         SHUTDOWN_TIMEOUT_SECONDS: '15',
       };
 
@@ -75,6 +77,7 @@ describe(loadConfig.name, () => {
       expect(sut.worker).toMatchObject({ prefetch: 25, taskTimeoutSeconds: 60 });
       expect(sut.retry.maxRetries).toBe(5);
       expect(sut.outbox).toEqual({ pollIntervalMs: 250, batchSize: 500, maxAttempts: 7, retentionHours: 48 });
+      expect(sut.reconcile).toEqual({ afterSeconds: 45 });
       expect(sut.shutdownTimeoutSeconds).toBe(15);
     });
 
@@ -186,6 +189,9 @@ describe(loadConfig.name, () => {
       ['OUTBOX_BATCH_SIZE', '10001', 'from 1 to 10000'],
       ['OUTBOX_MAX_ATTEMPTS', '0', 'from 1 to 1000'],
       ['OUTBOX_RETENTION_HOURS', '1.5', 'from 1 to 8760'],
+      ['RECONCILE_AFTER_SECONDS', '0', 'from 1 to 86400'],
+      ['RECONCILE_AFTER_SECONDS', '86401', 'from 1 to 86400'],
+      ['RECONCILE_AFTER_SECONDS', '2.5', 'from 1 to 86400'],
       ['SHUTDOWN_TIMEOUT_SECONDS', '3601', 'from 1 to 3600'],
       ['SHUTDOWN_TIMEOUT_SECONDS', '99999999999999999999', 'from 1 to 3600'],
     ])('refuses %s=%s as not a whole number %s', (variable, value, range) => {

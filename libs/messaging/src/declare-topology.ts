@@ -17,6 +17,10 @@ export interface TopologyMismatch {
  * That must not crash-loop the app: the existing one is used as it is, the mismatch is
  * reported, and the declaration goes on with a fresh channel. A new step of the retry ladder
  * has a new name (`tasks.retry.<n>s`), so changing RETRY_DELAYS_SECONDS creates new queues.
+ *
+ * A queue's obsolete bindings (the delay queues' old bindings, which matched every message)
+ * are removed before its bindings are made. Removing a binding that does not exist is a no-op
+ * in RabbitMQ, so this stays idempotent.
  */
 export async function declareTopology(openChannel: () => Promise<Channel>, topology: Topology): Promise<TopologyMismatch[]> {
   const mismatches: TopologyMismatch[] = [];
@@ -42,6 +46,9 @@ export async function declareTopology(openChannel: () => Promise<Channel>, topol
     }
     for (const queue of topology.queues) {
       await attempt('queue', queue.name, (ch) => ch.assertQueue(queue.name, { durable: true, arguments: queue.arguments }));
+      for (const binding of queue.obsoleteBindings ?? []) {
+        await channel.unbindQueue(queue.name, binding.exchange, binding.routingKey, binding.arguments);
+      }
       for (const binding of queue.bindings) {
         await channel.bindQueue(queue.name, binding.exchange, binding.routingKey, binding.arguments);
       }

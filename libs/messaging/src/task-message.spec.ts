@@ -77,13 +77,13 @@ describe(dispatchMessage.name, () => {
 });
 
 describe(retryMessage.name, () => {
-  it('goes to tasks.retry with x-retry-delay, keeping the priority queue as routing key', () => {
+  it('goes to tasks.retry with retry-delay, keeping the priority queue as routing key', () => {
     const sut = retryMessage(mediumTask, 3, 30);
 
     expect(sut).toMatchObject({
       exchange: 'tasks.retry',
       routingKey: 'tasks.medium',
-      headers: { 'x-task-attempt': 3, 'x-retry-delay': '30s' },
+      headers: { 'x-task-attempt': 3, 'retry-delay': '30s' },
       body: { ...mediumTask, attempt: 3 },
     });
     expect(sut.messageId).toMatch(UUID);
@@ -93,7 +93,7 @@ describe(retryMessage.name, () => {
     const queue = buildTopology({ queueType: 'classic', retryDelaysSeconds: [5, 30, 120] }).queues.find((q) => q.name === `tasks.retry.${delay}s`);
     const sut = retryMessage(mediumTask, 2, delay);
 
-    expect(queue?.bindings[0]).toMatchObject({ exchange: sut.exchange, arguments: { 'x-retry-delay': sut.headers['x-retry-delay'] } });
+    expect(queue?.bindings[0]).toMatchObject({ exchange: sut.exchange, arguments: { 'retry-delay': sut.headers['retry-delay'] } });
   });
 });
 

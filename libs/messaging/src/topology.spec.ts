@@ -1,7 +1,27 @@
-import { buildTopology, QUORUM_DELIVERY_LIMIT, retryQueueName, type QueueSpec, type Topology } from './topology.js';
+import { retryMessage } from './task-message.js';
+import { TaskPriority } from '#tasks';
+import { buildTopology, QUORUM_DELIVERY_LIMIT, RETRY_EXCHANGE, retryQueueName, type QueueSpec, type Topology } from './topology.js';
 
 const classicOptions = { queueType: 'classic' as const, retryDelaysSeconds: [5, 30, 120] };
 const quorumOptions = { queueType: 'quorum' as const, retryDelaysSeconds: [5, 30, 120] };
+
+/**
+ * RabbitMQ's headers exchange as its documentation states it: `x-match` is `all` or `any`, and
+ * arguments whose names start with `x-` take no part in the match. A binding left with
+ * nothing to compare matches every message.
+ */
+function headersExchangeMatches(bindingArguments: Record<string, unknown>, headers: Record<string, unknown>): boolean {
+  const compared = Object.entries(bindingArguments).filter(([name]) => !name.startsWith('x-'));
+  const equal = ([name, value]: [string, unknown]) => name in headers && headers[name] === value;
+  return bindingArguments['x-match'] === 'any' ? compared.some(equal) : compared.every(equal);
+}
+
+/** The queues a message published to `exchange` reaches through the headers bindings of `topology`. */
+function delayQueuesReached(topology: Topology, exchange: string, headers: Record<string, unknown>): string[] {
+  return topology.queues
+    .filter((q) => q.bindings.some((b) => b.exchange === exchange && headersExchangeMatches(b.arguments ?? {}, headers)))
+    .map((q) => q.name);
+}
 
 function queueOf(topology: Topology, name: string): QueueSpec {
   const queue = topology.queues.find((q) => q.name === name);
@@ -49,8 +69,32 @@ describe(buildTopology.name, () => {
     expect(queueOf(sut, `tasks.retry.${delay}s`)).toEqual({
       name: `tasks.retry.${delay}s`,
       arguments: { 'x-queue-type': 'classic', 'x-message-ttl': delay * 1000, 'x-dead-letter-exchange': 'tasks' },
-      bindings: [{ exchange: 'tasks.retry', routingKey: '', arguments: { 'x-match': 'all', 'x-retry-delay': `${delay}s` } }],
+      bindings: [{ exchange: 'tasks.retry', routingKey: '', arguments: { 'x-match': 'all', 'retry-delay': `${delay}s` } }],
+      obsoleteBindings: [{ exchange: 'tasks.retry', routingKey: '', arguments: { 'x-match': 'all', 'x-retry-delay': `${delay}s` } }],
     });
+  });
+
+  it.each([5, 30, 120])('routes a retry of the %is step to that delay queue and to no other', (delay) => {
+    const message = retryMessage({ taskId: '6f1d3a52-8a51-4f7e-9a55-2c0b7b6c0d01', type: 'noop', priority: TaskPriority.LOW, correlationId: 'c' }, 2, delay);
+
+    expect(delayQueuesReached(sut, message.exchange, message.headers)).toEqual([`tasks.retry.${delay}s`]);
+  });
+
+  it('binds the delay queues on no header the broker ignores, so no binding matches every message', () => {
+    for (const queue of sut.queues) {
+      for (const binding of queue.bindings.filter((b) => b.exchange === RETRY_EXCHANGE)) {
+        expect(Object.keys(binding.arguments ?? {}).filter((name) => name !== 'x-match' && !name.startsWith('x-'))).not.toHaveLength(0);
+        expect(delayQueuesReached({ exchanges: sut.exchanges, queues: [queue] }, RETRY_EXCHANGE, {})).toEqual([]);
+      }
+    }
+  });
+
+  it('removes the old delay queue bindings, which match every message', () => {
+    for (const delay of classicOptions.retryDelaysSeconds) {
+      const old = queueOf(sut, retryQueueName(delay)).obsoleteBindings ?? [];
+      expect(old).toHaveLength(1);
+      expect(headersExchangeMatches(old[0].arguments ?? {}, {})).toBe(true);
+    }
   });
 
   it('sets no dead-letter routing key on a delay queue, so an expired message keeps its priority queue as routing key', () => {

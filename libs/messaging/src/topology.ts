@@ -2,12 +2,22 @@ import { TASK_QUEUES, type QueueType, type TaskQueueName } from '#config';
 
 /** The exchange every task message goes through; each priority queue is bound by its own name. */
 export const TASKS_EXCHANGE = 'tasks';
-/** Headers exchange in front of the delay queues: `x-retry-delay` picks the step. */
+/** Headers exchange in front of the delay queues: the {@link RETRY_DELAY_HEADER} header picks the step. */
 export const RETRY_EXCHANGE = 'tasks.retry';
 /** Fanout exchange in front of `tasks.dlq`. Also the dead-letter exchange of the work queues. */
 export const DEAD_LETTER_EXCHANGE = 'tasks.dlx';
 export const DEAD_LETTER_QUEUE = 'tasks.dlq';
-export const RETRY_DELAY_HEADER = 'x-retry-delay';
+/**
+ * The header that picks a step of the ladder, e.g. `retry-delay: 30s`. Its name must not start
+ * with `x-`: a headers exchange ignores such headers when it matches, so a binding on one
+ * would match every message and each retry would land in every delay queue.
+ */
+export const RETRY_DELAY_HEADER = 'retry-delay';
+/**
+ * The header name earlier versions bound the delay queues with. Those bindings match every
+ * message (see {@link RETRY_DELAY_HEADER}); declaring the topology removes them.
+ */
+export const LEGACY_RETRY_DELAY_HEADER = 'x-retry-delay';
 /** Fanout exchange for control messages (cancel a running task) to every worker's own queue. */
 export const CONTROL_EXCHANGE = 'tasks.control';
 /** On RabbitMQ 4 a quorum queue gets a default of 20; we set it on both majors so they behave alike. */
@@ -18,10 +28,18 @@ export interface ExchangeSpec {
   type: 'direct' | 'headers' | 'fanout';
 }
 
+export interface BindingSpec {
+  exchange: string;
+  routingKey: string;
+  arguments?: Record<string, unknown>;
+}
+
 export interface QueueSpec {
   name: string;
   arguments: Record<string, unknown>;
-  bindings: { exchange: string; routingKey: string; arguments?: Record<string, unknown> }[];
+  bindings: BindingSpec[];
+  /** Bindings an earlier version made that must not stay: declaring removes them first. */
+  obsoleteBindings?: BindingSpec[];
 }
 
 export interface Topology {
@@ -40,6 +58,8 @@ export function retryQueueName(delaySeconds: number): string {
  *
  * A delay queue has no dead-letter routing key: an expired message keeps the routing key it
  * was published with (its priority queue's name) and so goes back to the queue it came from.
+ * It is bound to the headers exchange on {@link RETRY_DELAY_HEADER} alone, so a retry lands in
+ * the queue of its own step and in no other.
  */
 export function buildTopology(options: { queueType: QueueType; retryDelaysSeconds: readonly number[] }): Topology {
   const typeArgs = (extra: Record<string, unknown> = {}) => ({
@@ -57,6 +77,7 @@ export function buildTopology(options: { queueType: QueueType; retryDelaysSecond
     name: retryQueueName(delay),
     arguments: typeArgs({ 'x-message-ttl': delay * 1000, 'x-dead-letter-exchange': TASKS_EXCHANGE }),
     bindings: [{ exchange: RETRY_EXCHANGE, routingKey: '', arguments: { 'x-match': 'all', [RETRY_DELAY_HEADER]: `${delay}s` } }],
+    obsoleteBindings: [{ exchange: RETRY_EXCHANGE, routingKey: '', arguments: { 'x-match': 'all', [LEGACY_RETRY_DELAY_HEADER]: `${delay}s` } }],
   }));
   return {
     exchanges: [

@@ -1,12 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { dispatchMessage } from '#messaging';
+import { dispatchMessage, queueOfPriority } from '#messaging';
 import type { TaskPriority } from '#tasks';
 import { DELETE_EXPIRED_IDEMPOTENCY_KEYS } from '../sql/idempotency.sql.js';
+import { DATABASE_CLOCK, FIND_UNQUEUED_TASKS, REDISPATCH_UNQUEUED_TASKS } from '../sql/reconcile-lost-messages.sql.js';
 import { DELETE_PUBLISHED_OUTBOX } from '../sql/retention.sql.js';
 import { FIND_EXPIRED_LEASES, RELEASE_AND_REDISPATCH } from '../sql/sweep-leases.sql.js';
 import type { SqlExecutor } from '../sql-executor.js';
 
-/** The relay's housekeeping: the lease sweeper and the retention of the outbox and idempotency keys. */
+/** What the reconciler needs to know about one priority queue. */
+export interface QueueSnapshot {
+  priority: TaskPriority;
+  /** How many of the priority's tasks may have their message in its queue: the ready messages the broker reported, plus what its consumers may hold. */
+  messagesHeld: number;
+  /** The database clock read just before the broker was asked ({@link MaintenanceRepository.databaseClock}). */
+  countedAt: Date;
+}
+
+/** The relay's housekeeping: the lease sweeper, the reconciler and the retention of the outbox and idempotency keys. */
 @Injectable()
 export class MaintenanceRepository {
   /**
@@ -26,6 +36,37 @@ export class MaintenanceRepository {
     });
     const released = await tx.query<{ task_id: string }>(RELEASE_AND_REDISPATCH, [JSON.stringify(input)]);
     return released.rows.map((r) => r.task_id);
+  }
+
+  /** The database's clock now; read it before asking the broker for a queue's depth. */
+  async databaseClock(executor: SqlExecutor): Promise<Date> {
+    const { rows } = await executor.query<{ now: Date }>(DATABASE_CLOCK);
+    return rows[0].now;
+  }
+
+  /**
+   * Dispatches again up to `limit` PENDING or RETRYING tasks of one priority whose message the
+   * queue cannot hold any more (see FIND_UNQUEUED_TASKS) and whose message is older than
+   * `afterSeconds`; returns their ids. Run it in a transaction: the rows stay locked from the
+   * find to the re-dispatch.
+   */
+  async redispatchUnqueued(tx: SqlExecutor, queue: QueueSnapshot, afterSeconds: number, limit: number): Promise<string[]> {
+    const { rows } = await tx.query<{ id: string; type: string; priority: TaskPriority; attempts: number; correlation_id: string }>(FIND_UNQUEUED_TASKS, [
+      queue.priority,
+      queue.messagesHeld,
+      queue.countedAt,
+      afterSeconds,
+      limit,
+    ]);
+    if (rows.length === 0) return [];
+    const detail = `re-dispatched: its message was not in ${queueOfPriority(queue.priority)}`;
+    const input = rows.map((task) => {
+      // The attempt the task waits for next, which claim_task accepts from PENDING or RETRYING.
+      const message = dispatchMessage({ taskId: task.id, type: task.type, priority: task.priority, correlationId: task.correlation_id }, task.attempts + 1);
+      return { id: task.id, message_id: message.messageId, exchange: message.exchange, routing_key: message.routingKey, headers: message.headers, body: message.body, detail };
+    });
+    const queued = await tx.query<{ task_id: string }>(REDISPATCH_UNQUEUED_TASKS, [JSON.stringify(input)]);
+    return queued.rows.map((r) => r.task_id);
   }
 
   /** Deletes up to `batch` published outbox rows older than `hours`; returns how many. */

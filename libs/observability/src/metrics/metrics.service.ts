@@ -50,6 +50,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly tasksRedispatched = new Counter({
+    name: 'tasks_redispatched_total',
+    help: 'Tasks the relay dispatched again, by reason: reconciler (its message was no longer in its queue), lease-expired (its worker is gone)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
