@@ -3,6 +3,7 @@ import { IdempotencyKeys1764100000000 } from './1764100000000-idempotency-keys.j
 import { FailureHandling1764110000000 } from './1764110000000-failure-handling.js';
 import { QuietOutboxNotify1764120000000 } from './1764120000000-quiet-outbox-notify.js';
 import { StatusMachineGuard1764210000000 } from './1764210000000-status-machine-guard.js';
+import { RetentionAndTaskCounts1764220000000 } from './1764220000000-retention-and-task-counts.js';
 
 /** Every migration, oldest first. A new migration is a new timestamped file, listed here. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   FailureHandling1764110000000,
   QuietOutboxNotify1764120000000,
   StatusMachineGuard1764210000000,
+  RetentionAndTaskCounts1764220000000,
 ];

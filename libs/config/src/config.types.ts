@@ -38,6 +38,8 @@ export interface AppConfig {
   worker: { queues: TaskQueueName[]; prefetch: number; taskTimeoutSeconds: number };
   retry: { maxRetries: number; delaysSeconds: number[] };
   outbox: { pollIntervalMs: number; batchSize: number; maxAttempts: number; retentionHours: number };
+  /** Days a finished task (COMPLETED, FAILED, CANCELLED) is kept with its timeline; 0: for ever. */
+  retention: { taskDays: number };
   shutdownTimeoutSeconds: number;
   logLevel: LogLevel;
 }

@@ -34,6 +34,7 @@ export const CONFIG_DEFAULTS = {
   OUTBOX_BATCH_SIZE: '100',
   OUTBOX_MAX_ATTEMPTS: '10',
   OUTBOX_RETENTION_HOURS: '24',
+  TASK_RETENTION_DAYS: '30',
   QUEUE_TYPE: 'classic',
   SHUTDOWN_TIMEOUT_SECONDS: '30',
   LOG_LEVEL: 'info',
@@ -86,6 +87,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxAttempts: reader.integer('OUTBOX_MAX_ATTEMPTS', 1, 1_000),
       retentionHours: reader.integer('OUTBOX_RETENTION_HOURS', 1, 8_760),
     },
+    retention: { taskDays: reader.integer('TASK_RETENTION_DAYS', 0, 36_500) },
     shutdownTimeoutSeconds: reader.integer('SHUTDOWN_TIMEOUT_SECONDS', 1, 3_600),
     logLevel: reader.oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS),
   };
