@@ -143,6 +143,7 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
         if (this.stopping || Date.now() >= deadline) return { deleted, caughtUp: false };
       }
     } catch (error) {
+      // Tried again at the next interval, not at once: a database that is away is not hammered.
       this.logger.warn(`retention of ${what} failed: ${(error as Error).message}`);
       return { deleted, caughtUp: true };
     }
