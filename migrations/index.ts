@@ -4,6 +4,8 @@ import { FailureHandling1764110000000 } from './1764110000000-failure-handling.j
 import { QuietOutboxNotify1764120000000 } from './1764120000000-quiet-outbox-notify.js';
 import { RetryDelayHeader1764200000000 } from './1764200000000-retry-delay-header.js';
 import { ReconcileLostMessages1764201000000 } from './1764201000000-reconcile-lost-messages.js';
+import { StatusMachineGuard1764210000000 } from './1764210000000-status-machine-guard.js';
+import { RetentionAndTaskCounts1764220000000 } from './1764220000000-retention-and-task-counts.js';
 
 /** Every migration, oldest first. A new migration is a new timestamped file, listed here. */
 export const MIGRATIONS = [
@@ -13,4 +15,6 @@ export const MIGRATIONS = [
   QuietOutboxNotify1764120000000,
   RetryDelayHeader1764200000000,
   ReconcileLostMessages1764201000000,
+  StatusMachineGuard1764210000000,
+  RetentionAndTaskCounts1764220000000,
 ];

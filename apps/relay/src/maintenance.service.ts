@@ -6,24 +6,51 @@ import { leaseSeconds } from '#tasks';
 import { OutboxRelayService } from './outbox-relay.service.js';
 
 const SWEEP_INTERVAL_MS = 5_000;
+/** How often retention runs when the last run caught up. */
 const RETENTION_INTERVAL_MS = 60_000;
+/** Rows per clean-up statement: short locks and snapshots (see retention.sql.ts). */
 const RETENTION_BATCH = 1_000;
-/** Bounds one retention run, so a huge backlog of old rows is worked off over several runs. */
-const RETENTION_MAX_BATCHES = 50;
+/**
+ * How long one clean-up may go on batch after batch in one run. A clean-up that spends it
+ * without catching up has the next run start at once instead of a minute later, so retention
+ * deletes as fast as Postgres lets it for as long as it is behind, whatever the create rate:
+ * the budget only keeps one clean-up from starving the others and keeps shutdown prompt.
+ */
+const RETENTION_BUDGET_MS = 5_000;
+/** How often the task count deltas are folded: what a stats read sums is what piled up since. */
+const COUNTS_FOLD_INTERVAL_MS = 2_000;
+const COUNTS_FOLD_BATCH = 10_000;
+
+/** One run of one clean-up: what it deleted, and whether it found nothing more to delete. */
+export interface CleanupRun {
+  deleted: number;
+  caughtUp: boolean;
+}
+
+/** What one retention run did, per clean-up. */
+export interface RetentionRun {
+  publishedOutbox: CleanupRun;
+  givenUpOutbox: CleanupRun;
+  idempotencyKeys: CleanupRun;
+  finishedTasks: CleanupRun;
+}
 
 /**
  * The relay's housekeeping, on timers:
  * - the lease sweeper: IN_PROGRESS tasks whose worker is gone are released and re-sent, so no
  *   task stays IN_PROGRESS for ever, even after a worker was killed (PENDING and RETRYING
  *   tasks whose message vanished are the reconciler's: reconciler.service.ts);
- * - retention: published outbox rows older than OUTBOX_RETENTION_HOURS, and idempotency keys
- *   older than 24 h, are deleted in small batches, so the outbox stays small while it keeps up
- *   with the create rate (documents/failure-handling.md, "Outbox retention").
+ * - retention: published and given-up outbox rows older than OUTBOX_RETENTION_HOURS,
+ *   idempotency keys older than 24 h, and tasks finished more than TASK_RETENTION_DAYS ago
+ *   (with their timelines), deleted batch after batch until caught up;
+ * - the fold of the task count deltas into task_counts, which GET /tasks/stats reads.
  */
 @Injectable()
 export class MaintenanceService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Maintenance');
   private readonly timers: NodeJS.Timeout[] = [];
+  private retentionTimer?: NodeJS.Timeout;
+  private stopping = false;
   private running = new Set<Promise<unknown>>();
 
   constructor(
@@ -36,13 +63,15 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
 
   onApplicationBootstrap(): void {
     this.timers.push(setInterval(() => this.track(this.sweep()), SWEEP_INTERVAL_MS));
-    this.timers.push(setInterval(() => this.track(this.retain()), RETENTION_INTERVAL_MS));
-    this.track(this.retain());
+    this.timers.push(setInterval(() => this.track(this.foldCounts()), COUNTS_FOLD_INTERVAL_MS));
+    this.scheduleRetention(0);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
-    await Promise.allSettled(this.running);
+    clearTimeout(this.retentionTimer);
+    await Promise.allSettled([...this.running]);
   }
 
   /** Releases and re-sends tasks whose lease ran out; returns their ids. */
@@ -62,21 +91,78 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
     }
   }
 
-  /** Deletes old published outbox rows and expired idempotency keys; returns how many rows. */
+  /**
+   * One retention run: each clean-up deletes batch after batch until it catches up or its
+   * time budget is spent. Returns how many rows it deleted in all (tasks count once; their
+   * events and outbox rows go with them).
+   */
   async retain(): Promise<number> {
+    const run = await this.retentionRun();
+    return Object.values(run).reduce((sum, cleanup) => sum + cleanup.deleted, 0);
+  }
+
+  /** {@link retain}, with what each clean-up did and whether it caught up. */
+  async retentionRun(): Promise<RetentionRun> {
+    const { retentionHours } = this.config.outbox;
+    const { taskDays } = this.config.retention;
+    const run: RetentionRun = {
+      publishedOutbox: await this.untilCaughtUp('published outbox rows', (batch) => this.maintenance.deletePublishedOutbox(this.database, retentionHours, batch)),
+      givenUpOutbox: await this.untilCaughtUp('given-up outbox rows', (batch) => this.maintenance.deleteGivenUpOutbox(this.database, retentionHours, batch)),
+      idempotencyKeys: await this.untilCaughtUp('idempotency keys', (batch) => this.maintenance.deleteExpiredIdempotencyKeys(this.database, batch)),
+      finishedTasks:
+        taskDays > 0
+          ? await this.untilCaughtUp('finished tasks', (batch) => this.maintenance.deleteFinishedTasks(this.database, taskDays, batch))
+          : { deleted: 0, caughtUp: true },
+    };
+    const deleted = Object.entries(run).filter(([, cleanup]) => cleanup.deleted > 0);
+    if (deleted.length > 0) this.logger.log(`retention deleted ${deleted.map(([what, c]) => `${c.deleted} ${what}`).join(', ')}`);
+    return run;
+  }
+
+  /** Folds the pending task count deltas into task_counts; returns how many delta rows. */
+  async foldCounts(): Promise<number> {
+    let folded = 0;
+    const deadline = Date.now() + RETENTION_BUDGET_MS;
+    try {
+      for (;;) {
+        const n = await this.maintenance.foldTaskCounts(this.database, COUNTS_FOLD_BATCH);
+        folded += n;
+        if (n < COUNTS_FOLD_BATCH || this.stopping || Date.now() >= deadline) return folded;
+      }
+    } catch (error) {
+      this.logger.warn(`folding the task counts failed: ${(error as Error).message}`);
+      return folded;
+    }
+  }
+
+  /** Runs one clean-up's batches until one comes back short, the budget is spent, or the relay stops. */
+  private async untilCaughtUp(what: string, batch: (size: number) => Promise<number>): Promise<CleanupRun> {
+    const deadline = Date.now() + RETENTION_BUDGET_MS;
     let deleted = 0;
     try {
-      for (let i = 0; i < RETENTION_MAX_BATCHES; i++) {
-        const n = await this.maintenance.deletePublishedOutbox(this.database, this.config.outbox.retentionHours, RETENTION_BATCH);
+      for (;;) {
+        const n = await batch(RETENTION_BATCH);
         deleted += n;
-        if (n < RETENTION_BATCH) break;
+        if (n < RETENTION_BATCH) return { deleted, caughtUp: true };
+        if (this.stopping || Date.now() >= deadline) return { deleted, caughtUp: false };
       }
-      deleted += await this.maintenance.deleteExpiredIdempotencyKeys(this.database, RETENTION_BATCH);
-      if (deleted > 0) this.logger.log(`retention deleted ${deleted} old row(s)`);
     } catch (error) {
-      this.logger.warn(`retention failed: ${(error as Error).message}`);
+      // Tried again at the next interval, not at once: a database that is away is not hammered.
+      this.logger.warn(`retention of ${what} failed: ${(error as Error).message}`);
+      return { deleted, caughtUp: true };
     }
-    return deleted;
+  }
+
+  /** Next retention run: at once while a clean-up is behind, otherwise after the interval. */
+  private scheduleRetention(delayMs: number): void {
+    if (this.stopping) return;
+    this.retentionTimer = setTimeout(() => {
+      const work = this.retentionRun()
+        .then((run) => Object.values(run).some((cleanup) => !cleanup.caughtUp))
+        .catch(() => false)
+        .then((behind) => this.scheduleRetention(behind ? 0 : RETENTION_INTERVAL_MS));
+      this.track(work);
+    }, delayMs);
   }
 
   private track(work: Promise<unknown>): void {

@@ -52,6 +52,8 @@ export interface AppConfig {
    * the broker no longer holds is dispatched again once its message is this many seconds old.
    */
   reconcile: { afterSeconds: number };
+  /** Days a finished task (COMPLETED, FAILED, CANCELLED) is kept with its timeline; 0: for ever. */
+  retention: { taskDays: number };
   shutdownTimeoutSeconds: number;
   logLevel: LogLevel;
 }

@@ -15,6 +15,7 @@ const documentedDefaults: AppConfig = {
   httpTask: { allowedHosts: [], maxResponseBytes: 1_048_576 },
   outbox: { pollIntervalMs: 1000, batchSize: 100, maxAttempts: 10, retentionHours: 24 },
   reconcile: { afterSeconds: 300 },
+  retention: { taskDays: 30 },
   shutdownTimeoutSeconds: 30,
   logLevel: 'info',
 };
@@ -66,6 +67,7 @@ describe(loadConfig.name, () => {
         OUTBOX_MAX_ATTEMPTS: '7',
         OUTBOX_RETENTION_HOURS: '48',
         RECONCILE_AFTER_SECONDS: '45',
+        TASK_RETENTION_DAYS: '90',
         SHUTDOWN_TIMEOUT_SECONDS: '15',
       };
 
@@ -78,6 +80,7 @@ describe(loadConfig.name, () => {
       expect(sut.retry.maxRetries).toBe(5);
       expect(sut.outbox).toEqual({ pollIntervalMs: 250, batchSize: 500, maxAttempts: 7, retentionHours: 48 });
       expect(sut.reconcile).toEqual({ afterSeconds: 45 });
+      expect(sut.retention).toEqual({ taskDays: 90 });
       expect(sut.shutdownTimeoutSeconds).toBe(15);
     });
 
@@ -90,6 +93,8 @@ describe(loadConfig.name, () => {
       ['MAX_RETRIES', '19', (c: AppConfig) => c.retry.maxRetries, 19],
       ['WORKER_PREFETCH', '1000', (c: AppConfig) => c.worker.prefetch, 1000],
       ['OUTBOX_POLL_INTERVAL', '10', (c: AppConfig) => c.outbox.pollIntervalMs, 10],
+      ['TASK_RETENTION_DAYS', '0', (c: AppConfig) => c.retention.taskDays, 0],
+      ['TASK_RETENTION_DAYS', '36500', (c: AppConfig) => c.retention.taskDays, 36500],
     ])('accepts the boundary %s=%s', (variable, value, read, expected) => {
       expect(read(loadConfig({ [variable]: value }))).toBe(expected);
     });
@@ -192,6 +197,9 @@ describe(loadConfig.name, () => {
       ['RECONCILE_AFTER_SECONDS', '0', 'from 1 to 86400'],
       ['RECONCILE_AFTER_SECONDS', '86401', 'from 1 to 86400'],
       ['RECONCILE_AFTER_SECONDS', '2.5', 'from 1 to 86400'],
+      ['TASK_RETENTION_DAYS', '-1', 'from 0 to 36500'],
+      ['TASK_RETENTION_DAYS', '36501', 'from 0 to 36500'],
+      ['TASK_RETENTION_DAYS', '7.5', 'from 0 to 36500'],
       ['SHUTDOWN_TIMEOUT_SECONDS', '3601', 'from 1 to 3600'],
       ['SHUTDOWN_TIMEOUT_SECONDS', '99999999999999999999', 'from 1 to 3600'],
     ])('refuses %s=%s as not a whole number %s', (variable, value, range) => {

@@ -38,6 +38,7 @@ export const CONFIG_DEFAULTS = {
   OUTBOX_MAX_ATTEMPTS: '10',
   OUTBOX_RETENTION_HOURS: '24',
   RECONCILE_AFTER_SECONDS: '300',
+  TASK_RETENTION_DAYS: '30',
   QUEUE_TYPE: 'classic',
   SHUTDOWN_TIMEOUT_SECONDS: '30',
   LOG_LEVEL: 'info',
@@ -95,6 +96,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       retentionHours: reader.integer('OUTBOX_RETENTION_HOURS', 1, 8_760),
     },
     reconcile: { afterSeconds: reader.integer('RECONCILE_AFTER_SECONDS', 1, 86_400) },
+    retention: { taskDays: reader.integer('TASK_RETENTION_DAYS', 0, 36_500) },
     shutdownTimeoutSeconds: reader.integer('SHUTDOWN_TIMEOUT_SECONDS', 1, 3_600),
     logLevel: reader.oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS),
   };

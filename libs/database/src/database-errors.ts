@@ -26,3 +26,28 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
   return typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message);
 }
+
+/**
+ * SQLSTATE of the `tasks_status_guard` trigger: a statement tried a status change the status
+ * machine does not allow (for example a second terminal status). For a write that was meant
+ * to be guarded, it means another writer changed the task first: a lost race.
+ */
+export const ILLEGAL_STATUS_TRANSITION_SQLSTATE = 'TS001';
+
+export function isIllegalStatusTransition(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === ILLEGAL_STATUS_TRANSITION_SQLSTATE;
+}
+
+/**
+ * Runs a status write whose caller already treats "matched no row" as "another writer got
+ * there first", and gives `lost` when the database refused it as an illegal transition: the
+ * same outcome, reached through the trigger instead of the WHERE clause. Other errors go on.
+ */
+export async function lostRaceAs<T>(write: Promise<T>, lost: T): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (isIllegalStatusTransition(error)) return lost;
+    throw error;
+  }
+}

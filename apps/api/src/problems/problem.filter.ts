@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable } from '#database';
+import { isDatabaseUnavailable, isIllegalStatusTransition } from '#database';
 import type { RouteTable } from '../http/route-table.js';
 import { ApiError } from './api-error.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDocument, type ProblemKind } from './problem.js';
@@ -51,6 +51,20 @@ export function toProblem(error: unknown, request: FastifyRequest): { problem: P
   const fastifyError = error as { statusCode?: number; code?: string; message?: string };
   if (typeof fastifyError.code === 'string' && fastifyError.code.startsWith('FST_') && fastifyError.statusCode && fastifyError.statusCode < 500) {
     return { problem: fromFastifyError(fastifyError.statusCode, fastifyError.code, fastifyError.message ?? '', base), headers: {} };
+  }
+  if (isIllegalStatusTransition(error)) {
+    // Postgres refused a status change the status machine does not allow: another writer
+    // (a worker, another request) changed the task first. A lost race, not a crash.
+    logger.warn(`status write refused on ${request.method} ${base.instance}: ${(error as Error).message}`);
+    return {
+      problem: {
+        ...PROBLEM_TYPES.CONFLICT,
+        detail: 'The task changed status while this request was being handled; nothing was written. Read the task again and retry if the request still applies.',
+        code: 'TASK_STATUS_CHANGED',
+        ...base,
+      },
+      headers: {},
+    };
   }
   if (isDatabaseUnavailable(error)) {
     logger.warn(`database unavailable: ${(error as Error).message}`);

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { dispatchMessage, queueOfPriority } from '#messaging';
-import type { TaskPriority } from '#tasks';
+import { type TaskPriority, TaskStatusMachine } from '#tasks';
+import { FOLD_TASK_COUNTS } from '../sql/fold-task-counts.sql.js';
 import { DELETE_EXPIRED_IDEMPOTENCY_KEYS } from '../sql/idempotency.sql.js';
 import { DATABASE_CLOCK, FIND_UNQUEUED_TASKS, REDISPATCH_UNQUEUED_TASKS } from '../sql/reconcile-lost-messages.sql.js';
-import { DELETE_PUBLISHED_OUTBOX } from '../sql/retention.sql.js';
+import { DELETE_FINISHED_TASKS, DELETE_GIVEN_UP_OUTBOX, DELETE_PUBLISHED_OUTBOX } from '../sql/retention.sql.js';
 import { FIND_EXPIRED_LEASES, RELEASE_AND_REDISPATCH } from '../sql/sweep-leases.sql.js';
 import type { SqlExecutor } from '../sql-executor.js';
 
@@ -16,7 +17,10 @@ export interface QueueSnapshot {
   countedAt: Date;
 }
 
-/** The relay's housekeeping: the lease sweeper, the reconciler and the retention of the outbox and idempotency keys. */
+/**
+ * The relay's housekeeping: the lease sweeper, the reconciler, the retention of the outbox,
+ * idempotency keys and finished tasks (one batch per call), and the fold of the task counts.
+ */
 @Injectable()
 export class MaintenanceRepository {
   /**
@@ -75,8 +79,30 @@ export class MaintenanceRepository {
     return rowCount;
   }
 
+  /** Deletes up to `batch` outbox rows whose dispatch gave up more than `hours` ago; returns how many. */
+  async deleteGivenUpOutbox(executor: SqlExecutor, hours: number, batch: number): Promise<number> {
+    const { rowCount } = await executor.query(DELETE_GIVEN_UP_OUTBOX, [hours, batch]);
+    return rowCount;
+  }
+
+  /** Deletes up to `batch` idempotency keys older than 24 hours; returns how many. */
   async deleteExpiredIdempotencyKeys(executor: SqlExecutor, batch: number): Promise<number> {
     const { rowCount } = await executor.query(DELETE_EXPIRED_IDEMPOTENCY_KEYS, [batch]);
     return rowCount;
+  }
+
+  /**
+   * Deletes up to `batch` tasks that finished (COMPLETED, FAILED, CANCELLED) more than `days`
+   * ago, with their timelines and outbox rows; returns how many tasks.
+   */
+  async deleteFinishedTasks(executor: SqlExecutor, days: number, batch: number): Promise<number> {
+    const { rowCount } = await executor.query(DELETE_FINISHED_TASKS, [days, batch, TaskStatusMachine.terminal()]);
+    return rowCount;
+  }
+
+  /** Folds up to `batch` pending count deltas into the task counts; returns how many it folded (0 when another relay is folding). */
+  async foldTaskCounts(executor: SqlExecutor, batch: number): Promise<number> {
+    const { rows } = await executor.query<{ folded: number }>(FOLD_TASK_COUNTS, [batch]);
+    return rows[0]?.folded ?? 0;
   }
 }

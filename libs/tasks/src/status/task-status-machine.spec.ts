@@ -80,6 +80,15 @@ describe('TaskStatusMachine', () => {
     });
   });
 
+  describe('transitions', () => {
+    it('lists every legal pair once, and nothing else', () => {
+      const listed = sut.transitions().map(([from, to]) => `${from} → ${to}`);
+
+      expect([...listed].sort()).toEqual(legalTransitions.map(([from, to]) => `${from} → ${to}`).sort());
+      expect(new Set(listed).size).toBe(listed.length);
+    });
+  });
+
   describe('sourcesOf', () => {
     it.each([
       [NEW, [FAILED, CANCELLED]],
@@ -111,6 +120,11 @@ describe('TaskStatusMachine', () => {
 
     it.each([NEW, PENDING, IN_PROGRESS, RETRYING])('is false for %s', (status) => {
       expect(sut.isTerminal(status)).toBe(false);
+    });
+
+    it('agrees with terminal(), the list of finished statuses', () => {
+      expect([...sut.terminal()].sort()).toEqual([COMPLETED, FAILED, CANCELLED].sort());
+      expect(TASK_STATUSES.filter((s) => sut.isTerminal(s)).sort()).toEqual([...sut.terminal()].sort());
     });
   });
 

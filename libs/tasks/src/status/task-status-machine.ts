@@ -1,9 +1,13 @@
 import { TaskStatus } from './task-status.js';
 
 /**
- * The task's status machine of contract §2, and the only place that knows it.
- * Every guarded `UPDATE ... WHERE status = ANY(...)` in libs/database takes its
- * allowed source statuses from {@link TaskStatusMachine.sourcesOf}.
+ * The task's status machine: the legal (from, to) pairs. The code asks it through
+ * {@link TaskStatusMachine}; Postgres holds the same pairs in `task_status_transitions`,
+ * and the trigger `tasks_status_guard` refuses any other status change (SQLSTATE TS001),
+ * whichever SQL string or PL/pgSQL body writes it. Several SQL strings in libs/database
+ * also name statuses in their SET and WHERE clauses; the trigger is what keeps them honest.
+ * test/integration/status-machine.int-spec.ts fails when this table and the database's
+ * differ: change both, the database's by a new migration.
  *
  * IN_PROGRESS → IN_PROGRESS is the take-over of a task whose worker died: the
  * message came back as a redelivery, or the holder's lease ran out.
@@ -23,6 +27,8 @@ const TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
   [TaskStatus.FAILED]: [TaskStatus.NEW],
   [TaskStatus.CANCELLED]: [TaskStatus.NEW],
 };
+
+const TERMINAL: readonly TaskStatus[] = [TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED];
 
 export class IllegalTransitionError extends Error {
   readonly code = 'ILLEGAL_STATUS_TRANSITION';
@@ -46,6 +52,11 @@ export const TaskStatusMachine = {
     if (!TRANSITIONS[from].includes(to)) throw new IllegalTransitionError(from, to);
   },
 
+  /** Every legal (from, to) pair, in the order of the table above. */
+  transitions(): [TaskStatus, TaskStatus][] {
+    return (Object.keys(TRANSITIONS) as TaskStatus[]).flatMap((from) => TRANSITIONS[from].map((to): [TaskStatus, TaskStatus] => [from, to]));
+  },
+
   /** Every status a task may be in just before it moves to `to`. */
   sourcesOf(to: TaskStatus): TaskStatus[] {
     return (Object.keys(TRANSITIONS) as TaskStatus[]).filter((from) => TRANSITIONS[from].includes(to));
@@ -53,7 +64,12 @@ export const TaskStatusMachine = {
 
   /** COMPLETED, FAILED and CANCELLED: written once, left only by a user's retry. */
   isTerminal(status: TaskStatus): boolean {
-    return status === TaskStatus.COMPLETED || status === TaskStatus.FAILED || status === TaskStatus.CANCELLED;
+    return TERMINAL.includes(status);
+  },
+
+  /** The finished statuses (see {@link isTerminal}); the retention deletes only these. */
+  terminal(): TaskStatus[] {
+    return [...TERMINAL];
   },
 
   /** Statuses from which a cancel ends the task at once, because no handler runs it. */
