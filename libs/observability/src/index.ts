@@ -4,3 +4,4 @@ export * from './metrics/metrics.service.js';
 export * from './health/health.controller.js';
 export * from './observability.module.js';
 
+export * from './http/public-route.js';

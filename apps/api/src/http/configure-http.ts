@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import helmet from '@fastify/helmet';
 import { ValidationPipe } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -7,6 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '#config';
 import { flattenValidationErrors } from '#tasks';
 import { ApiError } from '../problems/api-error.js';
+import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from '../problems/problem.js';
 import { ProblemFilter } from '../problems/problem.filter.js';
 import { API_PREFIX } from './api-prefix.js';
 import { CorrelationInterceptor } from './correlation.interceptor.js';
@@ -80,6 +82,9 @@ export async function configureHttp(
       exceptionFactory: (errors) => ApiError.validation(flattenValidationErrors(errors)),
     }),
   );
+  // Node's HTTP server drops a CONNECT request's connection without a word when nothing listens
+  // for it. This API is no proxy: say so, as a problem like any other refusal.
+  fastify.server.on('connect', (_request, socket) => refuseConnect(socket));
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     // Fastify would parse text/plain too; the API speaks JSON only.
@@ -104,6 +109,21 @@ export async function configureHttp(
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
   }
   return { routes, document };
+}
+
+function refuseConnect(socket: Duplex): void {
+  const requestId = randomUUID();
+  const body = JSON.stringify({
+    ...PROBLEM_TYPES.METHOD_NOT_ALLOWED,
+    detail: 'CONNECT is not served: this is not a proxy.',
+    code: 'METHOD_NOT_ALLOWED',
+    requestId,
+  });
+  socket.on('error', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, DELETE, OPTIONS\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-ID: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function hasBody(request: FastifyRequest): boolean {

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '#database';
+import { requestPath } from '../http/request-path.js';
 import type { RouteTable } from '../http/route-table.js';
 import { ApiError } from './api-error.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDocument, type ProblemKind } from './problem.js';
@@ -26,7 +27,7 @@ const KIND_BY_STATUS: Record<number, ProblemKind> = {
  * database is unreachable) whose detail names no internals.
  */
 export function toProblem(error: unknown, request: FastifyRequest): { problem: ProblemDocument; headers: Record<string, string> } {
-  const base = { instance: request.url.split('?')[0], requestId: String(request.id) };
+  const base = { instance: requestPath(request.url), requestId: String(request.id) };
   if (error instanceof ApiError) {
     const kind = PROBLEM_TYPES[error.kind];
     return {
@@ -94,7 +95,7 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const path = request.url.split('?')[0];
+    const path = requestPath(request.url);
     // Nest answers an unknown method on a known path with 404; say 405 and what is allowed.
     const allowed = error instanceof NotFoundException && !(error instanceof ApiError) ? (this.routes?.methodsFor(path) ?? []) : [];
     if (allowed.length > 0 && !allowed.includes(request.method)) {

@@ -2,9 +2,14 @@ import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DatabaseService } from '#database';
 import { AmqpConnectionService } from '#messaging';
+import { PublicRoute } from '../http/public-route.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
-/** `/health`, `/ready` and `/metrics`, served by every app (contract §3). */
+/**
+ * `/health`, `/ready` and `/metrics`, served by every app. Public: probes and scrapers carry no
+ * API key, and nothing here reads or writes a task (metrics are counts by type and status).
+ */
+@PublicRoute()
 @Controller()
 export class HealthController {
   constructor(
