@@ -9,8 +9,8 @@ export function requestPath(url: string): string {
   let path = url;
   if (!path.startsWith('/')) {
     const absolute = /^https?:\/\/[^/?#]*/i.exec(path);
-    if (absolute) path = path.slice(absolute[0].length) || '/';
+    if (absolute) path = path.slice(absolute[0].length);
   }
   const end = path.search(/[?#]/);
-  return end === -1 ? path : path.slice(0, end);
+  return (end === -1 ? path : path.slice(0, end)) || '/';
 }
