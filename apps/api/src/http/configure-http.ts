@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Duplex } from 'node:stream';
 import helmet from '@fastify/helmet';
 import { ValidationPipe } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -8,10 +7,10 @@ import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '#config';
 import { flattenValidationErrors } from '#tasks';
 import { ApiError } from '../problems/api-error.js';
-import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from '../problems/problem.js';
 import { ProblemFilter } from '../problems/problem.filter.js';
 import { API_PREFIX } from './api-prefix.js';
 import { CorrelationInterceptor } from './correlation.interceptor.js';
+import { clientErrorHandler, frameworkErrors, refuseConnect } from './edge-errors.js';
 import { RouteTable } from './route-table.js';
 
 export { API_PREFIX };
@@ -30,6 +29,9 @@ export function apiFastifyOptions(config: AppConfig) {
     },
     // Our own logger writes one line per event; Fastify's request log would double it.
     logger: false,
+    // Fastify types these for HTTP/2 as well; the API serves HTTP/1.1 only.
+    frameworkErrors: frameworkErrors as never,
+    clientErrorHandler,
   };
 }
 
@@ -109,21 +111,6 @@ export async function configureHttp(
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
   }
   return { routes, document };
-}
-
-function refuseConnect(socket: Duplex): void {
-  const requestId = randomUUID();
-  const body = JSON.stringify({
-    ...PROBLEM_TYPES.METHOD_NOT_ALLOWED,
-    detail: 'CONNECT is not served: this is not a proxy.',
-    code: 'METHOD_NOT_ALLOWED',
-    requestId,
-  });
-  socket.on('error', () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, DELETE, OPTIONS\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `X-Request-ID: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
-  );
 }
 
 function hasBody(request: FastifyRequest): boolean {

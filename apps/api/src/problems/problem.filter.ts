@@ -14,9 +14,12 @@ const KIND_BY_STATUS: Record<number, ProblemKind> = {
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
   409: 'CONFLICT',
+  408: 'REQUEST_TIMEOUT',
   413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'TOO_MANY_REQUESTS',
+  431: 'HEADERS_TOO_LARGE',
   503: 'UNAVAILABLE',
 };
 
@@ -72,6 +75,10 @@ function fromFastifyError(status: number, code: string, message: string, base: {
       return { ...PROBLEM_TYPES.PAYLOAD_TOO_LARGE, detail: 'The request body is larger than this server accepts.', code: 'PAYLOAD_TOO_LARGE', ...base };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { ...PROBLEM_TYPES.MALFORMED_BODY, detail: 'The body is empty; send a JSON object.', code: 'MALFORMED_BODY', ...base };
+    case 'FST_ERR_BAD_URL':
+      return { ...PROBLEM_TYPES.MALFORMED_REQUEST, detail: 'The path has a percent-escape that is not valid UTF-8.', code: 'BAD_URL', ...base };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { ...PROBLEM_TYPES.URI_TOO_LONG, detail: 'A path segment is longer than any id this API serves.', code: 'URI_TOO_LONG', ...base };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { ...PROBLEM_TYPES.MALFORMED_BODY, detail: 'The body is not valid JSON.', code: 'MALFORMED_BODY', ...base };
