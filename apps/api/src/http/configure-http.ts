@@ -4,7 +4,7 @@ import { ValidationPipe } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import type { AppConfig } from '#config';
+import type { AppConfig, TrustedProxies } from '#config';
 import { flattenValidationErrors } from '#tasks';
 import { ApiError } from '../problems/api-error.js';
 import { ProblemFilter } from '../problems/problem.filter.js';
@@ -18,10 +18,16 @@ export { API_PREFIX };
 /** A client's X-Request-ID is kept when it is short and printable; otherwise we make one. */
 const REQUEST_ID_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
-/** Fastify options of the API: request ids from `X-Request-ID`, the body limit. */
+/**
+ * Fastify options of the API: request ids from `X-Request-ID`, the body limit, and whose
+ * X-Forwarded-For decides `request.ip` (the rate limit's client address): nobody's by default,
+ * so a client cannot pick its own address; with TRUSTED_PROXIES, only the listed proxies'
+ * (Fastify reads the header with proxy-addr).
+ */
 export function apiFastifyOptions(config: AppConfig) {
   return {
     bodyLimit: config.api.bodyLimitBytes,
+    trustProxy: trustProxyOf(config.api.trustedProxies),
     requestIdHeader: false as const,
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const given = request.headers['x-request-id'];
@@ -111,6 +117,18 @@ export async function configureHttp(
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
   }
   return { routes, document };
+}
+
+/**
+ * TRUSTED_PROXIES as Fastify's `trustProxy`. A hop count is a function: Fastify reads a bare
+ * number as "trust nothing" (a count cannot tell a proxy from a client that sends its own
+ * X-Forwarded-For), so with `hops` the operator asserts every request comes through that many
+ * proxies; documents/security.md says so.
+ */
+function trustProxyOf(proxies: TrustedProxies): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (proxies.kind === 'none') return false;
+  if (proxies.kind === 'addresses') return proxies.addresses;
+  return (_address, hop) => hop < proxies.hops;
 }
 
 function hasBody(request: FastifyRequest): boolean {
