@@ -6,7 +6,7 @@ import type { AppConfig } from './config.types.js';
  * still runs with one of them is told so at start (test/unit/docker-compose.spec.ts checks every
  * example value is on this list).
  */
-export const KNOWN_DEFAULT_PASSWORDS: readonly string[] = ['postgres', 'guest', 'change-me-postgres', 'change-me-rabbitmq'];
+export const KNOWN_DEFAULT_PASSWORDS: readonly string[] = ['postgres', 'guest', 'change-me-rabbitmq'];
 
 /**
  * What makes this configuration unsafe to deploy as it is: a known default password for
