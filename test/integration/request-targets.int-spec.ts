@@ -212,6 +212,26 @@ describe('request targets (no way in without a key, no way round the rate limit)
     }
   });
 
+  it('answers what Node cannot parse, CONNECT, undecodable paths and over-long ids with RFC 9457 problems', async () => {
+    const cases: [string, [string, string][], number][] = [
+      ['GET /api/v1/tasks HTTP/1.1', [['X-Big', 'x'.repeat(20_000)]], 431],
+      ['GARBAGE', [], 400],
+      ['GET /api/v1/tasks HTTP/9.9', [], 400],
+      ['CONNECT any:443 HTTP/1.1', [], 405],
+      ['GET /api/v1/tasks/%ff HTTP/1.1', [], 400],
+      [`GET /api/v1/tasks/${'x'.repeat(101)} HTTP/1.1`, [], 414],
+    ];
+    for (const [line, headers, status] of cases) {
+      const res = await rawRequest(api.port, line, headers);
+      expect({ line: line.slice(0, 60), status: res.status, type: res.headers['content-type'] }).toEqual({
+        line: line.slice(0, 60),
+        status,
+        type: expect.stringMatching(/^application\/problem\+json/),
+      });
+      expect(JSON.parse(res.body)).toEqual(expect.objectContaining({ type: expect.stringMatching(/^\/problems\//), status, detail: expect.any(String), requestId: expect.any(String) }));
+    }
+  });
+
   it('guards every route the app serves but the ones marked public: deny by default', async () => {
     const inProcess = await suite.startApi({ API_KEYS: KEY });
     // Public by decision (documents/security.md): probes and scrapers carry no key, and the CORS
