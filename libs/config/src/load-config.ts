@@ -11,7 +11,7 @@ import {
   type TrustedProxies,
 } from './config.types.js';
 
-/** Every variable of contract §5 with its default; `.env.example` mirrors this table. */
+/** Every variable with its default; `.env.example` mirrors this table. */
 export const CONFIG_DEFAULTS = {
   POSTGRES_HOST: '127.0.0.1',
   POSTGRES_PORT: '5432',
