@@ -6,6 +6,7 @@ import { RetryDelayHeader1764200000000 } from './1764200000000-retry-delay-heade
 import { ReconcileLostMessages1764201000000 } from './1764201000000-reconcile-lost-messages.js';
 import { StatusMachineGuard1764210000000 } from './1764210000000-status-machine-guard.js';
 import { RetentionAndTaskCounts1764220000000 } from './1764220000000-retention-and-task-counts.js';
+import { IdempotencyScopePerApiKey1764240000000 } from './1764240000000-idempotency-scope-per-api-key.js';
 
 /** Every migration, oldest first. A new migration is a new timestamped file, listed here. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   ReconcileLostMessages1764201000000,
   StatusMachineGuard1764210000000,
   RetentionAndTaskCounts1764220000000,
+  IdempotencyScopePerApiKey1764240000000,
 ];

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
+import { KNOWN_DEFAULT_PASSWORDS } from '#config';
 
 /**
  * docker-compose.yml against the code it runs (documents/deployment.md): the services, their entry points,
@@ -43,6 +44,27 @@ function envExampleNames(): Set<string> {
     .filter((line) => line !== '' && !line.startsWith('#'))
     .map((line) => line.slice(0, line.indexOf('=')));
   return new Set(names);
+}
+
+/** The KEY=VALUE pairs of .env.example. */
+function envExample(): Record<string, string> {
+  return Object.fromEntries(
+    read('.env.example')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
+
+/** Compose's `${NAME:-default}` and `${NAME}` with `env` (as Compose reads .env), else the default. */
+function interpolate(value: string, env: Record<string, string>): string {
+  return value.replace(/\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => (env[name] ? env[name] : (fallback ?? '')));
+}
+
+/** Every `${NAME...}` the compose file reads from .env. */
+function interpolatedNames(): string[] {
+  return [...new Set([...read('docker-compose.yml').matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]))].sort();
 }
 
 /** dist/apps/api/src/main.js → apps/api/src/main.ts */
@@ -108,9 +130,43 @@ describe('docker-compose.yml', () => {
     expect(services.worker.ports).toBeUndefined();
   });
 
-  it('publishes the api, AMQP and the RabbitMQ management UI', () => {
+  it('publishes the api, and AMQP and the RabbitMQ management UI on 127.0.0.1 only', () => {
     expect(services.api.ports).toContain('3000:3000');
-    expect(services.rabbitmq.ports).toEqual(expect.arrayContaining(['5672:5672', '15672:15672']));
+    expect(services.rabbitmq.ports).toEqual(['127.0.0.1:5672:5672', '127.0.0.1:15672:15672']);
+  });
+
+  it('publishes no port of postgres or rabbitmq on every interface', () => {
+    const open = ['postgres', 'rabbitmq'].flatMap((name) => (services[name].ports ?? []).filter((port) => !port.startsWith('127.0.0.1:')).map((port) => `${name} ${port}`));
+    expect(open).toEqual([]);
+  });
+
+  it('gives rabbitmq a user, password and vhost of its own from .env, never guest', () => {
+    for (const env of [{}, envExample()]) {
+      const broker = Object.fromEntries(Object.entries(services.rabbitmq.environment ?? {}).map(([k, v]) => [k, interpolate(v, env)]));
+      expect(Object.keys(broker).sort()).toEqual(['RABBITMQ_DEFAULT_PASS', 'RABBITMQ_DEFAULT_USER', 'RABBITMQ_DEFAULT_VHOST']);
+      expect(broker.RABBITMQ_DEFAULT_USER).not.toBe('guest');
+      expect(broker.RABBITMQ_DEFAULT_VHOST).not.toBe('/');
+    }
+    expect(services.rabbitmq.environment?.RABBITMQ_DEFAULT_PASS).toMatch(/^\$\{RABBITMQ_DEFAULT_PASS:-/);
+  });
+
+  it('takes the Postgres password from .env', () => {
+    expect(services.postgres.environment?.POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:-/);
+  });
+
+  it('lists every variable it reads from .env in .env.example', () => {
+    const known = envExampleNames();
+    expect(interpolatedNames().filter((name) => !known.has(name))).toEqual([]);
+    expect(interpolatedNames()).toEqual(expect.arrayContaining(['POSTGRES_PASSWORD', 'RABBITMQ_DEFAULT_PASS', 'RABBITMQ_DEFAULT_USER', 'RABBITMQ_DEFAULT_VHOST', 'API_KEYS']));
+  });
+
+  it('ships only example passwords the apps warn about in production', () => {
+    const example = envExample();
+    const defaults = [...read('docker-compose.yml').matchAll(/\$\{(POSTGRES_PASSWORD|RABBITMQ_DEFAULT_PASS):-([^}]*)\}/g)].map((m) => m[2]);
+    expect(defaults.length).toBeGreaterThanOrEqual(2);
+    for (const password of [...defaults, example.POSTGRES_PASSWORD, example.RABBITMQ_DEFAULT_PASS, new URL(example.RABBITMQ_URL).password]) {
+      expect(KNOWN_DEFAULT_PASSWORDS).toContain(password);
+    }
   });
 
   it.each(['migrate', ...APP_SERVICES])('gives %s only variables that .env.example lists', (name) => {
@@ -119,9 +175,20 @@ describe('docker-compose.yml', () => {
     expect(unknown).toEqual([]);
   });
 
-  it.each(['migrate', ...APP_SERVICES])('points %s at the postgres and rabbitmq services', (name) => {
-    expect(services[name].environment?.POSTGRES_HOST).toBe('postgres');
-    expect(services[name].environment?.RABBITMQ_URL).toBe('amqp://guest:guest@rabbitmq:5672');
+  it.each(['migrate', ...APP_SERVICES])('points %s at the postgres and rabbitmq services with their credentials, with or without a .env', (name) => {
+    for (const env of [{}, envExample(), { POSTGRES_PASSWORD: 'pg-secret', RABBITMQ_DEFAULT_USER: 'u1', RABBITMQ_DEFAULT_PASS: 'mq-secret', RABBITMQ_DEFAULT_VHOST: 'v1' }]) {
+      const app = services[name].environment ?? {};
+      const broker = services.rabbitmq.environment ?? {};
+      const url = new URL(interpolate(app.RABBITMQ_URL, env));
+      expect(app.POSTGRES_HOST).toBe('postgres');
+      expect(interpolate(app.POSTGRES_PASSWORD, env)).toBe(interpolate(services.postgres.environment?.POSTGRES_PASSWORD ?? '', env));
+      expect({ host: url.host, user: url.username, password: url.password, vhost: url.pathname.slice(1) }).toEqual({
+        host: 'rabbitmq:5672',
+        user: interpolate(broker.RABBITMQ_DEFAULT_USER, env),
+        password: interpolate(broker.RABBITMQ_DEFAULT_PASS, env),
+        vhost: interpolate(broker.RABBITMQ_DEFAULT_VHOST, env),
+      });
+    }
   });
 
   it.each(APP_SERVICES)('restarts %s and gives it longer to stop than SHUTDOWN_TIMEOUT_SECONDS', (name) => {

@@ -4,6 +4,7 @@ import { apiFastifyOptions, configureHttp } from './http/configure-http.js';
 
 runApp({
   name: 'api',
+  servesApi: true,
   module: (config) => ApiModule.forRoot(config),
   port: (config) => config.api.port,
   fastify: apiFastifyOptions,

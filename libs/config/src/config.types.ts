@@ -21,8 +21,18 @@ export interface PostgresConfig {
   url?: string;
 }
 
+/**
+ * Who may tell the API the client's address. `none` (the default): the socket's peer is the
+ * client and X-Forwarded-For is ignored. `hops`: that many proxies stand in front, and the client
+ * is the entry that many hops back. `addresses`: X-Forwarded-For is followed back only through
+ * peers in these addresses or CIDR ranges (or `loopback`, `linklocal`, `uniquelocal`).
+ */
+export type TrustedProxies = { kind: 'none' } | { kind: 'hops'; hops: number } | { kind: 'addresses'; addresses: string[] };
+
 /** The whole environment, parsed once at start. Every variable is in `.env.example` and README's configuration table. */
 export interface AppConfig {
+  /** NODE_ENV is `production`: the apps warn at start about default passwords and a keyless API. */
+  production: boolean;
   postgres: PostgresConfig;
   rabbitmq: { url: string; queueType: QueueType };
   api: {
@@ -35,6 +45,8 @@ export interface AppConfig {
     rateLimit: { max: number; windowSeconds: number };
     /** Origins allowed by CORS; empty: CORS off. `*` allows any. */
     corsOrigins: string[];
+    /** Which peers may name the client in X-Forwarded-For (TRUSTED_PROXIES); see {@link TrustedProxies}. */
+    trustedProxies: TrustedProxies;
   };
   health: { port: number };
   worker: { queues: TaskQueueName[]; prefetch: number; taskTimeoutSeconds: number };

@@ -3,3 +3,4 @@ export * from './config.error.js';
 export * from './load-config.js';
 export * from './config.module.js';
 export * from './allowed-hosts.js';
+export * from './insecure-defaults.js';

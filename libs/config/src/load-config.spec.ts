@@ -6,9 +6,10 @@ type Env = Record<string, string | undefined>;
 
 /** What `.env.example` documents, parsed. */
 const documentedDefaults: AppConfig = {
+  production: false,
   postgres: { host: '127.0.0.1', port: 5432, database: 'tasks', user: 'postgres', password: 'postgres', url: undefined },
   rabbitmq: { url: 'amqp://guest:guest@127.0.0.1:5672', queueType: 'classic' },
-  api: { port: 3000, bodyLimitBytes: 1_048_576, keys: [], rateLimit: { max: 0, windowSeconds: 60 }, corsOrigins: [] },
+  api: { port: 3000, bodyLimitBytes: 1_048_576, keys: [], rateLimit: { max: 0, windowSeconds: 60 }, corsOrigins: [], trustedProxies: { kind: 'none' } },
   health: { port: 3001 },
   worker: { queues: ['tasks.high', 'tasks.medium', 'tasks.low'], prefetch: 10, taskTimeoutSeconds: 300 },
   retry: { maxRetries: 3, delaysSeconds: [5, 30, 120] },
@@ -363,5 +364,41 @@ describe(loadConfig.name, () => {
 
       expect(sut.problems).toEqual([{ variable: 'CORS_ORIGINS', message: expect.stringContaining('https://app.example.com/login') }]);
     });
+  });
+
+  describe('NODE_ENV', () => {
+    it.each([
+      ['production', true],
+      ['development', false],
+      ['test', false],
+      ['PRODUCTION', false],
+    ])('reads NODE_ENV=%s as production %s', (value, expected) => {
+      expect(loadConfig({ NODE_ENV: value }).production).toBe(expected);
+    });
+  });
+
+  describe('TRUSTED_PROXIES', () => {
+    it.each([
+      ['', { kind: 'none' }],
+      ['  ', { kind: 'none' }],
+      ['1', { kind: 'hops', hops: 1 }],
+      ['20', { kind: 'hops', hops: 20 }],
+      ['127.0.0.1', { kind: 'addresses', addresses: ['127.0.0.1'] }],
+      ['10.0.0.0/8, 192.168.1.10 ,::1', { kind: 'addresses', addresses: ['10.0.0.0/8', '192.168.1.10', '::1'] }],
+      ['fd00::/8,0.0.0.0/0', { kind: 'addresses', addresses: ['fd00::/8', '0.0.0.0/0'] }],
+      ['::ffff:10.0.0.1/128', { kind: 'addresses', addresses: ['::ffff:10.0.0.1/128'] }],
+      ['loopback,linklocal,uniquelocal', { kind: 'addresses', addresses: ['loopback', 'linklocal', 'uniquelocal'] }],
+    ])('reads TRUSTED_PROXIES=%j', (value, expected) => {
+      expect(loadConfig({ TRUSTED_PROXIES: value }).api.trustedProxies).toEqual(expected);
+    });
+
+    it.each(['0', '21', '-1', '1.5', 'proxy.internal', '10.0.0.0/33', '::1/129', '10.0.0.1/', '10.0.0.1/8/8', '256.0.0.1', '10.0.0.0/08x', 'true', ',', '*'])(
+      'refuses TRUSTED_PROXIES=%j and says what it accepts',
+      (value) => {
+        const sut = configErrorOf({ TRUSTED_PROXIES: value });
+
+        expect(sut.problems).toEqual([{ variable: 'TRUSTED_PROXIES', message: expect.stringContaining('a number of proxies from 1 to 20, or a comma list of IP addresses, CIDR ranges') }]);
+      },
+    );
   });
 });

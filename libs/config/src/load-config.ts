@@ -1,4 +1,5 @@
 import { ALLOWED_HOSTS_FORMAT, type AllowedHost, parseAllowedHosts } from './allowed-hosts.js';
+import { isIP } from 'node:net';
 import { ConfigError, type ConfigProblem } from './config.error.js';
 import {
   type AppConfig,
@@ -8,6 +9,7 @@ import {
   type QueueType,
   TASK_QUEUES,
   type TaskQueueName,
+  type TrustedProxies,
 } from './config.types.js';
 
 /** Every variable with its default; `.env.example` and README's configuration table mirror this one. */
@@ -25,6 +27,7 @@ export const CONFIG_DEFAULTS = {
   RATE_LIMIT_MAX: '0',
   RATE_LIMIT_WINDOW_SECONDS: '60',
   CORS_ORIGINS: '',
+  TRUSTED_PROXIES: '',
   HEALTH_CHECK_PORT: '3001',
   WORKER_QUEUES: TASK_QUEUES.join(','),
   WORKER_PREFETCH: '10',
@@ -42,6 +45,7 @@ export const CONFIG_DEFAULTS = {
   QUEUE_TYPE: 'classic',
   SHUTDOWN_TIMEOUT_SECONDS: '30',
   LOG_LEVEL: 'info',
+  NODE_ENV: 'development',
 } as const satisfies Record<string, string>;
 
 export type ConfigVariable = keyof typeof CONFIG_DEFAULTS;
@@ -56,6 +60,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const reader = new EnvReader(env, problems);
 
   const config: AppConfig = {
+    production: reader.raw('NODE_ENV') === 'production',
     postgres: {
       host: reader.text('POSTGRES_HOST'),
       port: reader.integer('POSTGRES_PORT', 1, 65535),
@@ -74,6 +79,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       keys: reader.keyList('API_KEYS'),
       rateLimit: { max: reader.integer('RATE_LIMIT_MAX', 0, 1_000_000), windowSeconds: reader.integer('RATE_LIMIT_WINDOW_SECONDS', 1, 86_400) },
       corsOrigins: reader.originList('CORS_ORIGINS'),
+      trustedProxies: reader.trustedProxies('TRUSTED_PROXIES'),
     },
     health: { port: reader.integer('HEALTH_CHECK_PORT', 0, 65535) },
     worker: {
@@ -202,6 +208,28 @@ class EnvReader {
     return hosts;
   }
 
+  /**
+   * Empty: trust no proxy. A whole number 1–20: that many proxies in front. Otherwise a comma
+   * list of IP addresses, CIDR ranges (`10.0.0.0/8`, `fd00::/8`) or the names `loopback`,
+   * `linklocal`, `uniquelocal`.
+   */
+  trustedProxies(name: ConfigVariable): TrustedProxies {
+    const value = this.raw(name);
+    if (value === '') return { kind: 'none' };
+    if (/^\d+$/.test(value)) {
+      const hops = Number(value);
+      if (hops >= 1 && hops <= 20) return { kind: 'hops', hops };
+    } else {
+      const entries = value.split(',').map((e) => e.trim()).filter((e) => e !== '');
+      if (entries.length > 0 && entries.every(isProxyEntry)) return { kind: 'addresses', addresses: entries };
+    }
+    this.fail(
+      name,
+      `must be empty (trust no proxy), a number of proxies from 1 to 20, or a comma list of IP addresses, CIDR ranges and the names loopback, linklocal, uniquelocal (got '${value}')`,
+    );
+    return { kind: 'none' };
+  }
+
   queueList(name: ConfigVariable): TaskQueueName[] {
     const value = this.raw(name);
     const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
@@ -227,6 +255,18 @@ class EnvReader {
   private fail(variable: ConfigVariable, message: string): void {
     this.problems.push({ variable, message });
   }
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An IP address, a CIDR range with a prefix that fits its family, or a named range. */
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 function isUrlOf(value: string, protocols: string[]): boolean {

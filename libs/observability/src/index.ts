@@ -5,3 +5,4 @@ export * from './health/health-indicator.js';
 export * from './health/health.controller.js';
 export * from './observability.module.js';
 
+export * from './http/public-route.js';

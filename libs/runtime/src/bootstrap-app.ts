@@ -4,7 +4,7 @@ import { parseEnv } from 'node:util';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type AppConfig, ConfigError, loadConfig } from '#config';
+import { type AppConfig, ConfigError, loadConfig, productionWarning } from '#config';
 import { AppLogger } from '#observability';
 
 export interface AppDefinition {
@@ -16,6 +16,8 @@ export interface AppDefinition {
   configure?: (app: NestFastifyApplication, config: AppConfig) => void | Promise<void>;
   /** Options of the Fastify instance. */
   fastify?: (config: AppConfig) => ConstructorParameters<typeof FastifyAdapter>[0];
+  /** True for the API: it warns about an empty API_KEYS in production. */
+  servesApi?: boolean;
 }
 
 /**
@@ -50,6 +52,8 @@ function loadDotEnv(path = '.env'): void {
 export async function bootstrapApp(definition: AppDefinition): Promise<INestApplication> {
   const config = loadConfigOrExit();
   const logger = new AppLogger(config.logLevel);
+  const warning = productionWarning(config, { servesApi: definition.servesApi === true });
+  if (warning) logger.warn(warning, 'Security');
   const app = await NestFactory.create<NestFastifyApplication>(await definition.module(config), new FastifyAdapter(definition.fastify?.(config)), {
     logger,
     bufferLogs: false,

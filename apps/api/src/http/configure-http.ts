@@ -4,12 +4,13 @@ import { ValidationPipe } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import type { AppConfig } from '#config';
+import type { AppConfig, TrustedProxies } from '#config';
 import { flattenValidationErrors } from '#tasks';
 import { ApiError } from '../problems/api-error.js';
 import { ProblemFilter } from '../problems/problem.filter.js';
 import { API_PREFIX } from './api-prefix.js';
 import { CorrelationInterceptor } from './correlation.interceptor.js';
+import { clientErrorHandler, frameworkErrors, refuseConnect } from './edge-errors.js';
 import { RouteTable } from './route-table.js';
 
 export { API_PREFIX };
@@ -17,10 +18,16 @@ export { API_PREFIX };
 /** A client's X-Request-ID is kept when it is short and printable; otherwise we make one. */
 const REQUEST_ID_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
-/** Fastify options of the API: request ids from `X-Request-ID`, the body limit. */
+/**
+ * Fastify options of the API: request ids from `X-Request-ID`, the body limit, and whose
+ * X-Forwarded-For decides `request.ip` (the rate limit's client address): nobody's by default,
+ * so a client cannot pick its own address; with TRUSTED_PROXIES, only the listed proxies'
+ * (Fastify reads the header with proxy-addr).
+ */
 export function apiFastifyOptions(config: AppConfig) {
   return {
     bodyLimit: config.api.bodyLimitBytes,
+    trustProxy: trustProxyOf(config.api.trustedProxies),
     requestIdHeader: false as const,
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const given = request.headers['x-request-id'];
@@ -28,6 +35,9 @@ export function apiFastifyOptions(config: AppConfig) {
     },
     // Our own logger writes one line per event; Fastify's request log would double it.
     logger: false,
+    // Fastify types these for HTTP/2 as well; the API serves HTTP/1.1 only.
+    frameworkErrors: frameworkErrors as never,
+    clientErrorHandler,
   };
 }
 
@@ -80,6 +90,9 @@ export async function configureHttp(
       exceptionFactory: (errors) => ApiError.validation(flattenValidationErrors(errors)),
     }),
   );
+  // Node's HTTP server drops a CONNECT request's connection without a word when nothing listens
+  // for it. This API is no proxy: say so, as a problem like any other refusal.
+  fastify.server.on('connect', (_request, socket) => refuseConnect(socket));
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     // Fastify would parse text/plain too; the API speaks JSON only.
@@ -94,7 +107,7 @@ export async function configureHttp(
       .setTitle('Task service')
       .setDescription(
         'Tasks over REST, written with an outbox in one transaction and run by prioritized workers. ' +
-          'Every error is RFC 9457 application/problem+json. When API_KEYS is set, /api/v1 needs "Authorization: Bearer <key>".',
+          'Every error is RFC 9457 application/problem+json. When API_KEYS is set, every route but /health, /ready, /metrics and /docs needs "Authorization: Bearer <key>".',
       )
       .setVersion('1')
       .addBearerAuth()
@@ -104,6 +117,18 @@ export async function configureHttp(
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
   }
   return { routes, document };
+}
+
+/**
+ * TRUSTED_PROXIES as Fastify's `trustProxy`. A hop count is a function: Fastify reads a bare
+ * number as "trust nothing" (a count cannot tell a proxy from a client that sends its own
+ * X-Forwarded-For), so with `hops` the operator asserts every request comes through that many
+ * proxies; documents/security.md says so.
+ */
+function trustProxyOf(proxies: TrustedProxies): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (proxies.kind === 'none') return false;
+  if (proxies.kind === 'addresses') return proxies.addresses;
+  return (_address, hop) => hop < proxies.hops;
 }
 
 function hasBody(request: FastifyRequest): boolean {

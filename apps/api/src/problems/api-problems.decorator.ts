@@ -3,8 +3,9 @@ import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemKind } from './problem.js';
 import { ProblemView } from './problem.view.js';
 
+// The first kind listed for a status describes it (400: "Your request is not valid").
 const KIND_OF: Record<number, ProblemKind> = Object.fromEntries(
-  (Object.entries(PROBLEM_TYPES) as [ProblemKind, (typeof PROBLEM_TYPES)[ProblemKind]][]).map(([kind, p]) => [p.status, kind]),
+  (Object.entries(PROBLEM_TYPES) as [ProblemKind, (typeof PROBLEM_TYPES)[ProblemKind]][]).reverse().map(([kind, p]) => [p.status, kind]),
 );
 
 /** Documents the given error statuses of a route as RFC 9457 problem responses. */

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isIllegalStatusTransition } from '#database';
+import { requestPath } from '../http/request-path.js';
 import type { RouteTable } from '../http/route-table.js';
 import { ApiError } from './api-error.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDocument, type ProblemKind } from './problem.js';
@@ -13,9 +14,12 @@ const KIND_BY_STATUS: Record<number, ProblemKind> = {
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
   409: 'CONFLICT',
+  408: 'REQUEST_TIMEOUT',
   413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'TOO_MANY_REQUESTS',
+  431: 'HEADERS_TOO_LARGE',
   503: 'UNAVAILABLE',
 };
 
@@ -26,7 +30,7 @@ const KIND_BY_STATUS: Record<number, ProblemKind> = {
  * database is unreachable) whose detail names no internals.
  */
 export function toProblem(error: unknown, request: FastifyRequest): { problem: ProblemDocument; headers: Record<string, string> } {
-  const base = { instance: request.url.split('?')[0], requestId: String(request.id) };
+  const base = { instance: requestPath(request.url), requestId: String(request.id) };
   if (error instanceof ApiError) {
     const kind = PROBLEM_TYPES[error.kind];
     return {
@@ -85,6 +89,10 @@ function fromFastifyError(status: number, code: string, message: string, base: {
       return { ...PROBLEM_TYPES.PAYLOAD_TOO_LARGE, detail: 'The request body is larger than this server accepts.', code: 'PAYLOAD_TOO_LARGE', ...base };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { ...PROBLEM_TYPES.MALFORMED_BODY, detail: 'The body is empty; send a JSON object.', code: 'MALFORMED_BODY', ...base };
+    case 'FST_ERR_BAD_URL':
+      return { ...PROBLEM_TYPES.MALFORMED_REQUEST, detail: 'The path has a percent-escape that is not valid UTF-8.', code: 'BAD_URL', ...base };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { ...PROBLEM_TYPES.URI_TOO_LONG, detail: 'A path segment is longer than any id this API serves.', code: 'URI_TOO_LONG', ...base };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { ...PROBLEM_TYPES.MALFORMED_BODY, detail: 'The body is not valid JSON.', code: 'MALFORMED_BODY', ...base };
@@ -108,7 +116,7 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const path = request.url.split('?')[0];
+    const path = requestPath(request.url);
     // Nest answers an unknown method on a known path with 404; say 405 and what is allowed.
     const allowed = error instanceof NotFoundException && !(error instanceof ApiError) ? (this.routes?.methodsFor(path) ?? []) : [];
     if (allowed.length > 0 && !allowed.includes(request.method)) {

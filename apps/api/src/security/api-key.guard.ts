@@ -1,39 +1,59 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '#config';
-import { API_PREFIX } from '../http/api-prefix.js';
+import { isPublicRoute } from '#observability';
 import { ApiError } from '../problems/api-error.js';
 
+/** Where the guard leaves the digest of the key a request was let in with. */
+const KEY_DIGEST = Symbol('api-key-digest');
+
 /**
- * With API_KEYS set, every `/api/v1` route needs `Authorization: Bearer <key>`. Keys are
- * compared as SHA-256 digests with timingSafeEqual, against every key, so the time taken says
- * nothing about which key or how much of it matched. Keys are never logged.
+ * With API_KEYS set, every route needs `Authorization: Bearer <key>` unless its handler is marked
+ * `@PublicRoute()` (`/health`, `/ready`, `/metrics`): deny by default, decided on the route that
+ * matched, so the spelling of the request target (`GET http://any/api/v1/tasks`, `/%61pi/v1/…`)
+ * cannot change the answer. Keys are compared as SHA-256 digests with timingSafeEqual, against
+ * every key, so the time taken says nothing about which key or how much of it matched. Keys are
+ * never logged.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   private readonly digests: Buffer[];
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly reflector: Reflector,
+  ) {
     this.digests = config.api.keys.map(digest);
   }
 
   canActivate(context: ExecutionContext): boolean {
-    if (this.digests.length === 0) return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (!request.url.startsWith(`/${API_PREFIX}/`) && request.url !== `/${API_PREFIX}`) return true;
+    if (this.digests.length === 0 || isPublicRoute(this.reflector, context)) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest & { [KEY_DIGEST]?: string }>();
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (match) {
       const given = digest(match[1]);
       let ok = false;
       for (const known of this.digests) ok = timingSafeEqual(given, known) || ok;
-      if (ok) return true;
+      if (ok) {
+        request[KEY_DIGEST] = given.toString('hex');
+        return true;
+      }
     }
     throw new ApiError('UNAUTHORIZED', 'UNAUTHORIZED', match ? 'The API key is not valid.' : 'Send an API key as "Authorization: Bearer <key>".', undefined, {
       'www-authenticate': 'Bearer',
     });
   }
+}
+
+/**
+ * The SHA-256 digest (hex) of the API key the request was let in with, or null when API_KEYS is
+ * empty. Idempotency keys are scoped by it: the key itself is never stored.
+ */
+export function apiKeyDigestOf(request: FastifyRequest): string | null {
+  return (request as FastifyRequest & { [KEY_DIGEST]?: string })[KEY_DIGEST] ?? null;
 }
 
 function digest(key: string): Buffer {

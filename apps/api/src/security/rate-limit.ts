@@ -1,12 +1,14 @@
 import { type DynamicModule, type ExecutionContext, Injectable, type Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '#config';
-import { API_PREFIX } from '../http/api-prefix.js';
+import { isPublicRoute } from '#observability';
 
 /**
- * The rate limit of `/api/v1` (RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW_SECONDS per client
- * IP), with @nestjs/throttler. Health checks and metrics scrapes are never throttled.
+ * The rate limit (RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW_SECONDS per client address), with
+ * @nestjs/throttler, on every route but those marked `@PublicRoute()` (health checks and metrics
+ * scrapes): decided on the route that matched, like the API key. The client address is
+ * Fastify's `request.ip`: the socket's peer, or the X-Forwarded-For entry TRUSTED_PROXIES
+ * allows (see apiFastifyOptions).
  *
  * @nestjs/throttler ships CommonJS only and requires the ESM-only @nestjs/common 12: Node 20.19+
  * loads that (require of ESM), Jest's module loader on Node 20 does not. So it is imported only
@@ -20,8 +22,13 @@ export async function rateLimit(config: AppConfig): Promise<{ imports: DynamicMo
   @Injectable()
   class ApiThrottlerGuard extends ThrottlerGuard {
     protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-      const request = context.switchToHttp().getRequest<FastifyRequest>();
-      return !request.url.startsWith(`/${API_PREFIX}/`);
+      return isPublicRoute(this.reflector, context);
+    }
+
+    // One budget per client across every route (the library's default keeps one per route,
+    // which would let a client guessing keys spend RATE_LIMIT_MAX on each route in turn).
+    protected override generateKey(_context: ExecutionContext, tracker: string, name: string): string {
+      return `${name}:${tracker}`;
     }
   }
 

@@ -14,6 +14,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { API_PREFIX } from '../http/api-prefix.js';
 import { ApiError } from '../problems/api-error.js';
 import { ApiProblems } from '../problems/api-problems.decorator.js';
+import { apiKeyDigestOf } from '../security/api-key.guard.js';
 import { CreateTaskBatchDto } from './dto/create-task-batch.dto.js';
 import { CreateTaskDto } from './dto/create-task.dto.js';
 import { ListTasksQuery } from './dto/list-tasks.query.js';
@@ -33,7 +34,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const idempotencyHeader = ApiHeader({
   name: 'Idempotency-Key',
   required: false,
-  description: 'Up to 255 printable characters. The same key with the same body within 24 h returns the original (200, Idempotent-Replayed: true); with another body, 409.',
+  description: 'Up to 255 printable characters. The same key with the same body within 24 h returns the original (200, Idempotent-Replayed: true); with another body, 409. Scoped per API key: the same Idempotency-Key sent with another API key is another key.',
 });
 const requestIdHeader = ApiHeader({ name: 'X-Request-ID', required: false, description: 'Echoed back; becomes the correlationId of created tasks.' });
 
@@ -58,7 +59,7 @@ export class TasksController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TaskView> {
-    const idempotency = idempotencyOf('tasks', idempotencyKey, request.body);
+    const idempotency = idempotencyOf('tasks', idempotencyKey, request);
     const { tasks, replayed } = await this.tasks.create([body], String(request.id), idempotency);
     const task = tasks[0];
     if (!task) throw ApiError.conflict('IDEMPOTENCY_KEY_REUSED', 'The task created with this Idempotency-Key no longer exists');
@@ -82,7 +83,7 @@ export class TasksController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TaskBatchView> {
-    const idempotency = idempotencyOf('tasks.batch', idempotencyKey, request.body);
+    const idempotency = idempotencyOf('tasks.batch', idempotencyKey, request);
     const { tasks, replayed } = await this.tasks.create(body.tasks, String(request.id), idempotency);
     if (replayed) reply.status(200).header('idempotent-replayed', 'true');
     return { tasks: tasks.map(presentTask) };
@@ -160,10 +161,12 @@ export class TasksController {
   }
 }
 
-function idempotencyOf(scope: IdempotencyRequest['scope'], key: string | undefined, body: unknown): IdempotencyRequest | undefined {
+/** The key scoped by the call and by the digest of the caller's API key (never the key itself). */
+function idempotencyOf(call: 'tasks' | 'tasks.batch', key: string | undefined, request: FastifyRequest): IdempotencyRequest | undefined {
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(key)) {
     throw ApiError.validation([{ field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' }]);
   }
-  return { scope, key, body };
+  const caller = apiKeyDigestOf(request);
+  return { scope: caller ? `${call}:${caller}` : call, key, body: request.body };
 }

@@ -29,9 +29,13 @@ import type { CreateTaskDto } from './dto/create-task.dto.js';
 import type { ListTasksQuery } from './dto/list-tasks.query.js';
 import type { CountByPriority, StatsView } from './dto/task.view.js';
 
-/** An Idempotency-Key with the hash of the request it came with. */
+/**
+ * An Idempotency-Key with the request it came with. `scope` is the call (`tasks`,
+ * `tasks.batch`) and, when API keys are on, `:` and the digest of the caller's API key: one
+ * client's key never replays or blocks another client's request.
+ */
 export interface IdempotencyRequest {
-  scope: 'tasks' | 'tasks.batch';
+  scope: string;
   key: string;
   body: unknown;
 }

@@ -1,12 +1,16 @@
 import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { PublicRoute } from '../http/public-route.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { HEALTH_INDICATORS, type HealthIndicator } from './health-indicator.js';
 
 /**
  * `/health`, `/ready` and `/metrics`, served by every app on its own port (the api on API_PORT,
- * relay and worker on HEALTH_CHECK_PORT), never behind an API key or the rate limit.
+ * relay and worker on HEALTH_CHECK_PORT). Public (no API key, no rate limit): probes and
+ * scrapers carry no key, and nothing here reads or writes a task (metrics are counts by type
+ * and status).
  */
+@PublicRoute()
 @Controller()
 export class HealthController {
   constructor(
