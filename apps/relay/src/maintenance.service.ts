@@ -1,10 +1,24 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { DatabaseService, MaintenanceRepository } from '#database';
-import { leaseSeconds } from '#tasks';
 import { OutboxRelayService } from './outbox-relay.service.js';
 
-const SWEEP_INTERVAL_MS = 5_000;
+/**
+ * How often the lease sweeper runs: a third of TASK_LEASE_SECONDS, at most every 5 s, so a task
+ * whose worker died is released about one lease (plus at most a third) after its last renewal.
+ */
+export function sweepIntervalMs(leaseSeconds: number): number {
+  return Math.min(5_000, Math.max(1_000, Math.floor((leaseSeconds * 1000) / 3)));
+}
+
+/**
+ * How long a task the sweeper released may wait for its re-sent message to be claimed before it
+ * is re-sent again (that message may have been lost). Generous: the message may sit behind a
+ * queue's backlog, and a spare copy only costs a skipped delivery.
+ */
+export function releasedResendSeconds(taskTimeoutSeconds: number): number {
+  return taskTimeoutSeconds + Math.min(30, taskTimeoutSeconds);
+}
 const RETENTION_INTERVAL_MS = 60_000;
 const RETENTION_BATCH = 1_000;
 /** Bounds one retention run, so a huge backlog of old rows is worked off over several runs. */
@@ -12,8 +26,9 @@ const RETENTION_MAX_BATCHES = 50;
 
 /**
  * The relay's housekeeping, on timers:
- * - the lease sweeper: IN_PROGRESS tasks whose worker is gone are released and re-sent, so no
- *   task stays IN_PROGRESS for ever (contract §7.7);
+ * - the lease sweeper: IN_PROGRESS tasks whose lease (TASK_LEASE_SECONDS, renewed by the
+ *   worker's heartbeat) expired are released and re-sent, so a task whose worker died is taken
+ *   over about one lease later and none stays IN_PROGRESS for ever;
  * - retention: published outbox rows older than OUTBOX_RETENTION_HOURS, and idempotency keys
  *   older than 24 h, are deleted in small batches (contract §7.9).
  */
@@ -31,7 +46,7 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timers.push(setInterval(() => this.track(this.sweep()), SWEEP_INTERVAL_MS));
+    this.timers.push(setInterval(() => this.track(this.sweep()), sweepIntervalMs(this.config.worker.leaseSeconds)));
     this.timers.push(setInterval(() => this.track(this.retain()), RETENTION_INTERVAL_MS));
     this.track(this.retain());
   }
@@ -43,9 +58,9 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
 
   /** Releases and re-sends tasks whose lease ran out; returns their ids. */
   async sweep(): Promise<string[]> {
-    const lease = leaseSeconds(this.config.worker.taskTimeoutSeconds);
+    const resendAfter = releasedResendSeconds(this.config.worker.taskTimeoutSeconds);
     try {
-      const released = await this.database.transaction((tx) => this.maintenance.sweepExpiredLeases(tx, 100, lease));
+      const released = await this.database.transaction((tx) => this.maintenance.sweepExpiredLeases(tx, 100, resendAfter));
       if (released.length > 0) {
         this.logger.warn(`released ${released.length} task(s) whose worker is gone: ${released.join(', ')}`);
         this.relay.wake();

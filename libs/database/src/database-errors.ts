@@ -26,3 +26,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
   return typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message);
 }
+
+/**
+ * A Postgres error about the data of the statement (SQLSTATE class 22, data exception, e.g. an
+ * unsupported Unicode escape in jsonb; class 54, a program limit such as a too deeply nested
+ * value): the same write fails every time, so it is not worth retrying.
+ */
+export function isDataRejected(error: unknown): boolean {
+  const { code } = (error ?? {}) as { code?: unknown };
+  return typeof code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(code);
+}
