@@ -67,16 +67,19 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     const pauseMs = Math.min(LONGEST_PAUSE_MS, FIRST_PAUSE_MS * 2 ** this.failuresInARow);
     this.failuresInARow++;
     this.logger.warn(`PostgreSQL failed a claim or a status write: not taking messages for ${pauseMs} ms and until it answers`);
-    this.waitingForDatabase = (async () => {
+    const pausing: Promise<void> = (async () => {
       await Promise.all(this.consumers.map((c) => c.pause()));
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
       while (!this.stopping && !(await this.database.ping())) await new Promise((resolve) => setTimeout(resolve, 1000));
       if (this.stopping) return;
+      // Cleared before resuming, so a failure of the first message taken again pauses anew.
+      this.waitingForDatabase = undefined;
       await Promise.all(this.consumers.map((c) => c.resume()));
       this.logger.log('PostgreSQL answers: taking messages again');
     })().finally(() => {
-      this.waitingForDatabase = undefined;
+      if (this.waitingForDatabase === pausing) this.waitingForDatabase = undefined;
     });
+    this.waitingForDatabase = pausing;
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -162,6 +162,8 @@ export class QueueConsumer {
       if (message) this.onDelivery(new Delivery(message, this.queue, channel, open));
     });
     this.consumerTag = consumerTag;
+    // Paused while the subscription was on its way: cancel it now.
+    if (this.paused) await this.pause();
   }
 
   /** Stops taking new deliveries; unsettled ones stay ours until settled or the channel closes. */

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { type AppConfig, loadConfig } from '#config';
 import { migrate } from '#database';
 import { AppLogger } from '#observability';
+import type { TaskHandlerClass } from '#tasks';
 import { ApiModule } from '../../../apps/api/src/api.module.js';
 import { apiFastifyOptions, configureHttp } from '../../../apps/api/src/http/configure-http.js';
 import type { RouteTable } from '../../../apps/api/src/http/route-table.js';
@@ -105,8 +106,9 @@ export class Suite {
     return this.startContext((config) => RelayModule.forRoot(config), overrides);
   }
 
-  async startWorker(overrides: Record<string, string> = {}): Promise<INestApplicationContext> {
-    return this.startContext((config) => WorkerModule.forRoot(config), overrides);
+  /** A worker in-process; `handlers` replaces the deployment's handler list (for test-only task types). */
+  async startWorker(overrides: Record<string, string> = {}, handlers?: readonly TaskHandlerClass[]): Promise<INestApplicationContext> {
+    return this.startContext((config) => WorkerModule.forRoot(config, handlers), overrides);
   }
 
   /** Relay or worker in-process, without HTTP (their health endpoints are checked on real processes). */
