@@ -50,27 +50,29 @@ describe('execution model', () => {
   });
 
   it('runs a task once when the broker closes its worker connection mid-task while another worker consumes the queue', async () => {
-    const first = await suite.startProcess('worker');
-    const task = await create({ title: 'long', type: 'sleep', payload: { ms: 8000 } });
+    const workers = [await suite.startProcess('worker'), await suite.startProcess('worker')];
+    await eventually(async () => (await consumersOf(suite.vhost, 'tasks.medium')) === 2, 30_000, 'two consumers on tasks.medium');
+    const task = await create({ title: 'long', type: 'sleep', payload: { ms: 20_000 } });
     await until(task.id, 'IN_PROGRESS');
-    const second = await suite.startProcess('worker');
-    // Both consume tasks.medium before the first one's connection is cut.
-    await eventually(async () => (await consumersOf(suite.vhost, 'tasks.medium')) === 2, 20_000, 'two consumers on tasks.medium');
+    const [claimed] = await events(task.id, 'IN_PROGRESS');
+    const holder = workers.find((w) => claimed.worker.endsWith(`:${w.pid}`))!;
+    const other = workers.find((w) => w !== holder)!;
 
-    const connections = connectionsOf(suite.vhost, first.pid);
+    const connections = connectionsOf(suite.vhost, holder.pid);
     expect(connections).toHaveLength(1);
     execFileSync('rabbitmqctl', ['-q', 'close_connection', connections[0], 'closed by the test']);
+    // The cut must land while the handler runs, or the test proves nothing.
+    expect(await suite.taskStatus(task.id)).toBe('IN_PROGRESS');
 
-    const done = await until(task.id, 'COMPLETED', 30_000);
+    const done = await until(task.id, 'COMPLETED', 45_000);
     expect(done.attempts).toBe(1);
     const running = await events(task.id, 'IN_PROGRESS');
     expect(running).toHaveLength(1);
-    expect(running[0].worker).toMatch(new RegExp(`:${first.pid}$`));
     const completed = await events(task.id, 'COMPLETED');
     expect(completed).toHaveLength(1);
-    expect(completed[0].worker).toMatch(new RegExp(`:${first.pid}$`));
-    expect(second.running).toBe(true);
-  });
+    expect(completed[0].worker).toMatch(new RegExp(`:${holder.pid}$`));
+    expect(other.running).toBe(true);
+  }, 90_000);
 
   it('cancels a running task through the heartbeat when no control message arrives', async () => {
     const worker = await suite.startWorker();
