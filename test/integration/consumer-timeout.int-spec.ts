@@ -58,7 +58,7 @@ describe('a task longer than the broker consumer timeout', () => {
     const done = await until(task.id, 'COMPLETED', 30_000);
     expect(done.attempts).toBe(1);
     const { rows } = await suite.sql.query<{ status: string; n: number }>(
-      "SELECT status, count(*)::int AS n FROM task_events WHERE task_id = $1 AND status IN ('IN_PROGRESS', 'COMPLETED') GROUP BY status ORDER BY status",
+      "SELECT status, count(*)::int AS n FROM task_events WHERE task_id = $1 AND status IN ('IN_PROGRESS', 'COMPLETED') GROUP BY status ORDER BY status::text",
       [task.id],
     );
     expect(rows).toEqual([

@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -31,7 +31,7 @@ export interface PrivateRabbitMQ {
 export async function startPrivateRabbitMQ(options: { name?: string; consumerTimeoutMs?: number } = {}): Promise<PrivateRabbitMQ> {
   const name = `${options.name ?? 'private'}-${process.pid}`;
   const dir = await mkdtemp(join(tmpdir(), `rabbitmq-${name}-`));
-  const [port, distPort] = [await freePort(), await freePort()];
+  const [port, distPort] = await freePorts(2);
   const node = `${name}@localhost`;
   const rabbit: [string, string | number][] = [['loopback_users', '[]']];
   if (options.consumerTimeoutMs !== undefined) {
@@ -112,13 +112,16 @@ export async function startPrivateRabbitMQ(options: { name?: string; consumerTim
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+/** `count` distinct free ports: all listened on at once, so none is handed out twice. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<Server>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
 }
