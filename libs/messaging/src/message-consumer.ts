@@ -19,10 +19,6 @@ export class Delivery {
     private readonly isOpen: () => boolean,
   ) {}
 
-  get redelivered(): boolean {
-    return this.message.fields.redelivered;
-  }
-
   /**
    * False once the channel it came on has closed: the broker has requeued the message, so a
    * delivery still waiting in the worker's buffer must not be started.

@@ -5,8 +5,8 @@ import { TaskStatus } from './task-status.js';
  * Every guarded `UPDATE ... WHERE status = ANY(...)` in libs/database takes its
  * allowed source statuses from {@link TaskStatusMachine.sourcesOf}.
  *
- * IN_PROGRESS → IN_PROGRESS is the take-over of a task whose worker died: the
- * message came back as a redelivery, or the holder's lease ran out.
+ * IN_PROGRESS → IN_PROGRESS is the take-over of a task whose worker stopped
+ * renewing its lease: the lease ran out, or the relay's sweeper released it.
  */
 const TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
   [TaskStatus.NEW]: [TaskStatus.PENDING, TaskStatus.FAILED, TaskStatus.CANCELLED],
