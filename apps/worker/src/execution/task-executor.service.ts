@@ -30,6 +30,8 @@ interface Attempt {
   renewedSentAt: number;
   /** Fires when the lease could run out before a renewal arrives: the handler must have stopped by then. */
   deadline?: NodeJS.Timeout;
+  /** Set once the lease is gone; the attempt then writes nothing more (a write in progress stops retrying). */
+  lost: boolean;
 }
 
 /**
@@ -172,7 +174,7 @@ export class TaskExecutor {
 
   /** Registers an attempt for the heartbeat, with the deadline its claim's lease allows. */
   private hold(claim: Claim, sentAt: number): Attempt {
-    const attempt: Attempt = { claim, controller: new AbortController(), renewedSentAt: sentAt };
+    const attempt: Attempt = { claim, controller: new AbortController(), renewedSentAt: sentAt, lost: false };
     this.running.set(claim.token, attempt);
     this.armDeadline(attempt);
     this.heartbeat ??= setInterval(() => void this.beat(), Math.floor(this.leaseMs / 3));
@@ -194,19 +196,26 @@ export class TaskExecutor {
     attempt.deadline = setTimeout(() => {
       if (this.running.get(attempt.claim.token) !== attempt) return;
       const since = ((performance.now() - attempt.renewedSentAt) / 1000).toFixed(1);
-      attempt.controller.abort(new LeaseLostError(`no renewal reached Postgres for ${since} s of a ${this.config.worker.leaseSeconds} s lease`));
+      this.loseLease(attempt, `no renewal reached Postgres for ${since} s of a ${this.config.worker.leaseSeconds} s lease`);
     }, Math.max(0, left));
+  }
+
+  /** Aborts the handler (a no-op when it already stopped for another reason) and stops its writes. */
+  private loseLease(attempt: Attempt, why: string): void {
+    attempt.lost = true;
+    attempt.controller.abort(new LeaseLostError(why));
   }
 
   /**
    * The heartbeat: one statement renews every lease this worker holds. An attempt missing from
    * the answer was taken over or released, and its handler is aborted; one whose task has a
    * cancel request is aborted as cancelled. A failed renewal changes nothing: each attempt's
-   * deadline aborts it if no renewal arrives in time.
+   * deadline aborts it if no renewal arrives in time. Attempts whose handler already stopped are
+   * renewed too: their status write may still be on its way.
    */
   private async beat(): Promise<void> {
     if (this.beating) return;
-    const attempts = [...this.running.values()].filter((a) => !a.controller.signal.aborted);
+    const attempts = [...this.running.values()].filter((a) => !a.lost);
     if (attempts.length === 0) return;
     this.beating = true;
     const sentAt = performance.now();
@@ -221,7 +230,7 @@ export class TaskExecutor {
         if (this.running.get(attempt.claim.token) !== attempt) continue;
         const lease = byToken.get(attempt.claim.token);
         if (!lease) {
-          attempt.controller.abort(new LeaseLostError('the task was taken over or released'));
+          this.loseLease(attempt, 'the task was taken over or released');
         } else {
           attempt.renewedSentAt = sentAt;
           this.armDeadline(attempt);
@@ -337,8 +346,7 @@ export class TaskExecutor {
       try {
         return await write();
       } catch (error) {
-        const lost = attempt.controller.signal.reason instanceof LeaseLostError;
-        if (i >= tries || lost || isDataRejected(error)) throw error;
+        if (i >= tries || attempt.lost || isDataRejected(error)) throw error;
         this.logger.warn(`status write failed (${(error as Error).message}); retrying`);
         await sleep(Math.min(250 * i, 3000));
       }

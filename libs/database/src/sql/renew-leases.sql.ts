@@ -9,8 +9,8 @@
  * `locked_by`, so a renewal either runs before it (and the take-over then sees a live lease and
  * does not happen) or after it (and matches nothing). `updated_at` is left alone: a renewal is
  * not a change a user sees, and no timeline row is written (the trigger watches status,
- * attempts and locked_by only). Two heartbeats never lock the same live row, since each holds
- * distinct tokens.
+ * attempts and locked_by only). A row matches the token of one worker only, so two workers'
+ * heartbeats never renew the same row.
  */
 export const RENEW_LEASES = `
 UPDATE tasks t
