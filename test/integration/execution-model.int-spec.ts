@@ -6,6 +6,7 @@ import { type SqlExecutor, TaskExecutionRepository } from '#database';
 import { ATTEMPT_HEADER, DEAD_LETTER_HEADERS, dispatchMessage } from '#messaging';
 import { TaskPriority } from '#tasks';
 import { type ApiUnderTest, Suite, eventually } from './support/suite.js';
+import { TcpProxy } from './support/tcp-proxy.js';
 import { type BadOutput, TEST_HANDLERS } from './support/test-handlers.js';
 
 /**
@@ -26,7 +27,7 @@ describe('execution model', () => {
       return task.status === status ? task : undefined;
     }, timeoutMs, `task ${id} to be ${status}`);
   const events = async (id: string, status: string) =>
-    (await suite.sql.query<{ worker: string; attempt: number; detail: string }>('SELECT worker, attempt, detail FROM task_events WHERE task_id = $1 AND status = $2 ORDER BY id', [id, status])).rows;
+    (await suite.sql.query<{ worker: string; attempt: number; detail: string; at: Date }>('SELECT worker, attempt, detail, at FROM task_events WHERE task_id = $1 AND status = $2 ORDER BY id', [id, status])).rows;
   const sql: () => SqlExecutor = () => ({
     query: async <T>(text: string, params?: unknown[]) => {
       const result = await suite.sql.query(text, params);
@@ -72,6 +73,42 @@ describe('execution model', () => {
     expect(completed).toHaveLength(1);
     expect(completed[0].worker).toMatch(new RegExp(`:${holder.pid}$`));
     expect(other.running).toBe(true);
+  }, 90_000);
+
+  it('stops a handler whose worker cannot reach Postgres before its lease can expire, and only then lets another worker take over', async () => {
+    const proxy = new TcpProxy(5432);
+    await proxy.open();
+    try {
+      const cutOff = await suite.startProcess('worker', { POSTGRES_PORT: String(proxy.port) });
+      const task = await create({ title: 'held by a lease', type: 'sleep', payload: { ms: 20_000 } });
+      await until(task.id, 'IN_PROGRESS');
+      const [claimed] = await events(task.id, 'IN_PROGRESS');
+      expect(claimed.worker).toMatch(new RegExp(`:${cutOff.pid}$`));
+      const other = await suite.startProcess('worker');
+
+      await proxy.close();
+      const takeOver = await eventually(
+        async () => (await events(task.id, 'IN_PROGRESS')).find((e) => e.detail.startsWith('taken over')),
+        30_000,
+        'another worker to take the task over',
+      );
+      expect(takeOver).toMatchObject({ attempt: 2, detail: 'taken over: the previous worker was lost' });
+      expect(takeOver.worker).toMatch(new RegExp(`:${other.pid}$`));
+
+      // The cut-off worker stopped its handler before the take-over began.
+      const stopped = cutOff.lines.find((line) => line.includes(task.id) && line.includes('lost the lease: no renewal reached Postgres'));
+      expect(stopped).toBeDefined();
+      const stoppedAt = Date.parse(stopped!.slice(0, 24));
+      expect(stoppedAt).toBeLessThan(takeOver.at.getTime());
+
+      await proxy.open();
+      await until(task.id, 'COMPLETED', 40_000);
+      const completed = await events(task.id, 'COMPLETED');
+      expect(completed).toHaveLength(1);
+      expect(completed[0].worker).toMatch(new RegExp(`:${other.pid}$`));
+    } finally {
+      await proxy.close();
+    }
   }, 90_000);
 
   it('cancels a running task through the heartbeat when no control message arrives', async () => {
