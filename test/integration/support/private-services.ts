@@ -31,7 +31,7 @@ export interface PrivateRabbitMQ {
 export async function startPrivateRabbitMQ(options: { name?: string; consumerTimeoutMs?: number } = {}): Promise<PrivateRabbitMQ> {
   const name = `${options.name ?? 'private'}-${process.pid}`;
   const dir = await mkdtemp(join(tmpdir(), `rabbitmq-${name}-`));
-  const [port, distPort] = await freePorts(2);
+  let [port, distPort] = await freePorts(2);
   const node = `${name}@localhost`;
   const rabbit: [string, string | number][] = [['loopback_users', '[]']];
   if (options.consumerTimeoutMs !== undefined) {
@@ -42,7 +42,7 @@ export async function startPrivateRabbitMQ(options: { name?: string; consumerTim
   await writeFile(join(dir, 'enabled_plugins'), '[].\n');
   await writeFile(join(dir, '.erlang.cookie'), randomBytes(20).toString('hex').toUpperCase());
   await chmod(join(dir, '.erlang.cookie'), 0o400);
-  const env = {
+  const env = (): NodeJS.ProcessEnv => ({
     ...process.env,
     HOME: dir,
     RABBITMQ_NODENAME: node,
@@ -57,16 +57,18 @@ export async function startPrivateRabbitMQ(options: { name?: string; consumerTim
     RABBITMQ_ADVANCED_CONFIG_FILE: join(dir, 'advanced.config'),
     RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq'),
     RABBITMQ_LOGS: join(dir, 'log', 'rabbit.log'),
-  };
+  });
   const ctl = async (args: string[]): Promise<string> => {
-    const { stdout } = await run(join(RABBITMQ_BIN, 'rabbitmqctl'), ['-n', node, '-q', ...args], { env, timeout: 60_000 });
+    const { stdout } = await run(join(RABBITMQ_BIN, 'rabbitmqctl'), ['-n', node, '-q', ...args], { env: env(), timeout: 60_000 });
     return stdout;
   };
 
   let child: ChildProcess | undefined;
   const start = async () => {
     const output = await open(join(dir, 'server.out'), 'a');
-    const started = spawn(join(RABBITMQ_BIN, 'rabbitmq-server'), [], { env, stdio: ['ignore', output.fd, output.fd] });
+    // Its own process group: the script starts the Erlang VM as a child, and a failed start
+    // must not leave that VM behind.
+    const started = spawn(join(RABBITMQ_BIN, 'rabbitmq-server'), [], { env: env(), stdio: ['ignore', output.fd, output.fd], detached: true });
     child = started;
     await output.close();
     // await_startup fails at once while the node is not yet registered with epmd: poll it.
@@ -77,9 +79,9 @@ export async function startPrivateRabbitMQ(options: { name?: string; consumerTim
         return;
       } catch (error) {
         if (started.exitCode !== null || Date.now() > deadline) {
-          started.kill('SIGKILL');
+          killGroup(started);
           const log = await readFile(join(dir, 'server.out'), 'utf8').catch(() => '');
-          throw new Error(`private RabbitMQ ${node} did not start: ${(error as Error).message}\n${log.slice(-2000)}`);
+          throw new StartError(`private RabbitMQ ${node} did not start: ${(error as Error).message}\n${log.slice(-2000)}`, log.includes('eaddrinuse'));
         }
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
@@ -90,13 +92,26 @@ export async function startPrivateRabbitMQ(options: { name?: string; consumerTim
     child = undefined;
     if (!current || current.exitCode !== null) return;
     const exited = new Promise((resolve) => current.once('exit', resolve));
-    await ctl(['stop']).catch(() => current.kill('SIGKILL'));
-    const timer = setTimeout(() => current.kill('SIGKILL'), 30_000);
+    await ctl(['stop']).catch(() => killGroup(current));
+    const timer = setTimeout(() => killGroup(current), 30_000);
     await exited;
     clearTimeout(timer);
   };
 
-  await start();
+  // A port chosen free can be taken by another process before the node binds it: choose again.
+  for (let tries = 1; ; tries++) {
+    try {
+      await start();
+      break;
+    } catch (error) {
+      if (!(error instanceof StartError && error.portTaken) || tries >= 3) {
+        await rm(dir, { recursive: true, force: true });
+        throw error;
+      }
+      await rm(join(dir, 'mnesia'), { recursive: true, force: true });
+      [port, distPort] = await freePorts(2);
+    }
+  }
   return {
     port,
     url: (vhost?: string) => `amqp://guest:guest@127.0.0.1:${port}${vhost ? `/${encodeURIComponent(vhost)}` : ''}`,
@@ -110,6 +125,24 @@ export async function startPrivateRabbitMQ(options: { name?: string; consumerTim
     },
     ctl,
   };
+}
+
+class StartError extends Error {
+  constructor(
+    message: string,
+    readonly portTaken: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** Kills the server script and the Erlang VM it started (the group the script leads). */
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
 }
 
 /** `count` distinct free ports: all listened on at once, so none is handed out twice. */
