@@ -6,6 +6,7 @@ import { RetryDelayHeader1764200000000 } from './1764200000000-retry-delay-heade
 import { ReconcileLostMessages1764201000000 } from './1764201000000-reconcile-lost-messages.js';
 import { StatusMachineGuard1764210000000 } from './1764210000000-status-machine-guard.js';
 import { RetentionAndTaskCounts1764220000000 } from './1764220000000-retention-and-task-counts.js';
+import { LeaseTakeover1764230000000 } from './1764230000000-lease-takeover.js';
 import { IdempotencyScopePerApiKey1764240000000 } from './1764240000000-idempotency-scope-per-api-key.js';
 
 /** Every migration, oldest first. A new migration is a new timestamped file, listed here. */
@@ -18,5 +19,6 @@ export const MIGRATIONS = [
   ReconcileLostMessages1764201000000,
   StatusMachineGuard1764210000000,
   RetentionAndTaskCounts1764220000000,
+  LeaseTakeover1764230000000,
   IdempotencyScopePerApiKey1764240000000,
 ];

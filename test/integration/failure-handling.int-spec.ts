@@ -19,7 +19,7 @@ describe('failure handling', () => {
       return task.status === status ? task : undefined;
     }, timeoutMs, `task ${id} to be ${status}`);
   beforeAll(async () => {
-    suite = await Suite.create('failures', { RETRY_DELAYS_SECONDS: '1', TASK_TIMEOUT_SECONDS: '1' });
+    suite = await Suite.create('failures', { RETRY_DELAYS_SECONDS: '1', TASK_TIMEOUT_SECONDS: '1', TASK_LEASE_SECONDS: '3' });
     api = await suite.startApi();
     relay = await suite.startRelay();
   });

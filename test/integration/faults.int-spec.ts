@@ -13,7 +13,8 @@ describe('faults', () => {
   let suite: Suite;
 
   beforeAll(async () => {
-    suite = await Suite.create('faults', { WORKER_PREFETCH: '4' });
+    // A short lease: a killed or paused worker's tasks are taken over about 3 s later.
+    suite = await Suite.create('faults', { WORKER_PREFETCH: '4', TASK_LEASE_SECONDS: '3' });
   });
 
   afterEach(async () => {
@@ -184,7 +185,7 @@ describe('faults', () => {
   });
 
   it('fences a worker paused with SIGSTOP past its lease: the one that took over wins, the resumed one writes nothing', async () => {
-    const env = { TASK_TIMEOUT_SECONDS: '2' }; // lease: 4 s
+    const env = { TASK_TIMEOUT_SECONDS: '2' };
     const api = await suite.startProcess('api', env);
     await suite.startProcess('relay', env);
     const paused = await suite.startProcess('worker', env);
@@ -194,8 +195,8 @@ describe('faults', () => {
     paused.signal('SIGSTOP');
     try {
       await suite.startProcess('worker', env);
-      // The broker drops the paused worker's connection (missed heartbeats) or the sweeper
-      // releases the expired lease: either way the second worker takes the task over.
+      // The paused worker renews nothing: once its lease (3 s) has expired, the sweeper releases
+      // the task or the redelivered copy (the broker drops the paused connection) takes it over.
       await eventually(async () => (await suite.taskStatus(id)) === 'COMPLETED', 40_000, 'the task to complete elsewhere');
     } finally {
       paused.signal('SIGCONT');

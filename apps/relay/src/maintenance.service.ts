@@ -2,10 +2,24 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { APP_CONFIG, type AppConfig } from '#config';
 import { DatabaseService, MaintenanceRepository } from '#database';
 import { MetricsService } from '#observability';
-import { leaseSeconds } from '#tasks';
 import { OutboxRelayService } from './outbox-relay.service.js';
 
-const SWEEP_INTERVAL_MS = 5_000;
+/**
+ * How often the lease sweeper runs: a third of TASK_LEASE_SECONDS, at most every 5 s, so a task
+ * whose worker died is released about one lease (plus at most a third) after its last renewal.
+ */
+export function sweepIntervalMs(leaseSeconds: number): number {
+  return Math.min(5_000, Math.max(1_000, Math.floor((leaseSeconds * 1000) / 3)));
+}
+
+/**
+ * How long a task the sweeper released may wait for its re-sent message to be claimed before it
+ * is re-sent again (that message may have been lost). Generous: the message may sit behind a
+ * queue's backlog, and a spare copy only costs a skipped delivery.
+ */
+export function releasedResendSeconds(taskTimeoutSeconds: number): number {
+  return taskTimeoutSeconds + Math.min(30, taskTimeoutSeconds);
+}
 /** How often retention runs when the last run caught up. */
 const RETENTION_INTERVAL_MS = 60_000;
 /** Rows per clean-up statement: short locks and snapshots (see retention.sql.ts). */
@@ -37,9 +51,10 @@ export interface RetentionRun {
 
 /**
  * The relay's housekeeping, on timers:
- * - the lease sweeper: IN_PROGRESS tasks whose worker is gone are released and re-sent, so no
- *   task stays IN_PROGRESS for ever, even after a worker was killed (PENDING and RETRYING
- *   tasks whose message vanished are the reconciler's: reconciler.service.ts);
+ * - the lease sweeper: IN_PROGRESS tasks whose lease (TASK_LEASE_SECONDS, renewed by the
+ *   worker's heartbeat) expired are released and re-sent, so a task whose worker died is taken
+ *   over about one lease later and none stays IN_PROGRESS for ever (PENDING and RETRYING tasks
+ *   whose message vanished are the reconciler's: reconciler.service.ts);
  * - retention: published and given-up outbox rows older than OUTBOX_RETENTION_HOURS,
  *   idempotency keys older than 24 h, and tasks finished more than TASK_RETENTION_DAYS ago
  *   (with their timelines), deleted batch after batch until caught up;
@@ -62,7 +77,7 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timers.push(setInterval(() => this.track(this.sweep()), SWEEP_INTERVAL_MS));
+    this.timers.push(setInterval(() => this.track(this.sweep()), sweepIntervalMs(this.config.worker.leaseSeconds)));
     this.timers.push(setInterval(() => this.track(this.foldCounts()), COUNTS_FOLD_INTERVAL_MS));
     this.scheduleRetention(0);
   }
@@ -76,9 +91,9 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
 
   /** Releases and re-sends tasks whose lease ran out; returns their ids. */
   async sweep(): Promise<string[]> {
-    const lease = leaseSeconds(this.config.worker.taskTimeoutSeconds);
+    const resendAfter = releasedResendSeconds(this.config.worker.taskTimeoutSeconds);
     try {
-      const released = await this.database.transaction((tx) => this.maintenance.sweepExpiredLeases(tx, 100, lease));
+      const released = await this.database.transaction((tx) => this.maintenance.sweepExpiredLeases(tx, 100, resendAfter));
       if (released.length > 0) {
         this.metrics.tasksRedispatched.inc({ reason: 'lease-expired' }, released.length);
         this.logger.warn(`released ${released.length} task(s) whose worker is gone: ${released.join(', ')}`);

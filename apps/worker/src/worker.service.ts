@@ -5,10 +5,15 @@ import { AmqpConnectionService, ControlConsumer, type Delivery, QueueConsumer } 
 import { TaskExecutor } from './execution/task-executor.service.js';
 import { PriorityScheduler } from './scheduling/priority-scheduler.js';
 
+/** The first pause after a claim or status write failed; each further failure in a row doubles it. */
+const FIRST_PAUSE_MS = 500;
+const LONGEST_PAUSE_MS = 30_000;
+
 /**
  * Consumes WORKER_QUEUES, each on its own channel with WORKER_PREFETCH, and runs at most
  * WORKER_PREFETCH tasks at once, highest-priority queue first. Listens for cancel requests on
- * its own control queue. Stops taking messages while Postgres is unreachable.
+ * its own control queue. Stops taking messages for a while after Postgres failed a claim or a
+ * status write (backing off while failures go on), and until Postgres answers again.
  *
  * Shutdown (SIGTERM/SIGINT): stop consuming, hand back what has not started, let running tasks
  * finish within SHUTDOWN_TIMEOUT_SECONDS, abort and hand back the rest, close the channels.
@@ -20,6 +25,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly control: ControlConsumer;
   private readonly scheduler: PriorityScheduler<Delivery>;
   private waitingForDatabase?: Promise<void>;
+  /** Pauses in a row without a claim that Postgres answered in between. */
+  private failuresInARow = 0;
   private stopping = false;
 
   constructor(
@@ -37,7 +44,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         }),
     );
     this.control = new ControlConsumer(amqp, (message) => this.executor.cancel(message.taskId));
-    this.executor.onDatabaseDown = () => this.pauseUntilDatabaseIsBack();
+    this.executor.onDatabaseTrouble = () => this.pauseUntilDatabaseIsBack();
+    this.executor.onClaimAnswered = () => (this.failuresInARow = 0);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -49,19 +57,29 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.logger.log(`consuming ${this.config.worker.queues.join(', ')} with prefetch ${this.config.worker.prefetch} as ${this.executor.workerId}`);
   }
 
-  /** Stops consuming while Postgres is unreachable, and resumes once it answers again. */
+  /**
+   * Stops consuming for a back-off (doubling from 0.5 s to 30 s while failures go on) and until
+   * Postgres answers again, then resumes. Messages already handed back wait in the queue (or go
+   * to another worker) instead of failing here again at once.
+   */
   private pauseUntilDatabaseIsBack(): void {
     if (this.waitingForDatabase || this.stopping) return;
-    this.logger.warn('PostgreSQL is unreachable: not taking messages until it is back');
-    this.waitingForDatabase = (async () => {
+    const pauseMs = Math.min(LONGEST_PAUSE_MS, FIRST_PAUSE_MS * 2 ** this.failuresInARow);
+    this.failuresInARow++;
+    this.logger.warn(`PostgreSQL failed a claim or a status write: not taking messages for ${pauseMs} ms and until it answers`);
+    const pausing: Promise<void> = (async () => {
       await Promise.all(this.consumers.map((c) => c.pause()));
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
       while (!this.stopping && !(await this.database.ping())) await new Promise((resolve) => setTimeout(resolve, 1000));
       if (this.stopping) return;
-      await Promise.all(this.consumers.map((c) => c.resume()));
-      this.logger.log('PostgreSQL is back: taking messages again');
-    })().finally(() => {
+      // Cleared before resuming, so a failure of the first message taken again pauses anew.
       this.waitingForDatabase = undefined;
+      await Promise.all(this.consumers.map((c) => c.resume()));
+      this.logger.log('PostgreSQL answers: taking messages again');
+    })().finally(() => {
+      if (this.waitingForDatabase === pausing) this.waitingForDatabase = undefined;
     });
+    this.waitingForDatabase = pausing;
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -49,7 +49,15 @@ export interface AppConfig {
     trustedProxies: TrustedProxies;
   };
   health: { port: number };
-  worker: { queues: TaskQueueName[]; prefetch: number; taskTimeoutSeconds: number };
+  worker: {
+    queues: TaskQueueName[];
+    prefetch: number;
+    taskTimeoutSeconds: number;
+    /** How long a claim holds a task without a heartbeat; renewed every third of it while the handler runs. */
+    leaseSeconds: number;
+    /** Largest handler result stored, in bytes of its JSON; a larger one fails the task. */
+    resultMaxBytes: number;
+  };
   retry: { maxRetries: number; delaysSeconds: number[] };
   /** The `http.request` task type: where it may connect and how much of an answer it reads. */
   httpTask: {

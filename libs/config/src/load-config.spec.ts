@@ -11,7 +11,7 @@ const documentedDefaults: AppConfig = {
   rabbitmq: { url: 'amqp://guest:guest@127.0.0.1:5672', queueType: 'classic' },
   api: { port: 3000, bodyLimitBytes: 1_048_576, keys: [], rateLimit: { max: 0, windowSeconds: 60 }, corsOrigins: [], trustedProxies: { kind: 'none' } },
   health: { port: 3001 },
-  worker: { queues: ['tasks.high', 'tasks.medium', 'tasks.low'], prefetch: 10, taskTimeoutSeconds: 300 },
+  worker: { queues: ['tasks.high', 'tasks.medium', 'tasks.low'], prefetch: 10, taskTimeoutSeconds: 300, leaseSeconds: 30, resultMaxBytes: 1_048_576 },
   retry: { maxRetries: 3, delaysSeconds: [5, 30, 120] },
   httpTask: { allowedHosts: [], maxResponseBytes: 1_048_576 },
   outbox: { pollIntervalMs: 1000, batchSize: 100, maxAttempts: 10, retentionHours: 24 },
@@ -62,6 +62,8 @@ describe(loadConfig.name, () => {
         HEALTH_CHECK_PORT: '9090',
         WORKER_PREFETCH: '25',
         TASK_TIMEOUT_SECONDS: '60',
+        TASK_LEASE_SECONDS: '3',
+        TASK_RESULT_MAX_BYTES: '1',
         MAX_RETRIES: '5',
         OUTBOX_POLL_INTERVAL: '250',
         OUTBOX_BATCH_SIZE: '500',
@@ -77,7 +79,7 @@ describe(loadConfig.name, () => {
       expect(sut.postgres.port).toBe(6543);
       expect(sut.api.port).toBe(8080);
       expect(sut.health.port).toBe(9090);
-      expect(sut.worker).toMatchObject({ prefetch: 25, taskTimeoutSeconds: 60 });
+      expect(sut.worker).toMatchObject({ prefetch: 25, taskTimeoutSeconds: 60, leaseSeconds: 3, resultMaxBytes: 1 });
       expect(sut.retry.maxRetries).toBe(5);
       expect(sut.outbox).toEqual({ pollIntervalMs: 250, batchSize: 500, maxAttempts: 7, retentionHours: 48 });
       expect(sut.reconcile).toEqual({ afterSeconds: 45 });
@@ -191,6 +193,10 @@ describe(loadConfig.name, () => {
       ['MAX_RETRIES', '20', 'from 0 to 19'],
       ['MAX_RETRIES', '-1', 'from 0 to 19'],
       ['TASK_TIMEOUT_SECONDS', '86401', 'from 1 to 86400'],
+      ['TASK_LEASE_SECONDS', '2', 'from 3 to 3600'],
+      ['TASK_LEASE_SECONDS', '3601', 'from 3 to 3600'],
+      ['TASK_RESULT_MAX_BYTES', '0', 'from 1 to 268435455'],
+      ['TASK_RESULT_MAX_BYTES', '268435456', 'from 1 to 268435455'],
       ['OUTBOX_POLL_INTERVAL', '9', 'from 10 to 3600000'],
       ['OUTBOX_BATCH_SIZE', '10001', 'from 1 to 10000'],
       ['OUTBOX_MAX_ATTEMPTS', '0', 'from 1 to 1000'],

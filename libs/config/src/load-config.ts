@@ -36,6 +36,8 @@ export const CONFIG_DEFAULTS = {
   TASK_TIMEOUT_SECONDS: '300',
   HTTP_TASK_ALLOWED_HOSTS: '',
   HTTP_TASK_MAX_RESPONSE_BYTES: '1048576',
+  TASK_LEASE_SECONDS: '30',
+  TASK_RESULT_MAX_BYTES: '1048576',
   OUTBOX_POLL_INTERVAL: '1000',
   OUTBOX_BATCH_SIZE: '100',
   OUTBOX_MAX_ATTEMPTS: '10',
@@ -86,6 +88,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       queues: reader.queueList('WORKER_QUEUES'),
       prefetch: reader.integer('WORKER_PREFETCH', 1, 1000),
       taskTimeoutSeconds: reader.integer('TASK_TIMEOUT_SECONDS', 1, 86_400),
+      leaseSeconds: reader.integer('TASK_LEASE_SECONDS', 3, 3_600),
+      resultMaxBytes: reader.integer('TASK_RESULT_MAX_BYTES', 1, 268_435_455),
     },
     retry: {
       maxRetries: reader.integer('MAX_RETRIES', 0, 19),

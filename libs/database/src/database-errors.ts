@@ -51,3 +51,13 @@ export async function lostRaceAs<T>(write: Promise<T>, lost: T): Promise<T> {
     throw error;
   }
 }
+
+/**
+ * A Postgres error about the data of the statement (SQLSTATE class 22, data exception, e.g. an
+ * unsupported Unicode escape in jsonb; class 54, a program limit such as a too deeply nested
+ * value): the same write fails every time, so it is not worth retrying.
+ */
+export function isDataRejected(error: unknown): boolean {
+  const { code } = (error ?? {}) as { code?: unknown };
+  return typeof code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(code);
+}

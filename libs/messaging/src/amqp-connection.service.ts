@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import amqp, { type AmqpConnectionManager, type ChannelWrapper, type CreateChannelOpts } from 'amqp-connection-manager';
 import type { ChannelModel } from 'amqplib';
@@ -25,7 +26,13 @@ export class AmqpConnectionService implements OnApplicationShutdown {
 
   private connection(): AmqpConnectionManager {
     if (!this.manager) {
-      const manager = amqp.connect([this.config.rabbitmq.url], { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1 });
+      const manager = amqp.connect([this.config.rabbitmq.url], {
+        heartbeatIntervalInSeconds: 5,
+        reconnectTimeInSeconds: 1,
+        // Shown by `rabbitmqctl list_connections client_properties` and the management UI, so an
+        // operator (or a test) can tell which process a connection belongs to.
+        connectionOptions: { clientProperties: { connection_name: `${hostname()}:${process.pid}` } },
+      });
       this.manager = manager;
       // Registered before any channel exists, so it runs before their setups on every connect.
       manager.on('connect', ({ connection }) => {

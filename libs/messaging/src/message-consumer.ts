@@ -19,8 +19,12 @@ export class Delivery {
     private readonly isOpen: () => boolean,
   ) {}
 
-  get redelivered(): boolean {
-    return this.message.fields.redelivered;
+  /**
+   * False once the channel it came on has closed: the broker has requeued the message, so a
+   * delivery still waiting in the worker's buffer must not be started.
+   */
+  get open(): boolean {
+    return !this.settled && this.isOpen();
   }
 
   /** Acknowledges; returns false when the channel had closed (the broker requeued the message). */
@@ -49,13 +53,74 @@ export class Delivery {
 
 export type DeliveryHandler = (delivery: Delivery) => void;
 
+/** Pause before replacing a channel the broker closed, so a channel closed at once again cannot spin. */
+const REOPEN_DELAY_MS = 1_000;
+
+/**
+ * A channel wrapper that is replaced whenever its channel closes while we still want it.
+ * amqp-connection-manager re-creates a channel only after the connection reconnects; a channel
+ * the broker closes on its own (its consumer_timeout, a precondition failure, a deleted queue)
+ * would otherwise stay closed, and its queue would have no consumer until the next reconnect.
+ * The old wrapper is closed first (it unsubscribes from reconnects), so only one channel of
+ * each kind is ever set up.
+ */
+class LastingChannel {
+  private wrapper?: ChannelWrapper;
+  private generation = 0;
+  private closed = false;
+
+  constructor(
+    private readonly amqp: AmqpConnectionService,
+    private readonly name: string,
+    private readonly confirm: boolean,
+    private readonly setup: (channel: ConfirmChannel) => Promise<void>,
+  ) {}
+
+  /** Resolves once the first channel is set up. */
+  open(): Promise<void> {
+    this.closed = false;
+    const generation = ++this.generation;
+    const wrapper = this.amqp.createChannel({
+      name: this.name,
+      confirm: this.confirm,
+      setup: async (channel: ConfirmChannel) => {
+        channel.on('close', () => this.replace(generation));
+        await this.setup(channel);
+      },
+    });
+    this.wrapper = wrapper;
+    return wrapper.waitForConnect();
+  }
+
+  private replace(generation: number): void {
+    if (this.closed || generation !== this.generation) return;
+    const old = this.wrapper;
+    this.wrapper = undefined;
+    this.generation++;
+    old?.close().catch(() => undefined);
+    setTimeout(() => {
+      if (this.closed || this.wrapper) return;
+      // Not awaited: with the broker down the new wrapper waits for the reconnect.
+      this.open().catch(() => undefined);
+    }, REOPEN_DELAY_MS).unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.generation++;
+    const wrapper = this.wrapper;
+    this.wrapper = undefined;
+    await wrapper?.close();
+  }
+}
+
 /**
  * Consumes one queue with its own channel and prefetch, re-subscribing after every reconnect
- * (amqp-connection-manager re-runs the setup on a new channel). Deliveries go to `onDelivery`,
- * which must settle each exactly once. Consuming can be paused and resumed.
+ * and after the broker closes the channel alone. Deliveries go to `onDelivery`, which must
+ * settle each exactly once. Consuming can be paused and resumed.
  */
 export class QueueConsumer {
-  private wrapper?: ChannelWrapper;
+  private readonly channel: LastingChannel;
   private consumerTag?: string;
   private current?: { channel: ConfirmChannel; open: () => boolean };
   private paused = false;
@@ -65,25 +130,22 @@ export class QueueConsumer {
     readonly queue: string,
     private readonly prefetch: number,
     private readonly onDelivery: DeliveryHandler,
-  ) {}
+  ) {
+    this.channel = new LastingChannel(amqp, `consumer:${queue}`, true, async (channel) => {
+      let open = true;
+      channel.on('close', () => (open = false));
+      channel.on('error', () => (open = false));
+      this.current = { channel, open: () => open };
+      this.consumerTag = undefined;
+      await this.amqp.topologyReady();
+      await channel.prefetch(this.prefetch);
+      if (!this.paused) await this.subscribe();
+    });
+  }
 
   async start(): Promise<void> {
     this.paused = false;
-    this.wrapper = this.amqp.createChannel({
-      name: `consumer:${this.queue}`,
-      confirm: true,
-      setup: async (channel: ConfirmChannel) => {
-        let open = true;
-        channel.on('close', () => (open = false));
-        channel.on('error', () => (open = false));
-        this.current = { channel, open: () => open };
-        this.consumerTag = undefined;
-        await this.amqp.topologyReady();
-        await channel.prefetch(this.prefetch);
-        if (!this.paused) await this.subscribe();
-      },
-    });
-    await this.wrapper.waitForConnect();
+    await this.channel.open();
   }
 
   private async subscribe(): Promise<void> {
@@ -96,6 +158,8 @@ export class QueueConsumer {
       if (message) this.onDelivery(new Delivery(message, this.queue, channel, open));
     });
     this.consumerTag = consumerTag;
+    // Paused while the subscription was on its way: cancel it now.
+    if (this.paused) await this.pause();
   }
 
   /** Stops taking new deliveries; unsettled ones stay ours until settled or the channel closes. */
@@ -125,8 +189,7 @@ export class QueueConsumer {
   /** Closes the channel; every unacknowledged delivery goes back to the queue. */
   async close(): Promise<void> {
     this.paused = true;
-    await this.wrapper?.close();
-    this.wrapper = undefined;
+    await this.channel.close();
   }
 }
 
@@ -135,36 +198,33 @@ export class QueueConsumer {
  * the fanout exchange `tasks.control`: every worker sees every control message.
  */
 export class ControlConsumer {
-  private wrapper?: ChannelWrapper;
+  private readonly channel: LastingChannel;
 
   constructor(
     private readonly amqp: AmqpConnectionService,
     private readonly onMessage: (message: ControlMessage) => void,
-  ) {}
+  ) {
+    this.channel = new LastingChannel(amqp, 'control', false, async (channel) => {
+      await this.amqp.topologyReady();
+      // Server-named, exclusive, deleted with the connection: it lives exactly as long as this worker.
+      const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+      await channel.bindQueue(queue, CONTROL_EXCHANGE, '');
+      await channel.consume(
+        queue,
+        (message) => {
+          const control = message ? parseControlMessage(message.content) : null;
+          if (control) this.onMessage(control);
+        },
+        { noAck: true },
+      );
+    });
+  }
 
   async start(): Promise<void> {
-    this.wrapper = this.amqp.createChannel({
-      name: 'control',
-      confirm: false,
-      setup: async (channel: ConfirmChannel) => {
-        await this.amqp.topologyReady();
-        // Server-named, exclusive, deleted with the connection: it lives exactly as long as this worker.
-        const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
-        await channel.bindQueue(queue, CONTROL_EXCHANGE, '');
-        await channel.consume(
-          queue,
-          (message) => {
-            const control = message ? parseControlMessage(message.content) : null;
-            if (control) this.onMessage(control);
-          },
-          { noAck: true },
-        );
-      },
-    });
-    await this.wrapper.waitForConnect();
+    await this.channel.open();
   }
 
   async close(): Promise<void> {
-    await this.wrapper?.close();
+    await this.channel.close();
   }
 }

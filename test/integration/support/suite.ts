@@ -9,6 +9,7 @@ import { type AppConfig, loadConfig } from '#config';
 import { migrate } from '#database';
 import { AppLogger } from '#observability';
 import { MIGRATIONS } from '../../../migrations/index.js';
+import type { TaskHandlerClass } from '#tasks';
 import { ApiModule } from '../../../apps/api/src/api.module.js';
 import { apiFastifyOptions, configureHttp } from '../../../apps/api/src/http/configure-http.js';
 import type { RouteTable } from '../../../apps/api/src/http/route-table.js';
@@ -106,8 +107,9 @@ export class Suite {
     return this.startContext((config) => RelayModule.forRoot(config), overrides);
   }
 
-  async startWorker(overrides: Record<string, string> = {}): Promise<INestApplicationContext> {
-    return this.startContext((config) => WorkerModule.forRoot(config), overrides);
+  /** A worker in-process; `handlers` replaces the deployment's handler list (for test-only task types). */
+  async startWorker(overrides: Record<string, string> = {}, handlers?: readonly TaskHandlerClass[]): Promise<INestApplicationContext> {
+    return this.startContext((config) => WorkerModule.forRoot(config, handlers), overrides);
   }
 
   /** Relay or worker in-process, without HTTP (their health endpoints are checked on real processes). */

@@ -24,3 +24,15 @@ export class TaskCancelledError extends Error {
     this.name = 'TaskCancelledError';
   }
 }
+
+/**
+ * The attempt's lease is gone: the heartbeat found it taken over or released, or could not
+ * renew it in time. Another worker may run the task, so this handler stops and writes nothing.
+ */
+export class LeaseLostError extends Error {
+  readonly code = 'LEASE_LOST';
+  constructor(why: string) {
+    super(`lost the lease: ${why}`);
+    this.name = 'LeaseLostError';
+  }
+}

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '#config';
-import { type Claim, DatabaseService, isDatabaseUnavailable, TaskExecutionRepository, type TaskRow } from '#database';
+import { type Claim, DatabaseService, isDataRejected, isDatabaseUnavailable, TaskExecutionRepository, type TaskRow } from '#database';
 import {
   DEAD_LETTER_EXCHANGE,
   DEAD_LETTER_HEADERS,
@@ -15,24 +16,50 @@ import {
   type TaskMessage,
 } from '#messaging';
 import { MetricsService, withCorrelationId } from '#observability';
-import { leaseSeconds, PermanentTaskError, retryDelaySeconds, type TaskHandlerContract, TaskRegistry } from '#tasks';
-import { TaskCancelledError, TaskTimeoutError, WorkerShutdownError } from './abort-reasons.js';
+import { PermanentTaskError, retryDelaySeconds, type TaskHandlerContract, TaskRegistry } from '#tasks';
+import { LeaseLostError, TaskCancelledError, TaskTimeoutError, WorkerShutdownError } from './abort-reasons.js';
+import { ResultNotStorableError, serializeResult, storableText } from './storable.js';
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 
+/** One attempt this worker holds, keyed by its claim token (two deliveries of one task are two claims). */
+interface Attempt {
+  readonly claim: Claim;
+  readonly controller: AbortController;
+  /** Monotonic time (ms) at which the request of the last renewal Postgres accepted (or of the claim) was sent. */
+  renewedSentAt: number;
+  /** Fires when the lease could run out before a renewal arrives: the handler must have stopped by then. */
+  deadline?: NodeJS.Timeout;
+  /** Set once the lease is gone; the attempt then writes nothing more (a write in progress stops retrying). */
+  lost: boolean;
+}
+
 /**
- * Runs one delivery: claim the task with a guarded UPDATE, run its handler, write the outcome
- * (fenced by the claim token), and only then acknowledge. A delivery whose claim matches
- * nothing (duplicate, late, cancelled, finished) is acknowledged without running.
+ * Runs one delivery: claim the task with a guarded UPDATE that starts a short lease
+ * (TASK_LEASE_SECONDS), run its handler while a heartbeat renews the lease, write the outcome
+ * (fenced by the claim token), and only then acknowledge. A delivery whose claim matches nothing
+ * (a duplicate, a redelivery while another worker's lease is live, a late message, a cancelled or
+ * finished task) is acknowledged without running.
+ *
+ * Ownership of an attempt is the lease in Postgres, not the AMQP channel: a channel closes for
+ * reasons that do not end ownership (the broker's consumer_timeout, a blip), so a handler keeps
+ * running when its channel closes, the redelivered copy is skipped wherever it lands while the
+ * lease is live, and the late acknowledgement on the dead channel is a no-op. A handler stops
+ * when its lease is lost: the heartbeat finds it taken over, or cannot renew it before it could
+ * expire.
  */
 @Injectable()
 export class TaskExecutor {
   private readonly logger = new Logger('TaskExecutor');
   readonly workerId = `${hostname()}:${process.pid}`;
-  /** Running attempts by task id, so a cancel or a shutdown can abort them. */
-  private readonly running = new Map<string, AbortController>();
-  /** Called when Postgres cannot be reached, so the worker stops taking messages until it is back. */
-  onDatabaseDown: () => void = () => undefined;
+  /** Running attempts by claim token. */
+  private readonly running = new Map<string, Attempt>();
+  private heartbeat?: NodeJS.Timeout;
+  private beating = false;
+  /** Called when a claim or a status write fails: the worker stops taking messages for a while. */
+  onDatabaseTrouble: () => void = () => undefined;
+  /** Called after a claim Postgres answered: the worker's back-off starts again from its shortest step. */
+  onClaimAnswered: () => void = () => undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -44,84 +71,185 @@ export class TaskExecutor {
     private readonly moduleRef: ModuleRef,
   ) {}
 
-  /** Aborts every running handler: used when shutdown runs past its deadline. */
-  abortAll(): void {
-    for (const controller of this.running.values()) controller.abort(new WorkerShutdownError());
+  private get leaseMs(): number {
+    return this.config.worker.leaseSeconds * 1000;
   }
 
   /**
-   * A control message: abort the task if it runs here. A cancel can only be requested once the
-   * claim committed, and the attempt is registered in the same tick the claim returns, so the
-   * message cannot arrive in between; a worker that takes the task over later reads
-   * `cancel_requested_at` in its claim instead.
+   * How long after sending a renewal the handler may still run without a newer one: the lease
+   * less a margin (a sixth of it, at least 500 ms) for timers that fire late. Postgres starts the
+   * lease when it runs the statement, after it was sent, so stopping before this is stopping
+   * before another worker can take over.
+   */
+  private get holdMs(): number {
+    return this.leaseMs - Math.max(500, this.leaseMs / 6);
+  }
+
+  /** Aborts every running handler: used when shutdown runs past its deadline. */
+  abortAll(): void {
+    for (const attempt of this.running.values()) attempt.controller.abort(new WorkerShutdownError());
+  }
+
+  /**
+   * A control message: abort the task if it runs here. The heartbeat also carries a cancel
+   * request, so a control message lost while this worker reconnected only delays the abort by
+   * up to a third of the lease.
    */
   cancel(taskId: string): void {
-    const controller = this.running.get(taskId);
-    if (controller) {
+    for (const attempt of this.running.values()) {
+      if (attempt.claim.taskId !== taskId || attempt.controller.signal.aborted) continue;
       this.logger.log(`cancelling running task ${taskId}`);
-      controller.abort(new TaskCancelledError());
+      attempt.controller.abort(new TaskCancelledError());
     }
   }
 
   async execute(delivery: Delivery): Promise<void> {
     const message = parseTaskMessage(delivery.message.content);
     if (typeof message === 'string') return this.rejectPoison(delivery, message);
+    if (!delivery.open) {
+      // Its channel closed while it waited in our buffer: the broker has requeued it already.
+      this.metrics.taskOutcomes.inc({ type: message.type, status: 'STALE_DELIVERY' });
+      this.logger.debug(`dropped a delivery of task ${message.taskId} whose channel closed before it started`);
+      return;
+    }
     try {
       await withCorrelationId(message.correlationId || message.taskId, () => this.executeTask(delivery, message));
     } catch (error) {
-      // The outcome could not be written: hand the message back unacknowledged. Its
-      // redelivery takes the task over (the claim of this attempt stays fenced).
+      // The claim or the outcome could not be written. The message is a valid task message, so
+      // it is never poison: hand it back and stop taking messages for a while, whatever the
+      // error (unreachable, too many connections, a cancelled statement, a deadlock, read-only).
       this.logger.error(`task ${message.taskId}: ${(error as Error).message}; handing the message back`);
-      if (isDatabaseUnavailable(error)) this.onDatabaseDown();
+      this.onDatabaseTrouble();
       delivery.nack(true);
     }
   }
 
   private async executeTask(delivery: Delivery, message: TaskMessage): Promise<void> {
     const claim: Claim = { taskId: message.taskId, attempt: message.attempt, token: `${this.workerId}:${randomUUID()}` };
-    let task: TaskRow | null;
-    try {
-      task = await this.execution.claim(this.database, claim, leaseSeconds(this.config.worker.taskTimeoutSeconds), delivery.redelivered);
-    } catch (error) {
-      if (!isDatabaseUnavailable(error)) return this.rejectPoison(delivery, `the claim failed: ${(error as Error).message}`);
-      this.logger.warn(`cannot claim task ${message.taskId}: ${(error as Error).message}; handing the message back`);
-      this.onDatabaseDown();
-      delivery.nack(true);
-      return;
-    }
+    const sentAt = performance.now();
+    const task = await this.execution.claim(this.database, claim, this.config.worker.leaseSeconds);
+    this.onClaimAnswered();
     if (!task) {
       this.metrics.taskOutcomes.inc({ type: message.type, status: 'SKIPPED' });
-      this.logger.debug(`skipped a message for task ${message.taskId} (attempt ${message.attempt}): not waiting for it`);
+      this.logger.debug(`skipped a message for task ${message.taskId} (attempt ${message.attempt}): not waiting for it, or held by a live lease`);
       delivery.ack();
       return;
     }
     // A take-over is a new attempt: the claim may have moved the count on.
     claim.attempt = task.attempts;
+    const attempt = this.hold(claim, sentAt);
+    try {
+      let outcome: Outcome;
+      if (task.cancel_requested_at) {
+        outcome = { ok: false, error: new TaskCancelledError() };
+      } else if (task.attempts > task.max_attempts) {
+        outcome = { ok: false, error: new PermanentTaskError(`the worker running attempt ${task.max_attempts} was lost, and no attempts remain`) };
+      } else {
+        outcome = await this.run(task, attempt);
+      }
 
-    let outcome: Outcome;
-    if (task.cancel_requested_at) {
-      outcome = { ok: false, error: new TaskCancelledError() };
-    } else if (task.attempts > task.max_attempts) {
-      outcome = { ok: false, error: new PermanentTaskError(`the worker running attempt ${task.max_attempts} was lost, and no attempts remain`) };
-    } else {
-      outcome = await this.run(task, claim);
+      if (!outcome.ok && outcome.error instanceof WorkerShutdownError) {
+        // Not the task's fault: hand it back, with the lease ended so its redelivery takes over.
+        await this.execution.releaseLease(this.database, claim).catch(() => false);
+        delivery.nack(true);
+        return;
+      }
+      if (!outcome.ok && outcome.error instanceof LeaseLostError) {
+        // Another worker may hold it now: write nothing. The copy handed back is skipped while
+        // a live lease holds the task, or takes it over once the lease has expired.
+        this.metrics.taskOutcomes.inc({ type: task.type, status: 'LEASE_LOST' });
+        this.logger.warn(`task ${task.id} (${task.type}) attempt ${claim.attempt}: ${outcome.error.message}; stopped without writing`);
+        delivery.nack(true);
+        return;
+      }
+      const status = await this.recordOutcome(task, attempt, outcome);
+      this.metrics.taskOutcomes.inc({ type: task.type, status });
+      // Acknowledge only after the status it caused is committed. On a channel that closed
+      // meanwhile this does nothing: the redelivered copy finds the task finished and is skipped.
+      delivery.ack();
+    } finally {
+      this.letGo(attempt);
     }
-
-    if (!outcome.ok && outcome.error instanceof WorkerShutdownError) {
-      // Not the task's fault: hand it back; the redelivery takes the task over.
-      delivery.nack(true);
-      return;
-    }
-    const status = await this.recordOutcome(task, claim, outcome);
-    this.metrics.taskOutcomes.inc({ type: task.type, status });
-    // Acknowledge only after the status it caused is committed.
-    delivery.ack();
   }
 
-  /** Runs the handler under an AbortSignal that fires on time-out, cancel or forced shutdown. */
-  private async run(task: TaskRow, claim: Claim): Promise<Outcome> {
-    const controller = new AbortController();
-    this.running.set(task.id, controller);
+  /** Registers an attempt for the heartbeat, with the deadline its claim's lease allows. */
+  private hold(claim: Claim, sentAt: number): Attempt {
+    const attempt: Attempt = { claim, controller: new AbortController(), renewedSentAt: sentAt, lost: false };
+    this.running.set(claim.token, attempt);
+    this.armDeadline(attempt);
+    this.heartbeat ??= setInterval(() => void this.beat(), Math.floor(this.leaseMs / 3));
+    return attempt;
+  }
+
+  private letGo(attempt: Attempt): void {
+    clearTimeout(attempt.deadline);
+    this.running.delete(attempt.claim.token);
+    if (this.running.size === 0 && this.heartbeat) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = undefined;
+    }
+  }
+
+  private armDeadline(attempt: Attempt): void {
+    clearTimeout(attempt.deadline);
+    const left = attempt.renewedSentAt + this.holdMs - performance.now();
+    attempt.deadline = setTimeout(() => {
+      if (this.running.get(attempt.claim.token) !== attempt) return;
+      const since = ((performance.now() - attempt.renewedSentAt) / 1000).toFixed(1);
+      this.loseLease(attempt, `no renewal reached Postgres for ${since} s of a ${this.config.worker.leaseSeconds} s lease`);
+    }, Math.max(0, left));
+  }
+
+  /** Aborts the handler (a no-op when it already stopped for another reason) and stops its writes. */
+  private loseLease(attempt: Attempt, why: string): void {
+    attempt.lost = true;
+    attempt.controller.abort(new LeaseLostError(why));
+  }
+
+  /**
+   * The heartbeat: one statement renews every lease this worker holds. An attempt missing from
+   * the answer was taken over or released, and its handler is aborted; one whose task has a
+   * cancel request is aborted as cancelled. A failed renewal changes nothing: each attempt's
+   * deadline aborts it if no renewal arrives in time. Attempts whose handler already stopped are
+   * renewed too: their status write may still be on its way.
+   */
+  private async beat(): Promise<void> {
+    if (this.beating) return;
+    const attempts = [...this.running.values()].filter((a) => !a.lost);
+    if (attempts.length === 0) return;
+    this.beating = true;
+    const sentAt = performance.now();
+    try {
+      const renewed = await this.execution.renewLeases(
+        this.database,
+        attempts.map((a) => a.claim),
+        this.config.worker.leaseSeconds,
+      );
+      const byToken = new Map(renewed.map((r) => [r.token, r]));
+      for (const attempt of attempts) {
+        if (this.running.get(attempt.claim.token) !== attempt) continue;
+        const lease = byToken.get(attempt.claim.token);
+        if (!lease) {
+          this.loseLease(attempt, 'the task was taken over or released');
+        } else {
+          attempt.renewedSentAt = sentAt;
+          this.armDeadline(attempt);
+          if (lease.cancelRequested && !attempt.controller.signal.aborted) {
+            this.logger.log(`cancelling running task ${attempt.claim.taskId} (cancel request seen by the heartbeat)`);
+            attempt.controller.abort(new TaskCancelledError());
+          }
+        }
+      }
+    } catch (error) {
+      this.logger.warn(`lease renewal failed: ${(error as Error).message}`);
+    } finally {
+      this.beating = false;
+    }
+  }
+
+  /** Runs the handler under an AbortSignal that fires on time-out, cancel, lost lease or forced shutdown. */
+  private async run(task: TaskRow, attempt: Attempt): Promise<Outcome> {
+    const { controller, claim } = attempt;
     const timeout = setTimeout(() => controller.abort(new TaskTimeoutError(this.config.worker.taskTimeoutSeconds)), this.config.worker.taskTimeoutSeconds * 1000);
     const started = process.hrtime.bigint();
     this.metrics.tasksInFlight.inc();
@@ -131,7 +259,6 @@ export class TaskExecutor {
       return { ok: false, error: controller.signal.aborted ? controller.signal.reason : error };
     } finally {
       clearTimeout(timeout);
-      this.running.delete(task.id);
       this.metrics.tasksInFlight.dec();
       this.metrics.taskDuration.observe({ type: task.type }, Number(process.hrtime.bigint() - started) / 1e9);
     }
@@ -150,6 +277,7 @@ export class TaskExecutor {
       correlationId: task.correlation_id,
       signal,
       reportProgress: async (percent: number) => {
+        if (typeof percent !== 'number' || !Number.isFinite(percent)) return;
         const value = Math.max(0, Math.min(100, Math.round(percent)));
         await this.execution.reportProgress(this.database, claim, value).catch(() => false);
       },
@@ -159,45 +287,68 @@ export class TaskExecutor {
     return Promise.race([running, rejectOnAbort(signal)]);
   }
 
-  /** Writes COMPLETED, CANCELLED, RETRYING (with its retry message) or FAILED (with its DLQ copy). */
-  private async recordOutcome(task: TaskRow, claim: Claim, outcome: Outcome): Promise<string> {
+  /**
+   * Writes COMPLETED, CANCELLED, RETRYING (with its retry message) or FAILED (with its DLQ copy);
+   * each write turns into CANCELLED when a cancel was requested meanwhile. Returns the status
+   * written, or SUPERSEDED when the attempt had been taken over.
+   */
+  private async recordOutcome(task: TaskRow, attempt: Attempt, outcome: Outcome): Promise<string> {
+    const { claim } = attempt;
     const summary = { taskId: task.id, type: task.type, priority: task.priority, correlationId: task.correlation_id };
     if (outcome.ok) {
-      const written = await this.withDatabaseRetry(() => this.execution.complete(this.database, claim, outcome.result));
-      this.logger.log(`task ${task.id} (${task.type}) COMPLETED on attempt ${claim.attempt}`);
-      return written ? 'COMPLETED' : 'SUPERSEDED';
+      const serialized = serializeResult(outcome.result, this.config.worker.resultMaxBytes);
+      if (serialized.ok) {
+        try {
+          const written = await this.withDatabaseRetry(attempt, () => this.execution.complete(this.database, claim, serialized.json));
+          this.logger.log(`task ${task.id} (${task.type}) ${written ?? 'SUPERSEDED'} on attempt ${claim.attempt}`);
+          return written ?? 'SUPERSEDED';
+        } catch (error) {
+          // Postgres refused the value itself (a check this worker does not make): the same
+          // write would fail every time, so the task fails now with Postgres' reason.
+          if (!isDataRejected(error)) throw error;
+          outcome = { ok: false, error: new ResultNotStorableError(`PostgreSQL refused it: ${(error as Error).message}`) };
+        }
+      } else {
+        outcome = { ok: false, error: new ResultNotStorableError(serialized.reason) };
+      }
     }
-    if (outcome.error instanceof TaskCancelledError) {
-      const written = await this.withDatabaseRetry(() => this.execution.finishCancelled(this.database, claim));
+    const failure = outcome.error;
+    if (failure instanceof TaskCancelledError) {
+      const written = await this.withDatabaseRetry(attempt, () => this.execution.finishCancelled(this.database, claim));
       this.logger.log(`task ${task.id} (${task.type}) CANCELLED while running`);
       return written ? 'CANCELLED' : 'SUPERSEDED';
     }
-    const error = describeError(outcome.error);
-    const permanent = outcome.error instanceof PermanentTaskError;
+    const error = storableText(describeError(failure));
+    const permanent = failure instanceof PermanentTaskError;
     if (!permanent && claim.attempt < task.max_attempts) {
       const delay = retryDelaySeconds(this.config.retry.delaysSeconds, claim.attempt);
       const message = retryMessage(summary, claim.attempt + 1, delay);
-      const written = await this.withDatabaseRetry(() => this.execution.scheduleRetry(this.database, claim, error, delay, message));
-      this.logger.warn(`task ${task.id} (${task.type}) failed attempt ${claim.attempt}/${task.max_attempts}: ${error}; retrying in ${delay} s`);
-      return written ? 'RETRYING' : 'SUPERSEDED';
+      const written = await this.withDatabaseRetry(attempt, () => this.execution.scheduleRetry(this.database, claim, error, delay, message));
+      this.logger.warn(`task ${task.id} (${task.type}) failed attempt ${claim.attempt}/${task.max_attempts}: ${error}; ${written === 'RETRYING' ? `retrying in ${delay} s` : (written ?? 'SUPERSEDED')}`);
+      return written ?? 'SUPERSEDED';
     }
-    const reason = failureReason(outcome.error, task);
+    const reason = failureReason(failure, task);
     const attempts = Math.min(claim.attempt, task.max_attempts);
     const deadLetter = deadLetterMessage(summary, { attempts, reason, error, failedAt: new Date() });
-    const written = await this.withDatabaseRetry(() => this.execution.fail(this.database, claim, error, deadLetter));
-    this.logger.error(`task ${task.id} (${task.type}) FAILED after attempt ${attempts}/${task.max_attempts} (${reason}): ${error}`);
-    return written ? 'FAILED' : 'SUPERSEDED';
+    const written = await this.withDatabaseRetry(attempt, () => this.execution.fail(this.database, claim, error, deadLetter));
+    this.logger.error(`task ${task.id} (${task.type}) ${written ?? 'SUPERSEDED'} after attempt ${attempts}/${task.max_attempts} (${reason}): ${error}`);
+    return written ?? 'SUPERSEDED';
   }
 
-  /** A status write survives a short Postgres outage; past that the message is handed back unacknowledged. */
-  private async withDatabaseRetry<T>(write: () => Promise<T>, tries = 10): Promise<T> {
+  /**
+   * A status write survives a short outage or a transient refusal (deadlock, serialization
+   * failure, too many connections) while the heartbeat keeps the lease; it gives up after ten
+   * tries, when the lease is lost, or at once when Postgres refuses the data itself. The caller
+   * then hands the message back.
+   */
+  private async withDatabaseRetry<T>(attempt: Attempt, write: () => Promise<T>, tries = 10): Promise<T> {
     for (let i = 1; ; i++) {
       try {
         return await write();
       } catch (error) {
-        if (i >= tries || !isDatabaseUnavailable(error)) throw error;
+        if (i >= tries || attempt.lost || isDataRejected(error)) throw error;
         this.logger.warn(`status write failed (${(error as Error).message}); retrying`);
-        await sleep(Math.min(500 * i, 3000));
+        await sleep(Math.min(250 * i, 3000));
       }
     }
   }
@@ -226,6 +377,7 @@ export class TaskExecutor {
 
 function failureReason(error: unknown, task: TaskRow): string {
   if (error instanceof TaskTimeoutError) return 'timeout';
+  if (error instanceof ResultNotStorableError) return 'result-not-storable';
   if (task.attempts > task.max_attempts) return 'worker-lost';
   if (error instanceof PermanentTaskError) return 'permanent-error';
   return 'max-attempts-exhausted';

@@ -5,15 +5,26 @@ import { CLAIM_TASK } from '../sql/claim-task.sql.js';
 import { FINISH_CANCELLED_TASK } from '../sql/cancel-task.sql.js';
 import { COMPLETE_TASK, FAIL_TASK, REPORT_PROGRESS, RETRY_TASK } from '../sql/finish-task.sql.js';
 import { lostRaceAs } from '../database-errors.js';
+import { RELEASE_LEASE } from '../sql/release-lease.sql.js';
+import { RENEW_LEASES } from '../sql/renew-leases.sql.js';
 import type { SqlExecutor } from '../sql-executor.js';
 import { outboxParams } from './outbox-params.js';
 import { type TaskRow } from '../task.record.js';
 
-/** Statuses a delivery may claim from, besides the take-over of IN_PROGRESS. */
+/** Statuses a delivery may claim from, besides the take-over of an expired IN_PROGRESS lease. */
 const CLAIMABLE = TaskStatusMachine.sourcesOf(TaskStatus.IN_PROGRESS).filter((s) => s !== TaskStatus.IN_PROGRESS);
 
-/** What a write that lost its race returns: no row. */
-const NOTHING = { rows: [], rowCount: 0 };
+/** What a write that lost its race to the status machine's trigger returns: no row, as when fenced out. */
+const NO_ROWS = { rows: [], rowCount: 0 };
+
+/** The status a finishing write wrote: the one asked for, or CANCELLED when a cancel was requested; null when fenced out. */
+export type FinishedStatus = TaskStatus.COMPLETED | TaskStatus.RETRYING | TaskStatus.FAILED | TaskStatus.CANCELLED;
+
+/** One attempt the heartbeat still holds, and whether a user asked to cancel it. */
+export interface RenewedLease {
+  token: string;
+  cancelRequested: boolean;
+}
 
 export interface Claim {
   taskId: string;
@@ -31,34 +42,63 @@ export interface Claim {
  */
 @Injectable()
 export class TaskExecutionRepository {
-  async claim(executor: SqlExecutor, claim: Claim, leaseSeconds: number, redelivered: boolean): Promise<TaskRow | null> {
-    const { rows } = await lostRaceAs(
-      executor.query<TaskRow>(CLAIM_TASK, [claim.taskId, claim.attempt, claim.token, leaseSeconds, CLAIMABLE, redelivered]),
-      { rows: [], rowCount: 0 },
-    );
+  async claim(executor: SqlExecutor, claim: Claim, leaseSeconds: number): Promise<TaskRow | null> {
+    const { rows } = await lostRaceAs(executor.query<TaskRow>(CLAIM_TASK, [claim.taskId, claim.attempt, claim.token, leaseSeconds, CLAIMABLE]), NO_ROWS);
     return rows[0] ?? null;
   }
 
-  async complete(executor: SqlExecutor, claim: Claim, result: unknown): Promise<boolean> {
-    const { rowCount } = await lostRaceAs(executor.query(COMPLETE_TASK, [claim.taskId, claim.token, JSON.stringify(result ?? null)]), NOTHING);
+  /**
+   * Renews the lease of every attempt in `claims` for `leaseSeconds`, in one statement. Returns
+   * the attempts still held (by token); an attempt not in the answer has lost its lease.
+   */
+  async renewLeases(executor: SqlExecutor, claims: readonly Claim[], leaseSeconds: number): Promise<RenewedLease[]> {
+    if (claims.length === 0) return [];
+    const { rows } = await executor.query<{ token: string; cancel_requested: boolean }>(RENEW_LEASES, [
+      claims.map((c) => c.taskId),
+      claims.map((c) => c.token),
+      leaseSeconds,
+    ]);
+    return rows.map((r) => ({ token: r.token, cancelRequested: r.cancel_requested }));
+  }
+
+  /** Expires the lease of an attempt handed back at shutdown, so its redelivery may take over at once. */
+  async releaseLease(executor: SqlExecutor, claim: Claim): Promise<boolean> {
+    const { rowCount } = await executor.query(RELEASE_LEASE, [claim.taskId, claim.token]);
     return rowCount > 0;
   }
 
-  /** RETRYING, with the retry message written in the same statement. */
-  async scheduleRetry(executor: SqlExecutor, claim: Claim, error: string, delaySeconds: number, message: OutgoingMessage): Promise<boolean> {
-    const { rows } = await lostRaceAs(executor.query(RETRY_TASK, [claim.taskId, claim.token, error, delaySeconds, ...outboxParams(message)]), NOTHING);
-    return rows.length > 0;
+  /** COMPLETED with `resultJson` (already checked to be storable), or CANCELLED if a cancel was requested. */
+  async complete(executor: SqlExecutor, claim: Claim, resultJson: string): Promise<FinishedStatus | null> {
+    const { rows } = await lostRaceAs(executor.query<{ status: FinishedStatus }>(COMPLETE_TASK, [claim.taskId, claim.token, resultJson]), NO_ROWS);
+    return rows[0]?.status ?? null;
   }
 
-  /** FAILED for good, with the copy for tasks.dlq written in the same statement. */
-  async fail(executor: SqlExecutor, claim: Claim, error: string, deadLetter: OutgoingMessage): Promise<boolean> {
-    const { rows } = await lostRaceAs(executor.query(FAIL_TASK, [claim.taskId, claim.token, error, ...outboxParams(deadLetter)]), NOTHING);
-    return rows.length > 0;
+  /** RETRYING, with the retry message written in the same statement (or CANCELLED, without it). */
+  async scheduleRetry(executor: SqlExecutor, claim: Claim, error: string, delaySeconds: number, message: OutgoingMessage): Promise<FinishedStatus | null> {
+    const { rows } = await lostRaceAs(executor.query<{ status: FinishedStatus }>(RETRY_TASK, [
+      claim.taskId,
+      claim.token,
+      error,
+      delaySeconds,
+      ...outboxParams(message),
+    ]), NO_ROWS);
+    return rows[0]?.status ?? null;
+  }
+
+  /** FAILED for good, with the copy for tasks.dlq written in the same statement (or CANCELLED, without it). */
+  async fail(executor: SqlExecutor, claim: Claim, error: string, deadLetter: OutgoingMessage): Promise<FinishedStatus | null> {
+    const { rows } = await lostRaceAs(executor.query<{ status: FinishedStatus }>(FAIL_TASK, [
+      claim.taskId,
+      claim.token,
+      error,
+      ...outboxParams(deadLetter),
+    ]), NO_ROWS);
+    return rows[0]?.status ?? null;
   }
 
   /** CANCELLED after the handler stopped on a cancel request. */
   async finishCancelled(executor: SqlExecutor, claim: Claim): Promise<boolean> {
-    const { rowCount } = await lostRaceAs(executor.query(FINISH_CANCELLED_TASK, [claim.taskId, claim.token]), NOTHING);
+    const { rowCount } = await lostRaceAs(executor.query(FINISH_CANCELLED_TASK, [claim.taskId, claim.token]), NO_ROWS);
     return rowCount > 0;
   }
 

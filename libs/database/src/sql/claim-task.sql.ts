@@ -1,17 +1,20 @@
 /**
  * A worker's claim of task $1 for the delivery of attempt $2, with claim token $3 and a lease
- * of $4 seconds, through the `claim_task` function of the migrations (which first waits
- * for a relay that still holds the row between its publish and its commit). It returns the
- * task only when this delivery is the one the task waits for:
+ * of $4 seconds (TASK_LEASE_SECONDS), through the `claim_task` function of the migrations (which
+ * first waits for a relay that still holds the row between its publish and its commit). It
+ * returns the task only when this delivery is the one the task waits for:
  *
  * - PENDING or RETRYING ($5, from the status machine) with attempts = $2 - 1: the dispatch or
  *   retry message of the next attempt;
- * - IN_PROGRESS with attempts = $2, when the message is a redelivery ($6) or the holder's lease
- *   ran out: the worker that held it died or lost its channel, and this one takes over.
+ * - IN_PROGRESS with attempts = $2 whose lease expired or was released by the relay's sweeper:
+ *   the worker that held it stopped renewing (it died, hangs, or lost Postgres), and this one
+ *   takes over as a new attempt.
  *
- * Anything else (a duplicate, a late message, a cancelled or finished task) matches no row,
- * and the worker acknowledges the message without running the handler. Every later write of
- * this attempt is fenced by the token, so a worker that was paused past its lease cannot
- * overwrite what the one that took over wrote.
+ * Anything else (a duplicate, a redelivery while the holder's lease is live, a late message, a
+ * cancelled or finished task) matches no row, and the worker acknowledges the message without
+ * running the handler. The row lock taken by the function serialises two claims of one task, so
+ * at most one of them sees the old state. Every later write of this attempt is fenced by the
+ * token, so a worker that was paused past its lease cannot overwrite what the one that took
+ * over wrote.
  */
-export const CLAIM_TASK = /* sql */ `SELECT * FROM claim_task($1, $2, $3, $4, $5::task_status[], $6)`;
+export const CLAIM_TASK = /* sql */ `SELECT * FROM claim_task($1, $2, $3, $4, $5::task_status[])`;

@@ -12,11 +12,3 @@ export function retryDelaySeconds(ladder: readonly number[], retry: number): num
 export function defaultMaxAttempts(maxRetries: number): number {
   return 1 + maxRetries;
 }
-
-/**
- * How long a claim holds a task before another worker may take it over: the attempt's time-out
- * plus a margin (as long again, at most 30 s) for writing the outcome.
- */
-export function leaseSeconds(taskTimeoutSeconds: number): number {
-  return taskTimeoutSeconds + Math.min(30, taskTimeoutSeconds);
-}

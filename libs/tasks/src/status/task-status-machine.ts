@@ -9,8 +9,8 @@ import { TaskStatus } from './task-status.js';
  * test/integration/status-machine.int-spec.ts fails when this table and the database's
  * differ: change both, the database's by a new migration.
  *
- * IN_PROGRESS → IN_PROGRESS is the take-over of a task whose worker died: the
- * message came back as a redelivery, or the holder's lease ran out.
+ * IN_PROGRESS → IN_PROGRESS is the take-over of a task whose worker stopped
+ * renewing its lease: the lease ran out, or the relay's sweeper released it.
  */
 const TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
   [TaskStatus.NEW]: [TaskStatus.PENDING, TaskStatus.FAILED, TaskStatus.CANCELLED],
