@@ -98,7 +98,7 @@ describe('status machine in the database', () => {
   it('refuses an illegal write from inside a PL/pgSQL body (claim_task told COMPLETED is claimable)', async () => {
     const id = await taskIn('COMPLETED' as TaskStatus);
 
-    const error = await refusal(suite.sql.query("SELECT * FROM claim_task($1, 2, 'rogue', 30, ARRAY['COMPLETED']::task_status[], false)", [id]));
+    const error = await refusal(suite.sql.query("SELECT * FROM claim_task($1, 2, 'rogue', 30, ARRAY['COMPLETED']::task_status[])", [id]));
 
     expect(error?.code).toBe(ILLEGAL_STATUS_TRANSITION_SQLSTATE);
     expect(await suite.taskStatus(id)).toBe('COMPLETED');
