@@ -335,7 +335,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       for (const k of kinds) if ((r -= weights[k]) < 0) return k;
       return kinds[0];
     };
-    // Every kind once, in a seeded order, then at random by weight.
+    // Every kind once, in a seeded order (even past the end of a short run), then at random by weight.
     const firstRound = [...kinds].sort(() => rnd() - 0.5);
     // The faults last `minutes` from the moment every app is up.
     const chaosEnd = Date.now() + options.minutes * 60_000;
@@ -373,9 +373,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         }
       }
     };
-    while (Date.now() < chaosEnd) {
+    while (Date.now() < chaosEnd || firstRound.length > 0) {
       await sleep(between(1000, 5000));
-      if (Date.now() >= chaosEnd) break;
+      if (Date.now() >= chaosEnd && firstRound.length === 0) break;
       const kind = firstRound.shift() ?? weighted();
       const from = Date.now();
       try {
