@@ -93,8 +93,11 @@ class SoakApp {
   child?: ChildProcess;
   port = 0;
   paused = false;
-  /** When each pid of this app was killed, for runs it never ended. */
+  /** When each pid of this app died, for the probe runs it never ended. */
   readonly deaths = new Map<number, number>();
+  /** Exits the soak did not cause (a crash): pid, code or signal. */
+  readonly crashes: string[] = [];
+  private expectedExit = false;
   private readonly log: WriteStream;
 
   constructor(
@@ -132,6 +135,11 @@ class SoakApp {
     });
     this.child = child;
     this.paused = false;
+    this.expectedExit = false;
+    child.once('exit', (code, signal) => {
+      this.deaths.set(child.pid!, this.deaths.get(child.pid!) ?? Date.now());
+      if (!this.expectedExit) this.crashes.push(`${this.name} pid ${child.pid} exited by itself (${signal ?? `code ${code}`}) at ${new Date().toISOString()}`);
+    });
     this.log.write(`--- ${new Date().toISOString()} started pid ${child.pid}\n`);
     const listening = new Promise<number>((resolve) => {
       for (const stream of [child.stdout!, child.stderr!]) {
@@ -145,6 +153,8 @@ class SoakApp {
     const exited = new Promise<null>((resolve) => child.once('exit', () => resolve(null)));
     const port = await Promise.race([listening, exited, sleep(timeoutMs).then(() => null)]);
     if (port === null) {
+      // A start that fails while a fault is under way is tried again, not a crash.
+      this.expectedExit = true;
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       return false;
     }
@@ -158,6 +168,7 @@ class SoakApp {
     if (!child || !this.running) return;
     const exit = new Promise((resolve) => child.once('exit', resolve));
     this.deaths.set(child.pid!, Date.now());
+    this.expectedExit = true;
     child.kill('SIGKILL');
     this.paused = false;
     await exit;
@@ -181,6 +192,7 @@ class SoakApp {
     if (!child || !this.running) return;
     this.resume();
     const exit = new Promise((resolve) => child.once('exit', resolve));
+    this.expectedExit = true;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     await exit;
@@ -241,7 +253,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       RETRY_DELAYS_SECONDS: RETRY_DELAYS.join(','),
       MAX_RETRIES: '3',
       TASK_TIMEOUT_SECONDS: '6',
-      WORKER_PREFETCH: '4',
+      WORKER_PREFETCH: '8',
       SHUTDOWN_TIMEOUT_SECONDS: '5',
       RECONCILE_AFTER_SECONDS: '5',
       HTTP_TASK_ALLOWED_HOSTS: `127.0.0.1:${target.port}`,
@@ -267,14 +279,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const r = rnd();
       const base = { title: `soak ${i}`, priority };
       if (r < 0.15) return { ...base, type: 'noop' };
-      if (r < 0.3) return { ...base, type: 'sleep', payload: { ms: between(100, 2500) } };
+      if (r < 0.3) return { ...base, type: 'sleep', payload: { ms: between(100, 1500) } };
       if (r < 0.4) return { ...base, type: 'fail', payload: { times: between(1, 2) } };
       if (r < 0.45) return { ...base, type: 'fail', payload: {} };
       if (r < 0.5) return { ...base, type: 'fail', payload: { permanent: true } };
       if (r < 0.58) return { ...base, type: 'http.request', payload: { url: `http://127.0.0.1:${target!.port}/ok`, method: 'GET' } };
       if (r < 0.63) return { ...base, type: 'http.request', payload: { url: `http://127.0.0.1:${target!.port}/flaky/t${i}`, method: 'POST', body: { i } } };
       if (r < 0.67) return { ...base, type: 'http.request', payload: { url: `http://127.0.0.1:${target!.port}/gone`, method: 'GET' } };
-      return { ...base, type: 'soak.probe', payload: { ms: between(200, 3000) } };
+      return { ...base, type: 'soak.probe', payload: { ms: between(200, 1500) } };
     };
     const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: any } | undefined> => {
       if (!api.running || api.paused) return undefined;
@@ -376,6 +388,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     while (Date.now() < chaosEnd || firstRound.length > 0) {
       await sleep(between(1000, 5000));
       if (Date.now() >= chaosEnd && firstRound.length === 0) break;
+      // Like a process supervisor: an app that died by itself is started again (and reported).
+      for (const app of apps) {
+        if (!app.running) {
+          log(`${stamp()} ${app.name} is not running (${app.crashes.at(-1) ?? 'exited'}): starting it again`);
+          await app.start();
+        }
+      }
       const kind = firstRound.shift() ?? weighted();
       const from = Date.now();
       try {
@@ -420,6 +439,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     // ------------------------------------------------------------ audit
     const report = await auditSoak({ sql, queues: await queues(), probeDir, apps, windows, created: load.created });
+    const crashes = apps.flatMap((a) => a.crashes);
+    report.checks.push({ name: 'apps that exited by themselves', count: crashes.length, ok: crashes.length === 0, examples: crashes.slice(0, 5) });
     const result: SoakReport = {
       seed: options.seed,
       minutes: options.minutes,
@@ -563,10 +584,12 @@ async function auditSoak(input: {
   const byTask = new Map<string, (typeof runs extends Map<string, infer R> ? R : never)[]>();
   for (const run of runs.values()) byTask.set(run.taskId, [...(byTask.get(run.taskId) ?? []), run]);
   const overlaps: string[] = [];
-  let unfinished = 0;
+  const unfinished: string[] = [];
   for (const [taskId, list] of byTask) {
     list.sort((a, b) => a.start - b.start);
-    for (const run of list) if (run.end === undefined && !deaths.has(run.pid)) unfinished++;
+    for (const run of list) {
+      if (run.end === undefined && !deaths.has(run.pid)) unfinished.push(`${taskId} attempt ${run.attempt} pid ${run.pid} started ${new Date(run.start).toISOString().slice(11, 23)}`);
+    }
     for (let i = 1; i < list.length; i++) {
       for (let j = 0; j < i; j++) {
         const before = list[j];
@@ -586,7 +609,12 @@ async function auditSoak(input: {
     ok: overlaps.length === 0,
     examples: await Promise.all([...overlapTasks].slice(0, 5).map(async (id) => `${overlaps.filter((o) => o.startsWith(id)).join(' | ')}; timeline: ${await timeline(id)}`)),
   });
-  checks.push({ name: 'probe runs that never ended (worker alive)', count: unfinished, ok: unfinished === 0, examples: [] });
+  checks.push({
+    name: 'probe runs that never ended (worker alive)',
+    count: unfinished.length,
+    ok: unfinished.length === 0,
+    examples: await Promise.all(unfinished.slice(0, 5).map(async (u) => `${u}; timeline: ${await timeline(u.slice(0, 36))}`)),
+  });
 
   // The ladder: each RETRYING → next IN_PROGRESS of the next attempt waits its step.
   const { rows: events } = await sql.query<EventRow>(
@@ -657,7 +685,7 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       purge: { type: 'boolean', default: false },
       'settle-seconds': { type: 'string', default: '90' },
-      rate: { type: 'string', default: '5' },
+      rate: { type: 'string', default: '4' },
       keep: { type: 'boolean', default: false },
       report: { type: 'string' },
     },
