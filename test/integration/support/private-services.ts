@@ -75,19 +75,28 @@ function uniqueName(kind: 'rmq' | 'pg', name: string): string {
   return `${PREFIX}${kind}-${process.pid}-${safe}-`;
 }
 
-/** Kills the leftovers of runs whose process is gone: the server (by its pid file), then its dir. */
-function removeLeftovers(kind: 'rmq' | 'pg'): void {
+/**
+ * Stops the leftovers of runs whose process is gone, by the server's pid file (PostgreSQL with
+ * SIGQUIT, its immediate shutdown, which also frees its shared memory; RabbitMQ with SIGKILL),
+ * then removes their dirs.
+ */
+async function removeLeftovers(kind: 'rmq' | 'pg'): Promise<void> {
   const pattern = new RegExp(`^${PREFIX}${kind}-(\\d+)-`);
   for (const entry of readdirSync(tmpdir())) {
     const match = pattern.exec(entry);
     if (!match || alive(Number(match[1]))) continue;
     const dir = join(tmpdir(), entry);
     const pidFile = kind === 'rmq' ? join(dir, 'rabbit.pid') : join(dir, 'data', 'postmaster.pid');
+    let pid = 0;
     try {
-      const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0].trim());
-      if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
+      pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0].trim());
     } catch {
       // no pid file: the server was not running
+    }
+    if (pid > 0 && alive(pid)) {
+      process.kill(pid, kind === 'pg' ? 'SIGQUIT' : 'SIGKILL');
+      for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
     }
     rmSync(dir, { recursive: true, force: true });
   }
@@ -100,7 +109,7 @@ function removeLeftovers(kind: 'rmq' | 'pg'): void {
  * (`channel_tick_interval`), so a test sees a channel closed for a late ack within a second or so.
  */
 export async function startPrivateRabbitMQ(options: { name?: string; consumerTimeoutMs?: number } = {}): Promise<PrivateRabbitMQ> {
-  removeLeftovers('rmq');
+  await removeLeftovers('rmq');
   const dir = mkdtempSync(join(tmpdir(), uniqueName('rmq', options.name ?? 'rabbit')));
   const port = await freePort();
   const distPort = await freePort();
@@ -183,7 +192,7 @@ export async function startPrivateRabbitMQ(options: { name?: string; consumerTim
  * refuses to run as root, so as root it runs as the `postgres` OS user, which owns the dir.
  */
 export async function startPrivatePostgres(options: { name?: string } = {}): Promise<PrivatePostgres> {
-  removeLeftovers('pg');
+  await removeLeftovers('pg');
   const bin = postgresBin();
   const dir = mkdtempSync(join(tmpdir(), uniqueName('pg', options.name ?? 'postgres')));
   const data = join(dir, 'data');
