@@ -378,13 +378,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           await rabbit!.ctl(['close_all_connections', 'soak: closed by the broker']);
           return 'RabbitMQ closed every connection';
         case 'purge': {
-          // The queue that holds the most ready messages, work or delay queue: a purge that
-          // removes nothing proves nothing. Its tasks wait for the reconciler.
-          const ready = parseQueues(await rabbit!.ctl(['list_queues', 'name', 'messages_ready', 'messages_unacknowledged'])).filter((q) => q.name !== 'tasks.dlq');
-          const queue = ready.sort((a, b) => b.ready - a.ready)[0]?.name ?? pick(WORK_QUEUES);
-          const count = ready.find((q) => q.name === queue)?.ready ?? 0;
-          await rabbit!.ctl(['purge_queue', queue]);
-          return `purged ${queue} (about ${count} ready messages)`;
+          // Both workers are frozen for a moment so messages wait in the queues (a purge that
+          // removes nothing proves nothing); then the work or delay queue holding the most ready
+          // messages is purged. Its tasks wait for the reconciler.
+          worker.pause();
+          workerHigh.pause();
+          try {
+            await sleep(3000);
+            const ready = parseQueues(await rabbit!.ctl(['list_queues', 'name', 'messages_ready', 'messages_unacknowledged'])).filter((q) => q.name !== 'tasks.dlq');
+            const queue = ready.sort((a, b) => b.ready - a.ready)[0]?.name ?? pick(WORK_QUEUES);
+            const count = ready.find((q) => q.name === queue)?.ready ?? 0;
+            await rabbit!.ctl(['purge_queue', queue]);
+            return `froze both workers 3 s and purged ${queue} (about ${count} ready messages)`;
+          } finally {
+            worker.resume();
+            workerHigh.resume();
+          }
         }
         case 'pause-worker': {
           const app = pick([worker, workerHigh]);
