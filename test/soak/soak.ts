@@ -386,7 +386,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           workerHigh.pause();
           try {
             await sleep(3000);
-            const ready = parseQueues(await rabbit!.ctl(['list_queues', 'name', 'messages_ready', 'messages_unacknowledged'])).filter((q) => q.name !== 'tasks.dlq');
+            const ready = parseQueues(await rabbit!.ctl(['list_queues', 'name', 'messages_ready', 'messages_unacknowledged'])).filter((q) => /^tasks\.(high|medium|low|retry\.\d+s)$/.test(q.name));
+            // With nothing ready anywhere, a random work queue: a purge of an empty queue is a no-op.
             const queue = ready.sort((a, b) => b.ready - a.ready)[0]?.name ?? pick(WORK_QUEUES);
             const count = ready.find((q) => q.name === queue)?.ready ?? 0;
             await rabbit!.ctl(['purge_queue', queue]);
