@@ -661,6 +661,7 @@ async function auditSoak(input: {
   });
 
   // The ladder: each RETRYING → next IN_PROGRESS of the next attempt waits its step.
+  const isRedispatch = (e: EventRow) => e.detail?.startsWith('re-dispatched') ?? false;
   const { rows: events } = await sql.query<EventRow>(
     "SELECT task_id, at, status, attempt, detail, error, worker FROM task_events WHERE task_id IN (SELECT task_id FROM task_events WHERE status = 'RETRYING') ORDER BY task_id, id",
   );
@@ -670,7 +671,9 @@ async function auditSoak(input: {
   let lateExcused = 0;
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
-    if (e.status !== 'RETRYING') continue;
+    // The reconciler's timeline entry of a re-dispatch repeats the status (RETRYING): the wait
+    // counts from the status change itself.
+    if (e.status !== 'RETRYING' || isRedispatch(e)) continue;
     const next = events.slice(i + 1).find((n) => n.task_id === e.task_id && (n.status === 'IN_PROGRESS' || n.status === 'NEW' || n.status === 'CANCELLED'));
     if (!next || next.status !== 'IN_PROGRESS') continue;
     retries++;
