@@ -219,7 +219,7 @@ describe('fuzz: no input makes a 5xx, a refused one writes nothing', () => {
   it('GET /tasks: any filters, limit and cursor, including cursors that decode to impossible dates, huge numbers and non-UUIDs', async () => {
     await fc.assert(
       fc.asyncProperty(listQuery, fc.boolean(), fc.constantFrom('', 'limit=%ff', 'cursor=%', 'status=%zz', '%ff=1', 'a[b]=1', 'status[]=NEW', '__proto__=1', '=', '&&'), async (query, repeat, junk) => {
-        await check(() => http().get(`${TASKS}?${queryString(query as Record<string, string>, repeat, junk)}`).set(AUTH));
+        await check(() => http().get(`${TASKS}?${queryString(query, repeat, junk)}`).set(AUTH));
       }),
       options,
     );

@@ -311,11 +311,12 @@ describe('http.request handler', () => {
   });
 
   describe('secrets', () => {
-    const secretPayload = (port: number, path: string): HttpRequestPayload => ({
+    const secretPayload = (port: number, path: string, timeoutMs?: number): HttpRequestPayload => ({
       url: `http://alice-user:S3cretUrlPass@127.0.0.1:${port}${path}?token=QueryT0ken`,
       method: 'POST',
       headers: { Authorization: 'Bearer HeaderT0ken123', 'X-Api-Key': 'ApiKeyVal456', 'X-Upstream-Secret': 'UpstreamSecret789', Cookie: 'sid=CookieVal000' },
       body: { ok: 1 },
+      timeoutMs,
     });
     const leaks = ['alice-user', 'S3cretUrlPass', 'QueryT0ken', 'HeaderT0ken123', 'ApiKeyVal456', 'UpstreamSecret789', 'CookieVal000'];
 
@@ -337,7 +338,7 @@ describe('http.request handler', () => {
       const refused = await errorOf(handlerWith({}).run(secretPayload(server.port, '/json'), context()));
       await other.close();
       const unreachable = await errorOf(handlerWith({ HTTP_TASK_ALLOWED_HOSTS: `127.0.0.1:${other.port}` }).run(secretPayload(other.port, '/'), context()));
-      const slow = await errorOf(handlerWith({ HTTP_TASK_ALLOWED_HOSTS: allowServer }).run({ ...secretPayload(server.port, '/slow'), timeoutMs: 200 }, context()));
+      const slow = await errorOf(handlerWith({ HTTP_TASK_ALLOWED_HOSTS: allowServer }).run(secretPayload(server.port, '/slow', 200), context()));
 
       expect(refused).toBeInstanceOf(HttpTaskRefusedError);
       expect(unreachable).toBeInstanceOf(TransientTaskError);

@@ -146,7 +146,7 @@ class SoakApp {
     });
     this.log.write(`--- ${new Date().toISOString()} started pid ${child.pid}\n`);
     const listening = new Promise<number>((resolve) => {
-      for (const stream of [child.stdout!, child.stderr!]) {
+      for (const stream of [child.stdout, child.stderr]) {
         createInterface({ input: stream }).on('line', (line) => {
           this.log.write(`${line}\n`);
           const match = /listening on port (\d+)/.exec(line);
@@ -331,7 +331,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           else load.cancelRefused++;
         }
         if (i % 8 === 7) {
-          const { rows } = await sql!
+          const { rows } = await sql
             .query<{ id: string }>("SELECT id FROM tasks WHERE status IN ('FAILED', 'CANCELLED') ORDER BY random() LIMIT 1")
             .catch(() => ({ rows: [] as { id: string }[] }));
           if (rows[0]) {
@@ -482,7 +482,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await Promise.all(apps.map((a) => a.stop().catch(() => undefined)));
     await sql?.end().catch(() => undefined);
     target?.server.close();
-    await Promise.all([postgres?.stop(), rabbit?.stop()].map((p) => p?.catch(() => undefined)));
+    await Promise.all([postgres?.stop().catch(() => undefined), rabbit?.stop().catch(() => undefined)]);
     if (!failed && !options.keep) rmSync(workDir, { recursive: true, force: true });
     else log(`app and probe logs kept in ${workDir}`);
   }

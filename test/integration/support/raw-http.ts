@@ -24,7 +24,7 @@ export async function rawRequest(
 ): Promise<RawResponse> {
   const lines = [requestLine];
   const names = new Set(headers.map(([name]) => name.toLowerCase()));
-  if (!names.has('host') && !/HTTP\/1\.0$/.test(requestLine)) lines.push(`Host: 127.0.0.1:${port}`);
+  if (!names.has('host') && !requestLine.endsWith('HTTP/1.0')) lines.push(`Host: 127.0.0.1:${port}`);
   for (const [name, value] of headers) lines.push(`${name}: ${value}`);
   if (!names.has('connection')) lines.push('Connection: close');
   if (body !== undefined && !names.has('content-length')) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);

@@ -209,7 +209,7 @@ export class HttpRequestHandler implements TaskHandlerContract<HttpRequestPayloa
 
 function firstHop(payload: HttpRequestPayload, correlationId: string): Hop {
   const url = new URL(payload.url);
-  const headers: Record<string, string> = { 'x-request-id': correlationId, ...(payload.headers ?? {}) };
+  const headers: Record<string, string> = { 'x-request-id': correlationId, ...payload.headers };
   const has = (name: string) => Object.keys(headers).some((h) => h.toLowerCase() === name);
   // Credentials in the URL go out as Basic authentication, as curl sends them, and only to this origin.
   if ((url.username || url.password) && !has('authorization')) {

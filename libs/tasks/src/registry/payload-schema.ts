@@ -8,7 +8,7 @@ import type { PayloadClass } from './task-handler.decorator.js';
  */
 export function payloadJsonSchema(cls: PayloadClass): Record<string, unknown> {
   const schema = targetConstructorToSchema(cls) as Record<string, unknown>;
-  const properties = { ...((schema.properties as Record<string, Record<string, unknown>>) ?? {}) };
+  const properties = { ...(schema.properties as Record<string, Record<string, unknown>> | undefined) };
   for (const [name, property] of Object.entries(properties)) {
     // @IsObject() comes out as a reference to a definition we do not ship: keep the type only.
     if (typeof property.$ref === 'string') {

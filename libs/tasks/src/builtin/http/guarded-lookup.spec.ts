@@ -11,7 +11,7 @@ interface LookupAnswer {
 /** Calls a lookup as `net.connect` does and hands back what it answered. */
 function lookupOnce(sut: ReturnType<typeof guardedLookup>, hostname: string, options: { all?: boolean; family?: number }): Promise<LookupAnswer> {
   return new Promise((resolve) => {
-    sut(hostname, options, ((error: Error | null, address: string | LookupAddress[], family?: number) => resolve({ error, address, family })) as never);
+    sut(hostname, options, (error: Error | null, address: string | LookupAddress[], family?: number) => resolve({ error, address, family }));
   });
 }
 

@@ -26,21 +26,42 @@ export class RefusedAddressError extends Error {
  */
 export function guardedLookup(resolver: HostResolver, entries: readonly AllowedHost[], port: number): LookupFunction {
   return (hostname, options, callback) => {
-    const done = callback as (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-    resolver(hostname).then(
-      (answer) => {
-        const addresses = answer.filter((a) => !options.family || a.family === options.family);
-        if (addresses.length === 0) {
-          return done(Object.assign(new Error(`no address found for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
-        }
-        for (const { address } of addresses) {
-          const refusal = refusalOfAddress(entries, address, port);
-          if (refusal) return done(new RefusedAddressError(`${hostname} resolves to ${refusal}`), '', 0);
-        }
-        if (options.all) return done(null, addresses);
-        return done(null, addresses[0].address, addresses[0].family);
-      },
-      (error: NodeJS.ErrnoException) => done(error, '', 0),
-    );
+    const done = callback;
+    // The answer is handed to the socket outside the promise chain, so an exception thrown by
+    // the socket's own callback is not swallowed as a rejection.
+    const deliver = (outcome: LookupOutcome) =>
+      setImmediate(() => {
+        if ('error' in outcome) done(outcome.error, '', 0);
+        else if (options.all) done(null, outcome.addresses);
+        else done(null, outcome.addresses[0].address, outcome.addresses[0].family);
+      });
+    checkedAnswer(resolver, entries, port, hostname, familyNumber(options.family)).then(deliver, (error: NodeJS.ErrnoException) => deliver({ error }));
   };
+}
+
+/** `net` passes the family as 4, 6, 'IPv4' or 'IPv6'; 0 or absent means either. */
+function familyNumber(family: number | 'IPv4' | 'IPv6' | undefined): number | undefined {
+  if (family === 'IPv4') return 4;
+  if (family === 'IPv6') return 6;
+  return family;
+}
+
+type LookupOutcome = { error: NodeJS.ErrnoException } | { addresses: LookupAddress[] };
+
+/** The resolver's answer for `hostname`, or the reason it is refused (one refused address refuses it whole). */
+async function checkedAnswer(
+  resolver: HostResolver,
+  entries: readonly AllowedHost[],
+  port: number,
+  hostname: string,
+  family: number | undefined,
+): Promise<LookupOutcome> {
+  const answer = await resolver(hostname);
+  const addresses = answer.filter((a) => !family || a.family === family);
+  if (addresses.length === 0) return { error: Object.assign(new Error(`no address found for ${hostname}`), { code: 'ENOTFOUND' }) };
+  for (const { address } of addresses) {
+    const refusal = refusalOfAddress(entries, address, port);
+    if (refusal) return { error: new RefusedAddressError(`${hostname} resolves to ${refusal}`) };
+  }
+  return { addresses };
 }
