@@ -232,6 +232,20 @@ describe('request targets (no way in without a key, no way round the rate limit)
     }
   });
 
+  it('answers dot segments and odd paths under the public /docs with a 4xx problem, never a 5xx', async () => {
+    const wrong: string[] = [];
+    for (const target of ['/docs/..', '/docs/../', '/docs/./', '/docs//', '/docs/%2e%2e/api/v1/tasks', '/docs/x/../../api/v1/tasks', '/docs/no-such-file.js']) {
+      for (const method of ['GET', 'HEAD']) {
+        const res = await rawRequest(api.port, `${method} ${target} HTTP/1.1`);
+        if (res.status >= 500 || (res.status >= 400 && !String(res.headers['content-type']).startsWith('application/problem+json'))) {
+          wrong.push(`${method} ${target} → ${res.status} ${String(res.headers['content-type'])}`);
+        }
+        if (res.status < 400 && target.includes('api/v1')) wrong.push(`${method} ${target} → ${res.status}: reached the API`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('guards every route the app serves but the ones marked public: deny by default', async () => {
     const inProcess = await suite.startApi({ API_KEYS: KEY });
     // Public by decision (documents/security.md): probes and scrapers carry no key, and the CORS

@@ -56,6 +56,16 @@ export function toProblem(error: unknown, request: FastifyRequest): { problem: P
   if (typeof fastifyError.code === 'string' && fastifyError.code.startsWith('FST_') && fastifyError.statusCode && fastifyError.statusCode < 500) {
     return { problem: fromFastifyError(fastifyError.statusCode, fastifyError.code, fastifyError.message ?? '', base), headers: {} };
   }
+  const pluginStatus = fastifyError.statusCode ?? (error as { status?: unknown }).status;
+  if (typeof pluginStatus === 'number' && pluginStatus >= 400 && pluginStatus < 500) {
+    // A Fastify plugin's own refusal of what the request asked for, e.g. Swagger UI's static
+    // files answering 403 to a path with dot segments (`/docs/..`): the file does not exist for
+    // this request, so it is a 404, never a 500.
+    const status = pluginStatus === 403 ? 404 : pluginStatus;
+    const kind = KIND_BY_STATUS[status] ?? 'VALIDATION';
+    const detail = status === 404 ? `There is no document at ${base.instance}.` : (fastifyError.message ?? 'The request was refused.');
+    return { problem: { ...PROBLEM_TYPES[kind], status, detail, code: kind, ...base }, headers: {} };
+  }
   if (isIllegalStatusTransition(error)) {
     // Postgres refused a status change the status machine does not allow: another writer
     // (a worker, another request) changed the task first. A lost race, not a crash.
