@@ -38,9 +38,10 @@ export interface CreateOutcome {
 }
 
 /**
- * The task calls of the API. Thin: the repositories write (each call one statement, or one
- * transaction when an idempotency key is involved), TaskInputValidator has checked the input,
- * the status machine decides what a cancel or retry may do.
+ * The task calls of the API. Thin: the controller's pipes have checked and parsed the input
+ * (TaskInputValidator, ListTasksQueryPipe, TaskIdPipe), the repositories write (each call one
+ * statement, or one transaction when an idempotency key is involved), the status machine decides
+ * what a cancel or retry may do, and the presenter shapes the answers.
  */
 @Injectable()
 export class TasksService {
