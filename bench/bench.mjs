@@ -25,7 +25,8 @@ const { INSERT_TASKS_WITH_OUTBOX } = await import('../dist/libs/database/src/sql
 const TASKS = Number(process.env.BENCH_TASKS ?? 4000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const name = `tasks_bench_${process.pid}`;
-const pgBase = { host: process.env.POSTGRES_HOST ?? '127.0.0.1', port: Number(process.env.POSTGRES_PORT ?? 5432), user: process.env.POSTGRES_USER ?? 'postgres', password: process.env.POSTGRES_PASSWORD ?? 'postgres' };
+const { loadConfig, postgresConnectionOptions } = await import('../dist/libs/config/src/index.js');
+const { postgres } = loadConfig(process.env);
 const amqpBase = new URL(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
 const amqpUrl = `${amqpBase.protocol}//${amqpBase.username}:${amqpBase.password}@${amqpBase.host}/${name}`;
 const env = { ...process.env, POSTGRES_DB: name, RABBITMQ_URL: amqpUrl, LOG_LEVEL: 'warn', API_PORT: '0', HEALTH_CHECK_PORT: '0', OUTBOX_BATCH_SIZE: '200', WORKER_PREFETCH: '50' };
@@ -35,14 +36,14 @@ const now = () => Number(process.hrtime.bigint()) / 1e9;
 const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(1));
 
 async function main() {
-  const admin = new pg.Client({ ...pgBase, database: 'postgres' });
+  const admin = new pg.Client(postgresConnectionOptions(postgres, 'postgres'));
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
   execFileSync('rabbitmqctl', ['-q', 'add_vhost', name]);
   execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', name, amqpBase.username || 'guest', '.*', '.*', '.*']);
   try {
     execFileSync(process.execPath, ['dist/apps/migrate/src/main.js'], { env, stdio: 'ignore' });
-    const db = new pg.Pool({ ...pgBase, database: name, max: CONCURRENCY });
+    const db = new pg.Pool({ ...postgresConnectionOptions(postgres, name), max: CONCURRENCY });
     console.log(`task service benchmark: ${TASKS} tasks, concurrency ${CONCURRENCY}, ${process.versions.node} on ${execFileSync('nproc').toString().trim()} cores\n`);
 
     // 1. The database's limit for one-row writes, then the API's create.

@@ -26,7 +26,8 @@ const TASKS = Number(process.env.BENCH_STATS_TASKS ?? 1_000_000);
 const DELTAS = Number(process.env.BENCH_STATS_DELTAS ?? 5000);
 const KEEP = process.env.BENCH_STATS_KEEP === '1';
 const name = KEEP ? 'tasks_bench_stats' : `tasks_bench_stats_${process.pid}`;
-const pgBase = { host: process.env.POSTGRES_HOST ?? '127.0.0.1', port: Number(process.env.POSTGRES_PORT ?? 5432), user: process.env.POSTGRES_USER ?? 'postgres', password: process.env.POSTGRES_PASSWORD ?? 'postgres' };
+const { loadConfig, postgresConnectionOptions } = await import('../dist/libs/config/src/index.js');
+const { postgres } = loadConfig(process.env);
 const OLD_COUNT = 'SELECT status, priority, count(*)::int AS count FROM tasks GROUP BY status, priority';
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -51,13 +52,13 @@ async function explain(db, title, sql, params = []) {
 }
 
 async function main() {
-  const admin = new pg.Client({ ...pgBase, database: 'postgres' });
+  const admin = new pg.Client(postgresConnectionOptions(postgres, 'postgres'));
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
   let db;
   try {
-    execFileSync(process.execPath, ['dist/libs/database/src/migrate.cli.js'], { env: { ...process.env, POSTGRES_DB: name, LOG_LEVEL: 'warn' }, stdio: 'ignore' });
-    db = new pg.Pool({ ...pgBase, database: name, max: 8 });
+    execFileSync(process.execPath, ['dist/apps/migrate/src/main.js'], { env: { ...process.env, POSTGRES_DB: name, LOG_LEVEL: 'warn' }, stdio: 'ignore' });
+    db = new pg.Pool({ ...postgresConnectionOptions(postgres, name), max: 8 });
     db.on('error', () => undefined);
     console.log(`stats and retention at ${TASKS.toLocaleString('en')} tasks, PostgreSQL ${(await db.query('SHOW server_version')).rows[0].server_version}, ${execFileSync('nproc').toString().trim()} cores\n`);
 

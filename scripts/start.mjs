@@ -9,6 +9,7 @@ import { ensureBuild } from './ensure-build.mjs';
 ensureBuild();
 const root = new URL('..', import.meta.url).pathname;
 const { loadConfigOrExit } = await import('../dist/libs/runtime/src/index.js');
+const { postgresAddress } = await import('../dist/libs/config/src/index.js');
 const config = loadConfigOrExit();
 
 function reachable(host, port, timeoutMs = 2000) {
@@ -24,9 +25,7 @@ function reachable(host, port, timeoutMs = 2000) {
   });
 }
 
-const pg = config.postgres.url ? new URL(config.postgres.url) : null;
-const pgHost = pg ? pg.hostname : config.postgres.host;
-const pgPort = pg ? Number(pg.port || 5432) : config.postgres.port;
+const { host: pgHost, port: pgPort } = postgresAddress(config.postgres);
 const amqpUrl = new URL(config.rabbitmq.url);
 const amqpHost = amqpUrl.hostname;
 const amqpPort = Number(amqpUrl.port || (amqpUrl.protocol === 'amqps:' ? 5671 : 5672));

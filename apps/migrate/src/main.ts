@@ -1,4 +1,5 @@
-import { databaseName, migrate } from '#database';
+import { postgresDatabaseName } from '#config';
+import { migrate } from '#database';
 import { loadConfigOrExit } from '#runtime';
 import { MIGRATIONS } from '../../../migrations/index.js';
 
@@ -8,7 +9,7 @@ import { MIGRATIONS } from '../../../migrations/index.js';
  * An app of its own, so the database lib needs neither the runtime lib nor `migrations/`.
  */
 const config = loadConfigOrExit();
-const name = databaseName(config);
+const name = postgresDatabaseName(config.postgres);
 migrate(config, MIGRATIONS).then(
   ({ created, applied }) => {
     if (created) console.log(`created database ${name}`);

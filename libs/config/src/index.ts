@@ -4,3 +4,4 @@ export * from './load-config.js';
 export * from './config.module.js';
 export * from './allowed-hosts.js';
 export * from './insecure-defaults.js';
+export * from './postgres-connection.js';

@@ -1,4 +1,4 @@
-import type { AppConfig } from '#config';
+import { type AppConfig, postgresConnectionOptions } from '#config';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 
 /** What a caller may change: another database (the maintenance one), a smaller pool, the migrations to run. */
@@ -17,16 +17,9 @@ export interface DataSourceOverrides {
  * `synchronize` and `migrationsRun` are off (STYLE.md rule 5).
  */
 export function dataSourceOptions(config: AppConfig, overrides: DataSourceOverrides = {}): DataSourceOptions {
-  const { postgres } = config;
-  const connection = postgres.url
-    ? { url: overrides.database ? withDatabase(postgres.url, overrides.database) : postgres.url }
-    : {
-        host: postgres.host,
-        port: postgres.port,
-        username: postgres.user,
-        password: postgres.password,
-        database: overrides.database ?? postgres.database,
-      };
+  // TypeORM names pg's `connectionString` `url` and pg's `user` `username`; the rest is pg's.
+  const { connectionString, user, ...parts } = postgresConnectionOptions(config.postgres, overrides.database);
+  const connection = connectionString === undefined ? { ...parts, username: user } : { url: connectionString };
   return {
     type: 'postgres',
     ...connection,
@@ -44,16 +37,4 @@ export function dataSourceOptions(config: AppConfig, overrides: DataSourceOverri
 
 export function createDataSource(config: AppConfig, overrides: DataSourceOverrides = {}): DataSource {
   return new DataSource(dataSourceOptions(config, overrides));
-}
-
-/** The database a config points at, from `DATABASE_URL` when set. */
-export function databaseName(config: AppConfig): string {
-  if (config.postgres.url) return decodeURIComponent(new URL(config.postgres.url).pathname.replace(/^\//, '')) || 'postgres';
-  return config.postgres.database;
-}
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
 }

@@ -1,12 +1,12 @@
-import type { AppConfig } from '#config';
-import { createDataSource, databaseName, type DataSourceOverrides } from './data-source.js';
+import { type AppConfig, postgresDatabaseName } from '#config';
+import { createDataSource, type DataSourceOverrides } from './data-source.js';
 
 /**
  * Creates the configured database when it does not exist, connecting to the `postgres`
  * maintenance database to do so. Safe to run from several processes at once.
  */
 export async function ensureDatabase(config: AppConfig): Promise<boolean> {
-  const name = databaseName(config);
+  const name = postgresDatabaseName(config.postgres);
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`Database name '${name}' must be letters, digits and underscores`);
   const admin = createDataSource(config, { database: 'postgres', poolSize: 1 });
   await admin.initialize();

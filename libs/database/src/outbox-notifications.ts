@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
-import type { AppConfig } from '#config';
+import { type AppConfig, postgresConnectionOptions } from '#config';
 
 export const OUTBOX_CHANNEL = 'outbox_pending';
 
@@ -26,12 +26,7 @@ export class OutboxNotifications {
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    const { postgres } = this.config;
-    const client = new pg.Client(
-      postgres.url
-        ? { connectionString: postgres.url }
-        : { host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password, database: postgres.database },
-    );
+    const client = new pg.Client(postgresConnectionOptions(this.config.postgres));
     client.on('notification', () => this.onNotify());
     client.on('error', (error) => this.reconnectSoon(client, error));
     client.on('end', () => this.reconnectSoon(client));

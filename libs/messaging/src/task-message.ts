@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskQueueName } from '#config';
-import { TaskPriority } from '#tasks';
+import { TaskPriority, UUID_PATTERN } from '#tasks';
 import { CONTROL_EXCHANGE, DEAD_LETTER_EXCHANGE, RETRY_DELAY_HEADER, RETRY_EXCHANGE, TASKS_EXCHANGE } from './topology.js';
 
 /** Our own attempt header: RabbitMQ 4 ignores client-set `x-death`, so we never read it. */
@@ -93,8 +93,6 @@ export function deadLetterMessage(
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Asks whichever worker runs `taskId` to abort it; broadcast, so not `mandatory`. */
 export function cancelControlMessage(taskId: string, correlationId: string): OutgoingMessage<ControlMessage> {
   return {
@@ -110,7 +108,7 @@ export function cancelControlMessage(taskId: string, correlationId: string): Out
 export function parseControlMessage(content: Buffer): ControlMessage | null {
   try {
     const value = JSON.parse(content.toString('utf8')) as Partial<ControlMessage>;
-    if (value?.command === 'cancel' && typeof value.taskId === 'string' && UUID.test(value.taskId)) {
+    if (value?.command === 'cancel' && typeof value.taskId === 'string' && UUID_PATTERN.test(value.taskId)) {
       return { command: 'cancel', taskId: value.taskId, correlationId: String(value.correlationId ?? '') };
     }
   } catch {
@@ -129,7 +127,7 @@ export function parseTaskMessage(content: Buffer): TaskMessage | string {
   }
   const m = value as Partial<TaskMessage> | null;
   if (!m || typeof m !== 'object') return 'body is not a JSON object';
-  if (typeof m.taskId !== 'string' || !UUID.test(m.taskId)) return 'taskId is missing or not a UUID';
+  if (typeof m.taskId !== 'string' || !UUID_PATTERN.test(m.taskId)) return 'taskId is missing or not a UUID';
   if (typeof m.type !== 'string' || m.type === '') return 'type is missing';
   if (!Object.values(TaskPriority).includes(m.priority as TaskPriority)) return 'priority is missing or unknown';
   if (!Number.isInteger(m.attempt) || (m.attempt as number) < 1) return 'attempt is missing or not a positive integer';

@@ -1,3 +1,4 @@
+export * from './task-patterns.js';
 export * from './status/task-status.js';
 export * from './status/task-status-machine.js';
 export * from './retry/retry-delay.js';

@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import amqplib, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import pg from 'pg';
-import { type AppConfig, loadConfig } from '#config';
+import { type AppConfig, loadConfig, postgresConnectionOptions } from '#config';
 import { migrate } from '#database';
 import { AppLogger } from '#observability';
 import { MIGRATIONS } from '../../../migrations/index.js';
@@ -69,7 +69,7 @@ export class Suite {
     rabbitmqctl('add_vhost', this.vhost);
     rabbitmqctl('set_permissions', '-p', this.vhost, 'guest', '.*', '.*', '.*');
     await migrate(this.config(), MIGRATIONS);
-    this.sql = new pg.Pool({ ...connectionOf(this.config()), database: this.database, max: 4 });
+    this.sql = new pg.Pool({ ...postgresConnectionOptions(this.config().postgres, this.database), max: 4 });
   }
 
   /** Kills every process this suite started (SIGKILL), e.g. between tests. */
@@ -164,7 +164,7 @@ export class Suite {
 
   /** A connected client of its own on the suite's database (for LISTEN); the caller ends it. */
   async pgClient(): Promise<pg.Client> {
-    const client = new pg.Client({ ...connectionOf(this.config()), database: this.database });
+    const client = new pg.Client(postgresConnectionOptions(this.config().postgres, this.database));
     await client.connect();
     return client;
   }
@@ -190,12 +190,6 @@ export class Suite {
   }
 }
 
-/** Where the tests find PostgreSQL: the same POSTGRES_* variables as the apps. */
-function connectionOf(config: AppConfig): pg.ClientConfig {
-  const { postgres } = config;
-  return postgres.url ? { connectionString: postgres.url } : { host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password };
-}
-
 /** Databases and vhosts of runs whose process is gone (killed before its teardown). */
 async function dropLeftovers(): Promise<void> {
   const alive = (pid: number) => {
@@ -206,7 +200,7 @@ async function dropLeftovers(): Promise<void> {
       return false;
     }
   };
-  const admin = new pg.Client({ ...connectionOf(loadConfig(process.env)), database: 'postgres' });
+  const admin = new pg.Client(postgresConnectionOptions(loadConfig(process.env).postgres, 'postgres'));
   await admin.connect();
   try {
     const { rows } = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname ~ '^tasks_test_.*_[0-9]+$'");
@@ -222,7 +216,7 @@ async function dropLeftovers(): Promise<void> {
 }
 
 async function dropDatabase(name: string): Promise<void> {
-  const admin = new pg.Client({ ...connectionOf(loadConfig(process.env)), database: 'postgres' });
+  const admin = new pg.Client(postgresConnectionOptions(loadConfig(process.env).postgres, 'postgres'));
   await admin.connect();
   try {
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

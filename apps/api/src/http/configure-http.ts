@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
-import { ValidationPipe } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { AppConfig, TrustedProxies } from '#config';
-import { flattenValidationErrors } from '#tasks';
 import { ApiError } from '../problems/api-error.js';
 import { ProblemFilter } from '../problems/problem.filter.js';
 import { API_PREFIX } from './api-prefix.js';
 import { CorrelationInterceptor } from './correlation.interceptor.js';
 import { clientErrorHandler, frameworkErrors, refuseConnect } from './edge-errors.js';
 import { RouteTable } from './route-table.js';
+import { createValidationPipe } from './validation.js';
 
 export { API_PREFIX };
 
@@ -80,16 +79,7 @@ export async function configureHttp(
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'ready', 'metrics'] });
   app.useGlobalFilters(new ProblemFilter(routes));
   app.useGlobalInterceptors(new CorrelationInterceptor());
-  app.useGlobalPipes(
-    new ValidationPipe({
-      transform: true,
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      forbidUnknownValues: true,
-      validationError: { target: false, value: false },
-      exceptionFactory: (errors) => ApiError.validation(flattenValidationErrors(errors)),
-    }),
-  );
+  app.useGlobalPipes(createValidationPipe());
   // Node's HTTP server drops a CONNECT request's connection without a word when nothing listens
   // for it. This API is no proxy: say so, as a problem like any other refusal.
   fastify.server.on('connect', (_request, socket) => refuseConnect(socket));

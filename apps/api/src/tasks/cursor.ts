@@ -1,10 +1,11 @@
+import { UUID_PATTERN } from '#tasks';
+
 /** The opaque keyset cursor of `GET /tasks`: base64url of `[createdAt, id]` of the last item. */
 export interface CursorPosition {
   createdAt: string;
   id: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Postgres' text form of a timestamptz, e.g. `2026-11-25 17:41:02.123456+00` or `…+05:30`. */
 const PG_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?([+-])(\d{2})(?::(\d{2}))?$/;
 
@@ -19,7 +20,7 @@ export function decodeCursor(cursor: string): CursorPosition | null {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (!Array.isArray(value) || value.length !== 2) return null;
     const [createdAt, id] = value as unknown[];
-    if (typeof createdAt !== 'string' || typeof id !== 'string' || !isTimestamp(createdAt) || !UUID.test(id)) return null;
+    if (typeof createdAt !== 'string' || typeof id !== 'string' || !isTimestamp(createdAt) || !UUID_PATTERN.test(id)) return null;
     return { createdAt, id };
   } catch {
     return null;

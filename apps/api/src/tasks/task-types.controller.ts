@@ -1,8 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { payloadJsonSchema, TaskRegistry } from '#tasks';
+import { TaskRegistry } from '#tasks';
 import { ApiProblems } from '../problems/api-problems.decorator.js';
 import { TaskTypeListView } from './dto/task.view.js';
+import { presentTaskTypes } from './task.presenter.js';
 
 @ApiTags('task types')
 @ApiBearerAuth()
@@ -12,9 +13,7 @@ export class TaskTypesController {
 
   constructor(registry: TaskRegistry) {
     // The registry is fixed at boot: build the answer once.
-    this.view = {
-      items: registry.list().map((t) => ({ type: t.type, description: t.description, payloadSchema: payloadJsonSchema(t.payload) })),
-    };
+    this.view = presentTaskTypes(registry.list());
   }
 
   @Get()

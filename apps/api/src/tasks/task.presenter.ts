@@ -1,5 +1,8 @@
-import type { TaskRecord } from '#database';
-import type { TaskStatusView, TaskView } from './dto/task.view.js';
+import type { TaskEvent, TaskPage, TaskRecord, TaskStats } from '#database';
+import { queueOfPriority, type QueueDepth } from '#messaging';
+import { payloadJsonSchema, type RegisteredTaskType, TASK_PRIORITIES, TASK_STATUSES, type TaskStatus } from '#tasks';
+import { encodeCursor } from './cursor.js';
+import type { CountByPriority, StatsView, TaskEventListView, TaskPageView, TaskStatusView, TaskTypeListView, TaskView } from './dto/task.view.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -28,4 +31,42 @@ export function presentStatus(task: TaskRecord): TaskStatusView {
     nextRetryAt: iso(task.nextRetryAt),
     updatedAt: task.updatedAt.toISOString(),
   };
+}
+
+/** `GET /tasks`: the page, and the position after its last item as an opaque cursor. */
+export function presentPage(page: TaskPage): TaskPageView {
+  return { items: page.items.map(presentTask), nextCursor: page.next ? encodeCursor(page.next) : null };
+}
+
+/** `GET /tasks/{id}/events`: the timeline, oldest first. */
+export function presentEvents(taskId: string, events: TaskEvent[]): TaskEventListView {
+  return { taskId, items: events.map((e) => ({ ...e, at: e.at.toISOString() })) };
+}
+
+/**
+ * `GET /tasks/stats`: every status and priority present (0 when no task has them), and each
+ * queue in the order given, with the age of the oldest PENDING task of its priority.
+ */
+export function presentStats(stats: TaskStats, depths: QueueDepth[]): StatsView {
+  const tasks = Object.fromEntries(
+    TASK_STATUSES.map((status) => [status, Object.fromEntries(TASK_PRIORITIES.map((p) => [p, 0])) as unknown as CountByPriority]),
+  ) as Record<TaskStatus, CountByPriority>;
+  for (const row of stats.tasks) tasks[row.status][row.priority] = row.count;
+  return {
+    tasks,
+    outbox: { backlog: stats.outbox.backlog, oldestAgeSeconds: round(stats.outbox.oldestSeconds) },
+    queues: depths.map((d) => {
+      const priority = TASK_PRIORITIES.find((p) => queueOfPriority(p) === d.queue)!;
+      return { queue: d.queue, depth: d.messages, consumers: d.consumers, oldestAgeSeconds: round(stats.oldestPendingSeconds[priority] ?? 0) };
+    }),
+  };
+}
+
+/** `GET /task-types`: each registered type with the JSON Schema of its payload. */
+export function presentTaskTypes(types: readonly RegisteredTaskType[]): TaskTypeListView {
+  return { items: types.map((t) => ({ type: t.type, description: t.description, payloadSchema: payloadJsonSchema(t.payload) })) };
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
 }

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { TaskListQuery } from '#database';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -8,6 +9,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -18,8 +20,9 @@ import { apiKeyDigestOf } from '../security/api-key.guard.js';
 import { CreateTaskBatchDto } from './dto/create-task-batch.dto.js';
 import { CreateTaskDto } from './dto/create-task.dto.js';
 import { ListTasksQuery } from './dto/list-tasks.query.js';
+import { ListTasksQueryPipe } from './list-tasks-query.pipe.js';
 import { StatsView, TaskBatchView, TaskEventListView, TaskPageView, TaskStatusView, TaskView } from './dto/task.view.js';
-import { presentStatus, presentTask } from './task.presenter.js';
+import { presentEvents, presentPage, presentStats, presentStatus, presentTask } from './task.presenter.js';
 import { type IdempotencyRequest, TasksService } from './tasks.service.js';
 import { TaskIdPipe } from './uuid.pipe.js';
 import { CreateTaskBatchBodyPipe, CreateTaskBodyPipe } from './validation/task-input.pipes.js';
@@ -92,10 +95,10 @@ export class TasksController {
   @Get()
   @ApiOperation({ summary: 'List tasks, newest first', description: 'Filters take one value or a comma list. Keyset pagination: pass nextCursor as cursor.' })
   @ApiOkResponse({ type: TaskPageView })
+  @ApiQuery({ type: ListTasksQuery })
   @ApiProblems(400, 401, 429, 503)
-  async list(@Query() query: ListTasksQuery): Promise<TaskPageView> {
-    const page = await this.tasks.list(query);
-    return { items: page.items.map(presentTask), nextCursor: page.nextCursor };
+  async list(@Query(ListTasksQueryPipe) query: TaskListQuery): Promise<TaskPageView> {
+    return presentPage(await this.tasks.list(query));
   }
 
   @Get('stats')
@@ -103,7 +106,8 @@ export class TasksController {
   @ApiOkResponse({ type: StatsView })
   @ApiProblems(401, 429, 503)
   async stats(): Promise<StatsView> {
-    return this.tasks.stats();
+    const { stats, depths } = await this.tasks.stats();
+    return presentStats(stats, depths);
   }
 
   @Get(':id')
@@ -130,8 +134,7 @@ export class TasksController {
   @ApiOkResponse({ type: TaskEventListView })
   @ApiProblems(400, 401, 404, 429, 503)
   async events(@Param('id', TaskIdPipe) id: string): Promise<TaskEventListView> {
-    const events = await this.tasks.events(id);
-    return { taskId: id, items: events.map((e) => ({ ...e, at: e.at.toISOString() })) };
+    return presentEvents(id, await this.tasks.events(id));
   }
 
   @Delete(':id')

@@ -9,25 +9,16 @@ import {
   type SqlExecutor,
   type TaskEvent,
   type TaskListQuery,
+  type TaskPage,
   type TaskRecord,
   TaskRepository,
+  type TaskStats,
 } from '#database';
-import { cancelControlMessage, dispatchMessage, queueOfPriority, QueueInspector } from '#messaging';
+import { cancelControlMessage, dispatchMessage, type QueueDepth, QueueInspector } from '#messaging';
 import { MetricsService } from '#observability';
-import {
-  defaultMaxAttempts,
-  type FieldError,
-  TASK_PRIORITIES,
-  TASK_STATUSES,
-  TaskPriority,
-  TaskStatus,
-  TaskStatusMachine,
-} from '#tasks';
+import { defaultMaxAttempts, TaskPriority, TaskStatus, TaskStatusMachine } from '#tasks';
 import { ApiError } from '../problems/api-error.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
-import type { ListTasksQuery } from './dto/list-tasks.query.js';
-import type { CountByPriority, StatsView } from './dto/task.view.js';
 
 /**
  * An Idempotency-Key with the request it came with. `scope` is the call (`tasks`,
@@ -47,9 +38,10 @@ export interface CreateOutcome {
 }
 
 /**
- * The task calls of the API. Thin: the repositories write (each call one statement, or one
- * transaction when an idempotency key is involved), TaskInputValidator has checked the input,
- * the status machine decides what a cancel or retry may do.
+ * The task calls of the API. Thin: the controller's pipes have checked and parsed the input
+ * (TaskInputValidator, ListTasksQueryPipe, TaskIdPipe), the repositories write (each call one
+ * statement, or one transaction when an idempotency key is involved), the status machine decides
+ * what a cancel or retry may do, and the presenter shapes the answers.
  */
 @Injectable()
 export class TasksService {
@@ -101,9 +93,9 @@ export class TasksService {
     return events;
   }
 
-  async list(query: ListTasksQuery): Promise<{ items: TaskRecord[]; nextCursor: string | null }> {
-    const page = await this.tasks.list(this.database, this.toListQuery(query));
-    return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
+  /** One page of tasks, newest first; the query was checked by ListTasksQueryPipe. */
+  async list(query: TaskListQuery): Promise<TaskPage> {
+    return this.tasks.list(this.database, query);
   }
 
   /**
@@ -137,20 +129,10 @@ export class TasksService {
     throw ApiError.conflict('TASK_NOT_RETRYABLE', `Task ${id} is ${now.status}; only FAILED or CANCELLED tasks can be retried`);
   }
 
-  async stats(): Promise<StatsView> {
+  /** The counts from the database and the depth of each work queue, asked side by side. */
+  async stats(): Promise<{ stats: TaskStats; depths: QueueDepth[] }> {
     const [stats, depths] = await Promise.all([this.tasks.stats(this.database), this.queues.depths(TASK_QUEUES)]);
-    const tasks = Object.fromEntries(
-      TASK_STATUSES.map((status) => [status, Object.fromEntries(TASK_PRIORITIES.map((p) => [p, 0])) as unknown as CountByPriority]),
-    ) as Record<TaskStatus, CountByPriority>;
-    for (const row of stats.tasks) tasks[row.status][row.priority] = row.count;
-    return {
-      tasks,
-      outbox: { backlog: stats.outbox.backlog, oldestAgeSeconds: round(stats.outbox.oldestSeconds) },
-      queues: depths.map((d) => {
-        const priority = TASK_PRIORITIES.find((p) => queueOfPriority(p) === d.queue)!;
-        return { queue: d.queue, depth: d.messages, consumers: d.consumers, oldestAgeSeconds: round(stats.oldestPendingSeconds[priority] ?? 0) };
-      }),
-    };
+    return { stats, depths };
   }
 
   private async replay(tx: SqlExecutor, idempotency: IdempotencyRequest, hash: string): Promise<TaskRecord[]> {
@@ -179,43 +161,9 @@ export class TasksService {
     return { task, dispatch: dispatchMessage({ taskId: task.id, type, priority: task.priority, correlationId }) };
   }
 
-  private toListQuery(query: ListTasksQuery): TaskListQuery {
-    const errors: FieldError[] = [];
-    const statuses = parseList(query.status, 'status', TASK_STATUSES, errors);
-    const priorities = parseList(query.priority, 'priority', TASK_PRIORITIES, errors);
-    const types = query.type === undefined ? null : splitList(query.type);
-    if (types && (types.length === 0 || types.some((t) => !/^[a-z][a-z0-9_.-]{0,99}$/.test(t)))) {
-      errors.push({ field: 'type', message: 'must be a task type name or a comma list of them' });
-    }
-    let limit = 20;
-    if (query.limit !== undefined) {
-      limit = /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : Number.NaN;
-      if (!(limit >= 1 && limit <= 100)) errors.push({ field: 'limit', message: 'must be a whole number from 1 to 100' });
-    }
-    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && !after) errors.push({ field: 'cursor', message: 'is not a cursor from a previous page (use nextCursor as given)' });
-    if (errors.length > 0) throw ApiError.validation(errors);
-    return { statuses, priorities, types, after, limit };
-  }
-
   private countCreated(tasks: TaskRecord[]): void {
     for (const task of tasks) this.metrics.tasksCreated.inc({ type: task.type, priority: task.priority });
   }
-}
-
-function splitList(value: string): string[] {
-  return value.split(',').map((v) => v.trim()).filter((v) => v !== '');
-}
-
-function parseList<T extends string>(value: string | undefined, field: string, allowed: readonly T[], errors: FieldError[]): T[] | null {
-  if (value === undefined) return null;
-  const items = splitList(value);
-  const unknown = items.filter((v) => !(allowed as readonly string[]).includes(v));
-  if (items.length === 0 || unknown.length > 0) {
-    errors.push({ field, message: `must be one of ${allowed.join(', ')}, or a comma list of them` });
-    return null;
-  }
-  return items as T[];
 }
 
 /** sha256 of the body with its keys sorted, so `{a,b}` and `{b,a}` are the same request. */
@@ -232,8 +180,4 @@ function canonicalJson(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value ?? null);
-}
-
-function round(seconds: number): number {
-  return Math.round(seconds * 1000) / 1000;
 }

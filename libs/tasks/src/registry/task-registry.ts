@@ -3,6 +3,7 @@ import { InvalidPayloadError } from './task-errors.js';
 import type { TaskHandlerContract } from './task-handler.interface.js';
 import { readTaskHandlerOptions, type TaskHandlerOptions } from './task-handler.decorator.js';
 import { type FieldError, validateAgainst } from './payload-validation.js';
+import { TASK_TYPE_PATTERN } from '../task-patterns.js';
 
 export type TaskHandlerClass = Type<TaskHandlerContract>;
 
@@ -31,7 +32,7 @@ export class TaskRegistry {
     for (const handler of handlers) {
       const options = readTaskHandlerOptions(handler);
       if (!options) throw new TaskRegistryError(`${handler.name} is listed as a task handler but has no @TaskHandler decorator`);
-      if (!/^[a-z][a-z0-9_.-]{0,99}$/.test(options.type)) {
+      if (!TASK_TYPE_PATTERN.test(options.type)) {
         throw new TaskRegistryError(`Task type '${options.type}' of ${handler.name} must be 1-100 lowercase letters, digits, '.', '_' or '-'`);
       }
       const existing = this.types.get(options.type);

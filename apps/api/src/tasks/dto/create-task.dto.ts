@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDateString, IsEnum, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
-import { TaskPriority } from '#tasks';
+import { TASK_TYPE_PATTERN, TaskPriority } from '#tasks';
 import { LengthInCharacters } from '../validation/length-in-characters.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -11,7 +11,7 @@ export class CreateTaskDto {
   @ApiPropertyOptional({ description: 'A registered task type (see GET /api/v1/task-types).', default: 'noop', example: 'sleep' })
   @IsOptional()
   @IsString()
-  @Matches(/^[a-z][a-z0-9_.-]{0,99}$/, { message: 'type must be a registered task type name' })
+  @Matches(TASK_TYPE_PATTERN, { message: 'type must be a registered task type name' })
   type?: string;
 
   @ApiProperty({ description: '1–200 characters after trimming.', example: 'Resize avatar 42', minLength: 1, maxLength: 200 })

@@ -3,7 +3,7 @@ import { IsOptional, IsString, MaxLength } from 'class-validator';
 
 /**
  * The query of `GET /api/v1/tasks`. Each filter takes one value or a comma list; the values
- * are checked and turned into a typed query by the service.
+ * are checked and turned into a typed query by ListTasksQueryPipe.
  */
 export class ListTasksQuery {
   @ApiPropertyOptional({ description: 'One status or a comma list, e.g. FAILED,CANCELLED.', example: 'PENDING,IN_PROGRESS' })

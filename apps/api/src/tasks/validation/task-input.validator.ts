@@ -2,19 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { type FieldError, flattenValidationErrors, TaskRegistry } from '#tasks';
+import { VALIDATOR_OPTIONS } from '../../http/validation.js';
 import { ApiError } from '../../problems/api-error.js';
 import { CreateTaskBatchDto } from '../dto/create-task-batch.dto.js';
 import { CreateTaskDto } from '../dto/create-task.dto.js';
 import { jsonSafetyErrors } from './json-safety.js';
 
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
-
-const VALIDATION = {
-  whitelist: true,
-  forbidNonWhitelisted: true,
-  forbidUnknownValues: true,
-  validationError: { target: false, value: false },
-} as const;
 
 /**
  * Checks a create request completely before anything is written, and reports every problem at
@@ -43,7 +37,7 @@ export class TaskInputValidator {
     const safety = jsonSafetyErrors(body);
     if (safety.length > 0) throw ApiError.validation(safety);
     const value = plainToInstance(cls, body);
-    return { value, errors: flattenValidationErrors(validateSync(value, VALIDATION)) };
+    return { value, errors: flattenValidationErrors(validateSync(value, VALIDATOR_OPTIONS)) };
   }
 
   /** The type must be registered and the payload must fit its class; DTO errors are reported separately. */
