@@ -154,13 +154,22 @@ describe('http.request handler', () => {
       expect(other.seen).toHaveLength(0);
     });
 
+    it('names a refused IPv6 literal the way an entry must write it, in brackets', async () => {
+      const sut = handlerWith({ HTTP_TASK_ALLOWED_HOSTS: allowServer });
+
+      const error = await errorOf(sut.run({ url: `http://[::1]:${other.port}/`, method: 'GET' }, context()));
+
+      expect(error).toBeInstanceOf(HttpTaskRefusedError);
+      expect(error.message).toContain(`refused: [::1]:${other.port} is not in HTTP_TASK_ALLOWED_HOSTS`);
+    });
+
     it('refuses localhost:<port>, allowed by name, because it resolves to a loopback address', async () => {
       const sut = handlerWith({ HTTP_TASK_ALLOWED_HOSTS: `localhost:${server.port}` });
 
       const error = await errorOf(sut.run({ url: `http://localhost:${server.port}/json`, method: 'GET' }, context()));
 
       expect(error).toBeInstanceOf(HttpTaskRefusedError);
-      expect(error.message).toMatch(/localhost resolves to (127\.0\.0\.1|::1) is a loopback address/);
+      expect(error.message).toMatch(/localhost resolves to an address it may not reach: (127\.0\.0\.1|::1) is a loopback address/);
       expect(server.seen).toHaveLength(0);
     });
 
@@ -171,7 +180,7 @@ describe('http.request handler', () => {
       const error = await errorOf(sut.run({ url: `http://hooks.test:${server.port}/json`, method: 'GET' }, context()));
 
       expect(error).toBeInstanceOf(HttpTaskRefusedError);
-      expect(error.message).toContain('hooks.test resolves to 127.0.0.1 is a loopback address');
+      expect(error.message).toContain('hooks.test resolves to an address it may not reach: 127.0.0.1 is a loopback address');
       expect(resolver.calls).toEqual(['hooks.test']);
       expect(server.seen).toHaveLength(0);
     });

@@ -19,6 +19,9 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Injection token of the {@link HostResolver} the handler looks names up with; the system resolver when absent. */
 export const HTTP_TASK_RESOLVER = Symbol('HTTP_TASK_RESOLVER');
 
+/** An HTTP header name: a token (RFC 9110). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
 export class HttpRequestPayload {
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   url!: string;
@@ -31,8 +34,13 @@ export class HttpRequestPayload {
   @ValidateBy({
     name: 'isStringRecord',
     validator: {
-      validate: (value: unknown) => typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string'),
-      defaultMessage: () => 'headers must map each header name to a string',
+      // What Node would refuse to send (a name that is not an HTTP token, a value with CR, LF
+      // or NUL) is refused here, so the API answers 400 instead of the task failing later.
+      validate: (value: unknown) =>
+        typeof value === 'object' &&
+        value !== null &&
+        Object.entries(value).every(([name, v]) => HEADER_NAME.test(name) && typeof v === 'string' && !/[\r\n\0]/.test(v)),
+      defaultMessage: () => 'headers must map each header name (letters, digits and !#$%&\'*+-.^_`|~) to a string without CR, LF or NUL',
     },
   })
   headers?: Record<string, string>;
@@ -253,7 +261,9 @@ function redirect(hop: Hop, status: number, location: string): void {
 }
 
 function notAllowed(url: URL, emptyList: boolean): string {
-  const target = `${bareHost(url)}:${portOf(url)}`;
+  // An IPv6 literal is written in brackets in an entry, as in a URL: `[::1]:8080`.
+  const host = bareHost(url);
+  const target = `${host.includes(':') ? `[${host}]` : host}:${portOf(url)}`;
   if (emptyList) {
     return `refused: HTTP_TASK_ALLOWED_HOSTS is empty, so http.request may call no host; set it to a comma list of host or host:port entries (e.g. ${target}) to allow calls`;
   }

@@ -61,7 +61,7 @@ async function checkedAnswer(
   if (addresses.length === 0) return { error: Object.assign(new Error(`no address found for ${hostname}`), { code: 'ENOTFOUND' }) };
   for (const { address } of addresses) {
     const refusal = refusalOfAddress(entries, address, port);
-    if (refusal) return { error: new RefusedAddressError(`${hostname} resolves to ${refusal}`) };
+    if (refusal) return { error: new RefusedAddressError(`${hostname} resolves to an address it may not reach: ${refusal}`) };
   }
   return { addresses };
 }
