@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { createDataSource, DatabaseService, type NewTaskWithDispatch, TaskRepository } from '#database';
 import { dispatchMessage, type TaskMessage } from '#messaging';
 import { TaskPriority } from '#tasks';
-import { type ApiUnderTest, Suite, eventually } from './support/suite.js';
+import { Suite, eventually } from './support/suite.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 const QUEUES = ['tasks.high', 'tasks.medium', 'tasks.low'];

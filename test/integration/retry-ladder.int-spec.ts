@@ -50,7 +50,7 @@ describe('retry ladder', () => {
     const task = { taskId: '6f1d3a52-8a51-4f7e-9a55-2c0b7b6c0d01', type: 'noop', priority: TaskPriority.MEDIUM, correlationId: 'ladder-test' };
     const message = retryMessage(task, 2, 2);
     const channel = await suite.channel();
-    await channel.publish(message.exchange, message.routingKey, Buffer.from(JSON.stringify(message.body)), {
+    channel.publish(message.exchange, message.routingKey, Buffer.from(JSON.stringify(message.body)), {
       persistent: true,
       messageId: message.messageId,
       headers: message.headers,
