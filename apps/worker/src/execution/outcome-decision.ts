@@ -34,6 +34,7 @@ export type OutcomeDecision =
   /** The lease is gone and another worker may hold the task: write nothing, hand the message back. */
   | { action: 'abandon'; why: string };
 
+/** A decision to fail the task for good. */
 export type FailDecision = Extract<OutcomeDecision, { action: 'fail' }>;
 
 /**
