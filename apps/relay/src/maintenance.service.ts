@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { DatabaseService, MaintenanceRepository } from '#database';
+import { dispatchMessage } from '#messaging';
 import { MetricsService } from '#observability';
 import { OutboxRelayService } from './outbox-relay.service.js';
 
@@ -20,6 +21,9 @@ export function sweepIntervalMs(leaseSeconds: number): number {
 export function releasedResendSeconds(taskTimeoutSeconds: number): number {
   return taskTimeoutSeconds + Math.min(30, taskTimeoutSeconds);
 }
+
+/** Tasks the lease sweeper releases per run; the rest follow on the next run. */
+const SWEEP_BATCH = 100;
 /** How often retention runs when the last run caught up. */
 const RETENTION_INTERVAL_MS = 60_000;
 /** Rows per clean-up statement: short locks and snapshots (see retention.sql.ts). */
@@ -86,14 +90,19 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
     clearTimeout(this.retentionTimer);
-    await Promise.allSettled([...this.running]);
+    await Promise.allSettled(this.running);
   }
 
   /** Releases and re-sends tasks whose lease ran out; returns their ids. */
   async sweep(): Promise<string[]> {
     const resendAfter = releasedResendSeconds(this.config.worker.taskTimeoutSeconds);
     try {
-      const released = await this.database.transaction((tx) => this.maintenance.sweepExpiredLeases(tx, 100, resendAfter));
+      const released = await this.database.transaction(async (tx) => {
+        const stranded = await this.maintenance.findExpiredLeases(tx, SWEEP_BATCH, resendAfter);
+        // The take-over message carries the attempt the task is in, which claim_task matches.
+        const redispatches = stranded.map((task) => ({ taskId: task.taskId, message: dispatchMessage(task, task.attempts) }));
+        return this.maintenance.releaseAndRedispatch(tx, redispatches);
+      });
       if (released.length > 0) {
         this.metrics.tasksRedispatched.inc({ reason: 'lease-expired' }, released.length);
         this.logger.warn(`released ${released.length} task(s) whose worker is gone: ${released.join(', ')}`);

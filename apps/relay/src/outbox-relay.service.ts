@@ -121,12 +121,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
 }
 
 function toMessage(row: OutboxRow): OutgoingMessage {
-  return {
-    messageId: row.messageId,
-    exchange: row.exchange,
-    routingKey: row.routingKey,
-    headers: row.headers,
-    body: row.body as unknown as OutgoingMessage['body'],
-    correlationId: String(row.body.correlationId ?? ''),
-  };
+  const body = row.body as unknown as OutgoingMessage['body'];
+  // Every body our builders write carries a string correlationId; a row written without one publishes with ''.
+  return { messageId: row.messageId, exchange: row.exchange, routingKey: row.routingKey, headers: row.headers, body, correlationId: body.correlationId ?? '' };
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { DatabaseService, MaintenanceRepository } from '#database';
-import { QueueInspector, queueOfPriority } from '#messaging';
+import { dispatchMessage, QueueInspector, queueOfPriority } from '#messaging';
 import { MetricsService } from '#observability';
 import { TaskPriority } from '#tasks';
 import { OutboxRelayService } from './outbox-relay.service.js';
@@ -82,9 +82,12 @@ export class ReconcilerService implements OnApplicationBootstrap, BeforeApplicat
         if (depth.messages === null) continue;
         const held = messagesHeld({ messages: depth.messages, consumers: depth.consumers }, this.config.worker.prefetch);
         const snapshot = { priority, messagesHeld: held, countedAt };
-        const ids = await this.database.transaction((tx) =>
-          this.maintenance.redispatchUnqueued(tx, snapshot, this.config.reconcile.afterSeconds, RECONCILE_BATCH),
-        );
+        const ids = await this.database.transaction(async (tx) => {
+          const stranded = await this.maintenance.findUnqueued(tx, snapshot, this.config.reconcile.afterSeconds, RECONCILE_BATCH);
+          // The attempt the task waits for next, which claim_task accepts from PENDING or RETRYING.
+          const redispatches = stranded.map((task) => ({ taskId: task.taskId, message: dispatchMessage(task, task.attempts + 1) }));
+          return this.maintenance.redispatchUnqueued(tx, redispatches, `re-dispatched: its message was not in ${queue}`);
+        });
         if (ids.length === 0) continue;
         this.metrics.tasksRedispatched.inc({ reason: 'reconciler' }, ids.length);
         this.logger.warn(`dispatched ${ids.length} task(s) again: their message was not in ${queue} (${depth.messages} ready, ${depth.consumers ?? 0} consumer(s))`);

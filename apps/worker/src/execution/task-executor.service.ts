@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '#config';
-import { type Claim, DatabaseService, isDataRejected, isDatabaseUnavailable, TaskExecutionRepository, type TaskRow } from '#database';
+import { type Claim, DatabaseService, isDataRejected, TaskExecutionRepository, type TaskRow } from '#database';
 import {
   DEAD_LETTER_EXCHANGE,
   DEAD_LETTER_HEADERS,
@@ -16,11 +16,12 @@ import {
   type TaskMessage,
 } from '#messaging';
 import { MetricsService, withCorrelationId } from '#observability';
-import { PermanentTaskError, retryDelaySeconds, type TaskHandlerContract, TaskRegistry } from '#tasks';
+import { PermanentTaskError, type TaskHandlerContract, TaskRegistry } from '#tasks';
 import { LeaseLostError, TaskCancelledError, TaskTimeoutError, WorkerShutdownError } from './abort-reasons.js';
-import { ResultNotStorableError, serializeResult, storableText } from './storable.js';
+import { type AttemptOutcome, decideOutcome, decideUnstorableResult, type OutcomeContext, type OutcomeDecision, outcomeWithoutRunning } from './outcome-decision.js';
 
-type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
+/** A decision that writes a status; the executor handles the other two (hand-back, abandon) itself. */
+type StatusDecision = Exclude<OutcomeDecision, { action: 'hand-back' | 'abandon' }>;
 
 /** One attempt this worker holds, keyed by its claim token (two deliveries of one task are two claims). */
 interface Attempt {
@@ -139,30 +140,25 @@ export class TaskExecutor {
     claim.attempt = task.attempts;
     const attempt = this.hold(claim, sentAt);
     try {
-      let outcome: Outcome;
-      if (task.cancel_requested_at) {
-        outcome = { ok: false, error: new TaskCancelledError() };
-      } else if (task.attempts > task.max_attempts) {
-        outcome = { ok: false, error: new PermanentTaskError(`the worker running attempt ${task.max_attempts} was lost, and no attempts remain`) };
-      } else {
-        outcome = await this.run(task, attempt);
-      }
-
-      if (!outcome.ok && outcome.error instanceof WorkerShutdownError) {
+      const outcome =
+        outcomeWithoutRunning({ cancelRequested: task.cancel_requested_at !== null, attempt: claim.attempt, maxAttempts: task.max_attempts }) ??
+        (await this.run(task, attempt));
+      const decision = decideOutcome(outcome, this.outcomeContext(task, claim));
+      if (decision.action === 'hand-back') {
         // Not the task's fault: hand it back, with the lease ended so its redelivery takes over.
         await this.execution.releaseLease(this.database, claim).catch(() => false);
         delivery.nack(true);
         return;
       }
-      if (!outcome.ok && outcome.error instanceof LeaseLostError) {
+      if (decision.action === 'abandon') {
         // Another worker may hold it now: write nothing. The copy handed back is skipped while
         // a live lease holds the task, or takes it over once the lease has expired.
         this.metrics.taskOutcomes.inc({ type: task.type, status: 'LEASE_LOST' });
-        this.logger.warn(`task ${task.id} (${task.type}) attempt ${claim.attempt}: ${outcome.error.message}; stopped without writing`);
+        this.logger.warn(`task ${task.id} (${task.type}) attempt ${claim.attempt}: ${decision.why}; stopped without writing`);
         delivery.nack(true);
         return;
       }
-      const status = await this.recordOutcome(task, attempt, outcome);
+      const status = await this.record(task, attempt, decision);
       this.metrics.taskOutcomes.inc({ type: task.type, status });
       // Acknowledge only after the status it caused is committed. On a channel that closed
       // meanwhile this does nothing: the redelivered copy finds the task finished and is skipped.
@@ -170,6 +166,15 @@ export class TaskExecutor {
     } finally {
       this.letGo(attempt);
     }
+  }
+
+  private outcomeContext(task: TaskRow, claim: Claim): OutcomeContext {
+    return {
+      attempt: claim.attempt,
+      maxAttempts: task.max_attempts,
+      retryDelaysSeconds: this.config.retry.delaysSeconds,
+      resultMaxBytes: this.config.worker.resultMaxBytes,
+    };
   }
 
   /** Registers an attempt for the heartbeat, with the deadline its claim's lease allows. */
@@ -248,7 +253,7 @@ export class TaskExecutor {
   }
 
   /** Runs the handler under an AbortSignal that fires on time-out, cancel, lost lease or forced shutdown. */
-  private async run(task: TaskRow, attempt: Attempt): Promise<Outcome> {
+  private async run(task: TaskRow, attempt: Attempt): Promise<AttemptOutcome> {
     const { controller, claim } = attempt;
     const timeout = setTimeout(() => controller.abort(new TaskTimeoutError(this.config.worker.taskTimeoutSeconds)), this.config.worker.taskTimeoutSeconds * 1000);
     const started = process.hrtime.bigint();
@@ -288,51 +293,49 @@ export class TaskExecutor {
   }
 
   /**
-   * Writes COMPLETED, CANCELLED, RETRYING (with its retry message) or FAILED (with its DLQ copy);
-   * each write turns into CANCELLED when a cancel was requested meanwhile. Returns the status
-   * written, or SUPERSEDED when the attempt had been taken over.
+   * Writes what `decision` names: COMPLETED, CANCELLED, RETRYING (with its retry message) or
+   * FAILED (with its DLQ copy); each write turns into CANCELLED when a cancel was requested
+   * meanwhile. Returns the status written, or SUPERSEDED when the attempt had been taken over.
    */
-  private async recordOutcome(task: TaskRow, attempt: Attempt, outcome: Outcome): Promise<string> {
+  private async record(task: TaskRow, attempt: Attempt, decision: StatusDecision): Promise<string> {
     const { claim } = attempt;
     const summary = { taskId: task.id, type: task.type, priority: task.priority, correlationId: task.correlation_id };
-    if (outcome.ok) {
-      const serialized = serializeResult(outcome.result, this.config.worker.resultMaxBytes);
-      if (serialized.ok) {
+    switch (decision.action) {
+      case 'complete': {
+        let written: string | null;
         try {
-          const written = await this.withDatabaseRetry(attempt, () => this.execution.complete(this.database, claim, serialized.json));
-          this.logger.log(`task ${task.id} (${task.type}) ${written ?? 'SUPERSEDED'} on attempt ${claim.attempt}`);
-          return written ?? 'SUPERSEDED';
+          written = await this.withDatabaseRetry(attempt, () => this.execution.complete(this.database, claim, decision.resultJson));
         } catch (error) {
           // Postgres refused the value itself (a check this worker does not make): the same
           // write would fail every time, so the task fails now with Postgres' reason.
           if (!isDataRejected(error)) throw error;
-          outcome = { ok: false, error: new ResultNotStorableError(`PostgreSQL refused it: ${(error as Error).message}`) };
+          return this.record(task, attempt, decideUnstorableResult(`PostgreSQL refused it: ${(error as Error).message}`, this.outcomeContext(task, claim)));
         }
-      } else {
-        outcome = { ok: false, error: new ResultNotStorableError(serialized.reason) };
+        this.logger.log(`task ${task.id} (${task.type}) ${written ?? 'SUPERSEDED'} on attempt ${claim.attempt}`);
+        return written ?? 'SUPERSEDED';
+      }
+      case 'cancel': {
+        const written = await this.withDatabaseRetry(attempt, () => this.execution.finishCancelled(this.database, claim));
+        this.logger.log(`task ${task.id} (${task.type}) CANCELLED while running`);
+        return written ? 'CANCELLED' : 'SUPERSEDED';
+      }
+      case 'retry': {
+        const { error, delaySeconds } = decision;
+        const message = retryMessage(summary, decision.nextAttempt, delaySeconds);
+        const written = await this.withDatabaseRetry(attempt, () => this.execution.scheduleRetry(this.database, claim, error, delaySeconds, message));
+        this.logger.warn(
+          `task ${task.id} (${task.type}) failed attempt ${claim.attempt}/${task.max_attempts}: ${error}; ${written === 'RETRYING' ? `retrying in ${delaySeconds} s` : (written ?? 'SUPERSEDED')}`,
+        );
+        return written ?? 'SUPERSEDED';
+      }
+      case 'fail': {
+        const { error, reason, attempts } = decision;
+        const deadLetter = deadLetterMessage(summary, { attempts, reason, error, failedAt: new Date() });
+        const written = await this.withDatabaseRetry(attempt, () => this.execution.fail(this.database, claim, error, deadLetter));
+        this.logger.error(`task ${task.id} (${task.type}) ${written ?? 'SUPERSEDED'} after attempt ${attempts}/${task.max_attempts} (${reason}): ${error}`);
+        return written ?? 'SUPERSEDED';
       }
     }
-    const failure = outcome.error;
-    if (failure instanceof TaskCancelledError) {
-      const written = await this.withDatabaseRetry(attempt, () => this.execution.finishCancelled(this.database, claim));
-      this.logger.log(`task ${task.id} (${task.type}) CANCELLED while running`);
-      return written ? 'CANCELLED' : 'SUPERSEDED';
-    }
-    const error = storableText(describeError(failure));
-    const permanent = failure instanceof PermanentTaskError;
-    if (!permanent && claim.attempt < task.max_attempts) {
-      const delay = retryDelaySeconds(this.config.retry.delaysSeconds, claim.attempt);
-      const message = retryMessage(summary, claim.attempt + 1, delay);
-      const written = await this.withDatabaseRetry(attempt, () => this.execution.scheduleRetry(this.database, claim, error, delay, message));
-      this.logger.warn(`task ${task.id} (${task.type}) failed attempt ${claim.attempt}/${task.max_attempts}: ${error}; ${written === 'RETRYING' ? `retrying in ${delay} s` : (written ?? 'SUPERSEDED')}`);
-      return written ?? 'SUPERSEDED';
-    }
-    const reason = failureReason(failure, task);
-    const attempts = Math.min(claim.attempt, task.max_attempts);
-    const deadLetter = deadLetterMessage(summary, { attempts, reason, error, failedAt: new Date() });
-    const written = await this.withDatabaseRetry(attempt, () => this.execution.fail(this.database, claim, error, deadLetter));
-    this.logger.error(`task ${task.id} (${task.type}) ${written ?? 'SUPERSEDED'} after attempt ${attempts}/${task.max_attempts} (${reason}): ${error}`);
-    return written ?? 'SUPERSEDED';
   }
 
   /**
@@ -375,24 +378,11 @@ export class TaskExecutor {
   }
 }
 
-function failureReason(error: unknown, task: TaskRow): string {
-  if (error instanceof TaskTimeoutError) return 'timeout';
-  if (error instanceof ResultNotStorableError) return 'result-not-storable';
-  if (task.attempts > task.max_attempts) return 'worker-lost';
-  if (error instanceof PermanentTaskError) return 'permanent-error';
-  return 'max-attempts-exhausted';
-}
-
 function rejectOnAbort(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {
     if (signal.aborted) reject(signal.reason);
     else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { dispatchMessage, queueOfPriority } from '#messaging';
+import type { OutgoingMessage } from '#messaging';
 import { type TaskPriority, TaskStatusMachine } from '#tasks';
 import { FOLD_TASK_COUNTS } from '../sql/fold-task-counts.sql.js';
 import { DELETE_EXPIRED_IDEMPOTENCY_KEYS } from '../sql/idempotency.sql.js';
@@ -7,6 +7,7 @@ import { DATABASE_CLOCK, FIND_UNQUEUED_TASKS, REDISPATCH_UNQUEUED_TASKS } from '
 import { DELETE_FINISHED_TASKS, DELETE_GIVEN_UP_OUTBOX, DELETE_PUBLISHED_OUTBOX } from '../sql/retention.sql.js';
 import { FIND_EXPIRED_LEASES, RELEASE_AND_REDISPATCH } from '../sql/sweep-leases.sql.js';
 import type { SqlExecutor } from '../sql-executor.js';
+import { outboxColumns } from './outbox-params.js';
 
 /** What the reconciler needs to know about one priority queue. */
 export interface QueueSnapshot {
@@ -18,26 +19,62 @@ export interface QueueSnapshot {
 }
 
 /**
+ * A task found for a re-dispatch, locked until the transaction that found it ends: what its
+ * message is made of (the fields of a task message, and the attempts counted so far).
+ */
+export interface StrandedTask {
+  taskId: string;
+  type: string;
+  priority: TaskPriority;
+  /** The attempts counted so far: the attempt running (IN_PROGRESS) or the last one that ran. */
+  attempts: number;
+  correlationId: string;
+}
+
+/** The message that dispatches a stranded task again. */
+export interface Redispatch {
+  taskId: string;
+  message: OutgoingMessage;
+}
+
+interface StrandedTaskRow {
+  id: string;
+  type: string;
+  priority: TaskPriority;
+  attempts: number;
+  correlation_id: string;
+}
+
+function toStrandedTask(row: StrandedTaskRow): StrandedTask {
+  return { taskId: row.id, type: row.type, priority: row.priority, attempts: row.attempts, correlationId: row.correlation_id };
+}
+
+/**
  * The relay's housekeeping: the lease sweeper, the reconciler, the retention of the outbox,
  * idempotency keys and finished tasks (one batch per call), and the fold of the task counts.
+ * The sweeper and the reconciler each find and lock their tasks with one call and write them
+ * with another, in one transaction; the caller builds the messages in between.
  */
 @Injectable()
 export class MaintenanceRepository {
   /**
-   * Releases up to `limit` IN_PROGRESS tasks whose worker is gone and queues a take-over message
-   * for each. Run it in a transaction: the rows stay locked from the find to the release.
+   * Finds and locks up to `limit` IN_PROGRESS tasks whose worker is gone: the lease ran out, or
+   * a release by an earlier sweep was not picked up within `releasedGraceSeconds`. Run it in a
+   * transaction and pass what it found to {@link releaseAndRedispatch} in the same one.
    */
-  async sweepExpiredLeases(tx: SqlExecutor, limit: number, releasedGraceSeconds: number): Promise<string[]> {
-    const { rows } = await tx.query<{ id: string; type: string; priority: TaskPriority; attempts: number; correlation_id: string }>(
-      FIND_EXPIRED_LEASES,
-      [limit, releasedGraceSeconds],
-    );
-    if (rows.length === 0) return [];
-    const input = rows.map((task) => {
-      // The take-over message carries the attempt the task is in, which claim_task matches.
-      const message = dispatchMessage({ taskId: task.id, type: task.type, priority: task.priority, correlationId: task.correlation_id }, task.attempts);
-      return { id: task.id, message_id: message.messageId, exchange: message.exchange, routing_key: message.routingKey, headers: message.headers, body: message.body };
-    });
+  async findExpiredLeases(tx: SqlExecutor, limit: number, releasedGraceSeconds: number): Promise<StrandedTask[]> {
+    const { rows } = await tx.query<StrandedTaskRow>(FIND_EXPIRED_LEASES, [limit, releasedGraceSeconds]);
+    return rows.map(toStrandedTask);
+  }
+
+  /**
+   * Releases the tasks found by {@link findExpiredLeases} and queues the take-over message of
+   * each, in one statement; returns the ids of the tasks released. Run it in the transaction
+   * that holds their locks.
+   */
+  async releaseAndRedispatch(tx: SqlExecutor, redispatches: readonly Redispatch[]): Promise<string[]> {
+    if (redispatches.length === 0) return [];
+    const input = redispatches.map(({ taskId, message }) => ({ id: taskId, ...outboxColumns(message) }));
     const released = await tx.query<{ task_id: string }>(RELEASE_AND_REDISPATCH, [JSON.stringify(input)]);
     return released.rows.map((r) => r.task_id);
   }
@@ -49,26 +86,24 @@ export class MaintenanceRepository {
   }
 
   /**
-   * Dispatches again up to `limit` PENDING or RETRYING tasks of one priority whose message the
+   * Finds and locks up to `limit` PENDING or RETRYING tasks of one priority whose message the
    * queue cannot hold any more (see FIND_UNQUEUED_TASKS) and whose message is older than
-   * `afterSeconds`; returns their ids. Run it in a transaction: the rows stay locked from the
-   * find to the re-dispatch.
+   * `afterSeconds`. Run it in a transaction and pass what it found to
+   * {@link redispatchUnqueued} in the same one.
    */
-  async redispatchUnqueued(tx: SqlExecutor, queue: QueueSnapshot, afterSeconds: number, limit: number): Promise<string[]> {
-    const { rows } = await tx.query<{ id: string; type: string; priority: TaskPriority; attempts: number; correlation_id: string }>(FIND_UNQUEUED_TASKS, [
-      queue.priority,
-      queue.messagesHeld,
-      queue.countedAt,
-      afterSeconds,
-      limit,
-    ]);
-    if (rows.length === 0) return [];
-    const detail = `re-dispatched: its message was not in ${queueOfPriority(queue.priority)}`;
-    const input = rows.map((task) => {
-      // The attempt the task waits for next, which claim_task accepts from PENDING or RETRYING.
-      const message = dispatchMessage({ taskId: task.id, type: task.type, priority: task.priority, correlationId: task.correlation_id }, task.attempts + 1);
-      return { id: task.id, message_id: message.messageId, exchange: message.exchange, routing_key: message.routingKey, headers: message.headers, body: message.body, detail };
-    });
+  async findUnqueued(tx: SqlExecutor, queue: QueueSnapshot, afterSeconds: number, limit: number): Promise<StrandedTask[]> {
+    const { rows } = await tx.query<StrandedTaskRow>(FIND_UNQUEUED_TASKS, [queue.priority, queue.messagesHeld, queue.countedAt, afterSeconds, limit]);
+    return rows.map(toStrandedTask);
+  }
+
+  /**
+   * Dispatches the tasks found by {@link findUnqueued} again with their messages, with a
+   * timeline entry that says `detail`; returns their ids. Run it in the transaction that holds
+   * their locks.
+   */
+  async redispatchUnqueued(tx: SqlExecutor, redispatches: readonly Redispatch[], detail: string): Promise<string[]> {
+    if (redispatches.length === 0) return [];
+    const input = redispatches.map(({ taskId, message }) => ({ id: taskId, ...outboxColumns(message), detail }));
     const queued = await tx.query<{ task_id: string }>(REDISPATCH_UNQUEUED_TASKS, [JSON.stringify(input)]);
     return queued.rows.map((r) => r.task_id);
   }

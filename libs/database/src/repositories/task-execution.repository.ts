@@ -9,7 +9,7 @@ import { RELEASE_LEASE } from '../sql/release-lease.sql.js';
 import { RENEW_LEASES } from '../sql/renew-leases.sql.js';
 import type { SqlExecutor } from '../sql-executor.js';
 import { outboxParams } from './outbox-params.js';
-import { type TaskRow } from '../task.record.js';
+import type { TaskRow } from '../task.record.js';
 
 /** Statuses a delivery may claim from, besides the take-over of an expired IN_PROGRESS lease. */
 const CLAIMABLE = TaskStatusMachine.sourcesOf(TaskStatus.IN_PROGRESS).filter((s) => s !== TaskStatus.IN_PROGRESS);

@@ -9,7 +9,7 @@ import { FIND_TASKS_BY_IDS, LIST_TASKS } from '../sql/list-tasks.sql.js';
 import { REQUEUE_TASK } from '../sql/requeue-task.sql.js';
 import { COUNT_TASKS_BY_STATUS_AND_PRIORITY, OLDEST_PENDING_BY_PRIORITY, OUTBOX_BACKLOG } from '../sql/task-stats.sql.js';
 import type { SqlExecutor } from '../sql-executor.js';
-import { outboxParams } from './outbox-params.js';
+import { outboxColumns, outboxParams } from './outbox-params.js';
 import { type TaskRecord, type TaskRow, toTaskRecord } from '../task.record.js';
 
 /** What a new task is made of; `id` is chosen by the caller so its message can name it. */
@@ -82,11 +82,7 @@ export class TaskRepository {
       max_attempts: task.maxAttempts,
       run_at: task.runAt?.toISOString() ?? null,
       correlation_id: task.correlationId,
-      message_id: dispatch.messageId,
-      exchange: dispatch.exchange,
-      routing_key: dispatch.routingKey,
-      headers: dispatch.headers,
-      body: dispatch.body,
+      ...outboxColumns(dispatch),
     }));
     const { rows } = await executor.query<TaskRow>(INSERT_TASKS_WITH_OUTBOX, [JSON.stringify(input)]);
     const byId = new Map(rows.map((row) => [row.id, toTaskRecord(row)]));
