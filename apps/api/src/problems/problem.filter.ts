@@ -43,7 +43,7 @@ export function toProblem(error: unknown, request: FastifyRequest): { problem: P
     const kind = KIND_BY_STATUS[status];
     if (kind && status < 500) {
       const response = error.getResponse();
-      const message = typeof response === 'object' && response && 'message' in response ? (response as { message: unknown }).message : error.message;
+      const message = typeof response === 'object' && response && 'message' in response ? response.message : error.message;
       const detail = Array.isArray(message) ? message.join('; ') : String(message);
       // Fastify's body parser reports broken or empty JSON as a plain 400.
       if (status === 400 && /json/i.test(detail)) {

@@ -13,7 +13,8 @@ export function LengthInCharacters(min: number, max: number, options?: Validatio
       validator: {
         validate: (value: unknown) => {
           if (typeof value !== 'string') return false;
-          const length = [...value].length;
+          // Code points, as Postgres counts varchar(n): an emoji is one, a flag two.
+          const length = Array.from(value).length;
           return length >= min && length <= max;
         },
         defaultMessage: (args) => (min > 0 ? `${args?.property} must be ${min} to ${max} characters long` : `${args?.property} must be at most ${max} characters long`),
