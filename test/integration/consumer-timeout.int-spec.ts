@@ -21,10 +21,14 @@ describe('a task longer than the broker consumer timeout', () => {
 
   const create = async (body: Record<string, unknown>) => (await request(api.getHttpServer()).post('/api/v1/tasks').send(body).expect(201)).body;
   const until = (id: string, status: string, timeoutMs: number) =>
-    eventually(async () => {
-      const task = (await request(api.getHttpServer()).get(`/api/v1/tasks/${id}`)).body;
-      return task.status === status ? task : undefined;
-    }, timeoutMs, `task ${id} to be ${status}`);
+    eventually(
+      async () => {
+        const task = (await request(api.getHttpServer()).get(`/api/v1/tasks/${id}`)).body;
+        return task.status === status ? task : undefined;
+      },
+      timeoutMs,
+      `task ${id} to be ${status}`,
+    );
   const skipped = async () => {
     let sum = 0;
     for (const worker of workers) {

@@ -37,10 +37,14 @@ describe('core path (end to end)', () => {
       correlationId: 'core-path-noop-1',
     });
 
-    const done = await eventually(async () => {
-      const res = await request(api.getHttpServer()).get(`/api/v1/tasks/${created.body.id}`).expect(200);
-      return res.body.status === 'COMPLETED' ? res.body : undefined;
-    }, 10_000, 'the task to complete');
+    const done = await eventually(
+      async () => {
+        const res = await request(api.getHttpServer()).get(`/api/v1/tasks/${created.body.id}`).expect(200);
+        return res.body.status === 'COMPLETED' ? res.body : undefined;
+      },
+      10_000,
+      'the task to complete',
+    );
     expect(done).toMatchObject({ status: 'COMPLETED', result: {}, attempts: 1, progress: 100, error: null });
     expect(done.startedAt).not.toBeNull();
     expect(done.completedAt).not.toBeNull();
@@ -51,10 +55,14 @@ describe('core path (end to end)', () => {
       .post('/api/v1/tasks')
       .send({ title: 'nap', type: 'sleep', priority: 'HIGH', payload: { ms: 150 } })
       .expect(201);
-    const done = await eventually(async () => {
-      const res = await request(api.getHttpServer()).get(`/api/v1/tasks/${created.body.id}`);
-      return res.body.status === 'COMPLETED' ? res.body : undefined;
-    }, 10_000, 'the sleep task to complete');
+    const done = await eventually(
+      async () => {
+        const res = await request(api.getHttpServer()).get(`/api/v1/tasks/${created.body.id}`);
+        return res.body.status === 'COMPLETED' ? res.body : undefined;
+      },
+      10_000,
+      'the sleep task to complete',
+    );
     expect(done.result.sleptMs).toBeGreaterThanOrEqual(150);
     expect(done.priority).toBe('HIGH');
   });
@@ -92,10 +100,14 @@ describe('core path (end to end)', () => {
 
   it('serves /health, /ready and /metrics', async () => {
     await request(api.getHttpServer()).get('/health').expect(200, { status: 'ok' });
-    const ready = await eventually(async () => {
-      const res = await request(api.getHttpServer()).get('/ready');
-      return res.status === 200 ? res.body : undefined;
-    }, 10_000, 'the api to be ready');
+    const ready = await eventually(
+      async () => {
+        const res = await request(api.getHttpServer()).get('/ready');
+        return res.status === 200 ? res.body : undefined;
+      },
+      10_000,
+      'the api to be ready',
+    );
     expect(ready.checks).toEqual({ postgres: 'up', rabbitmq: 'up' });
     const metrics = await request(api.getHttpServer()).get('/metrics').expect(200);
     expect(metrics.text).toContain('tasks_created_total{type="noop",priority="MEDIUM"}');

@@ -133,20 +133,23 @@ describe('deployment safety', () => {
 
     // Silence outside production is unit-tested (libs/config/src/insecure-defaults.spec.ts); each
     // process started here costs seconds on a shared CI machine.
-    it.each(['api', 'relay', 'worker'] as const)('%s logs one warning at start with NODE_ENV=production and default passwords, and starts anyway', async (name) => {
-      // The suite's broker login is guest/guest, a default; the Postgres password is set to one.
-      const app = await suite.startProcess(name, { NODE_ENV: 'production', POSTGRES_PASSWORD: 'postgres', API_KEYS: '' });
-      try {
-        const warnings = app.lines.filter((line) => WARNING.test(line));
-        expect(warnings).toHaveLength(1);
-        expect(warnings[0]).toContain('POSTGRES_PASSWORD');
-        expect(warnings[0]).toContain('RABBITMQ_URL');
-        if (name === 'api') expect(warnings[0]).toContain('API_KEYS');
-        else expect(warnings[0]).not.toContain('API_KEYS');
-        expect(app.running).toBe(true);
-      } finally {
-        await app.kill();
-      }
-    });
+    it.each(['api', 'relay', 'worker'] as const)(
+      '%s logs one warning at start with NODE_ENV=production and default passwords, and starts anyway',
+      async (name) => {
+        // The suite's broker login is guest/guest, a default; the Postgres password is set to one.
+        const app = await suite.startProcess(name, { NODE_ENV: 'production', POSTGRES_PASSWORD: 'postgres', API_KEYS: '' });
+        try {
+          const warnings = app.lines.filter((line) => WARNING.test(line));
+          expect(warnings).toHaveLength(1);
+          expect(warnings[0]).toContain('POSTGRES_PASSWORD');
+          expect(warnings[0]).toContain('RABBITMQ_URL');
+          if (name === 'api') expect(warnings[0]).toContain('API_KEYS');
+          else expect(warnings[0]).not.toContain('API_KEYS');
+          expect(app.running).toBe(true);
+        } finally {
+          await app.kill();
+        }
+      },
+    );
   });
 });

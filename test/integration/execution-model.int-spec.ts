@@ -22,12 +22,21 @@ describe('execution model', () => {
   const create = async (body: Record<string, unknown>) => (await request(api.getHttpServer()).post('/api/v1/tasks').send(body).expect(201)).body;
   const get = async (id: string) => (await request(api.getHttpServer()).get(`/api/v1/tasks/${id}`).expect(200)).body;
   const until = (id: string, status: string, timeoutMs = 20_000) =>
-    eventually(async () => {
-      const task = await get(id);
-      return task.status === status ? task : undefined;
-    }, timeoutMs, `task ${id} to be ${status}`);
+    eventually(
+      async () => {
+        const task = await get(id);
+        return task.status === status ? task : undefined;
+      },
+      timeoutMs,
+      `task ${id} to be ${status}`,
+    );
   const events = async (id: string, status: string) =>
-    (await suite.sql.query<{ worker: string; attempt: number; detail: string; at: Date }>('SELECT worker, attempt, detail, at FROM task_events WHERE task_id = $1 AND status = $2 ORDER BY id', [id, status])).rows;
+    (
+      await suite.sql.query<{ worker: string; attempt: number; detail: string; at: Date }>(
+        'SELECT worker, attempt, detail, at FROM task_events WHERE task_id = $1 AND status = $2 ORDER BY id',
+        [id, status],
+      )
+    ).rows;
   const sql: () => SqlExecutor = () => ({
     query: async <T>(text: string, params?: unknown[]) => {
       const result = await suite.sql.query(text, params);
@@ -222,16 +231,24 @@ describe('execution model', () => {
       );
       const message = dispatchMessage({ taskId: id, type: 'test.bad-output', priority: TaskPriority.MEDIUM, correlationId: id });
       const channel = await suite.channel();
-      channel.sendToQueue(message.routingKey, Buffer.from(JSON.stringify(message.body)), { persistent: true, messageId: message.messageId, headers: { [ATTEMPT_HEADER]: 1 } });
+      channel.sendToQueue(message.routingKey, Buffer.from(JSON.stringify(message.body)), {
+        persistent: true,
+        messageId: message.messageId,
+        headers: { [ATTEMPT_HEADER]: 1 },
+      });
       await channel.close();
       return id;
     };
     const failedFor = async (id: string) => {
       const task = await until(id, 'FAILED', 20_000);
-      const copies = await eventually(async () => {
-        const found = await dlqCopiesOf(id);
-        return found.length > 0 ? found : undefined;
-      }, 10_000, `the DLQ copy of ${id}`);
+      const copies = await eventually(
+        async () => {
+          const found = await dlqCopiesOf(id);
+          return found.length > 0 ? found : undefined;
+        },
+        10_000,
+        `the DLQ copy of ${id}`,
+      );
       return { task, copies };
     };
 

@@ -14,10 +14,14 @@ describe('failure handling', () => {
 
   const create = async (body: Record<string, unknown>) => (await request(api.getHttpServer()).post('/api/v1/tasks').send(body).expect(201)).body;
   const until = (id: string, status: string, timeoutMs = 20_000) =>
-    eventually(async () => {
-      const task = (await request(api.getHttpServer()).get(`/api/v1/tasks/${id}`)).body;
-      return task.status === status ? task : undefined;
-    }, timeoutMs, `task ${id} to be ${status}`);
+    eventually(
+      async () => {
+        const task = (await request(api.getHttpServer()).get(`/api/v1/tasks/${id}`)).body;
+        return task.status === status ? task : undefined;
+      },
+      timeoutMs,
+      `task ${id} to be ${status}`,
+    );
   beforeAll(async () => {
     suite = await Suite.create('failures', { RETRY_DELAYS_SECONDS: '1', TASK_TIMEOUT_SECONDS: '1', TASK_LEASE_SECONDS: '3' });
     api = await suite.startApi();
@@ -132,17 +136,21 @@ describe('failure handling', () => {
     await channel.close();
     const worker = await suite.startWorker({ RETRY_DELAYS_SECONDS: '7,9' });
     try {
-      const depth = await eventually(async () => {
-        const c = await suite.channel();
-        c.on('error', () => undefined); // checkQueue of a missing queue closes the channel
-        try {
-          return (await c.checkQueue('tasks.retry.7s')).queue;
-        } catch {
-          return undefined;
-        } finally {
-          await c.close().catch(() => undefined);
-        }
-      }, 10_000, 'tasks.retry.7s to exist');
+      const depth = await eventually(
+        async () => {
+          const c = await suite.channel();
+          c.on('error', () => undefined); // checkQueue of a missing queue closes the channel
+          try {
+            return (await c.checkQueue('tasks.retry.7s')).queue;
+          } catch {
+            return undefined;
+          } finally {
+            await c.close().catch(() => undefined);
+          }
+        },
+        10_000,
+        'tasks.retry.7s to exist',
+      );
       expect(depth).toBe('tasks.retry.7s');
       const task = await create({ title: 'still works' });
       await until(task.id, 'COMPLETED');

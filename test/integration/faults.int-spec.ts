@@ -41,10 +41,14 @@ describe('faults', () => {
   };
 
   const expectClean = async (ids: string[], options: { duplicatesAllowed: boolean }) => {
-    const result = await eventually(async () => {
-      const a = await audit(suite, ids);
-      return Object.values(a.queueDepths).every((d) => d === 0) && a.unpublishedOutboxRows === 0 ? a : undefined;
-    }, 20_000, 'queues and outbox to drain');
+    const result = await eventually(
+      async () => {
+        const a = await audit(suite, ids);
+        return Object.values(a.queueDepths).every((d) => d === 0) && a.unpublishedOutboxRows === 0 ? a : undefined;
+      },
+      20_000,
+      'queues and outbox to drain',
+    );
     expect(result.lost).toEqual([]);
     expect(result.terminalWrittenTwice).toEqual([]);
     if (!options.duplicatesAllowed) expect(result.duplicatedRuns).toBe(0);
@@ -57,10 +61,14 @@ describe('faults', () => {
     const doomed = await suite.startProcess('worker');
     const ids = await createTasks(api.url, 12, { type: 'sleep', payload: { ms: 1500 } });
 
-    const { rows } = await eventually(async () => {
-      const r = await suite.sql.query("SELECT id FROM tasks WHERE id = ANY($1) AND status = 'IN_PROGRESS'", [ids]);
-      return r.rows.length > 0 ? r : undefined;
-    }, 15_000, 'a task to be running');
+    const { rows } = await eventually(
+      async () => {
+        const r = await suite.sql.query("SELECT id FROM tasks WHERE id = ANY($1) AND status = 'IN_PROGRESS'", [ids]);
+        return r.rows.length > 0 ? r : undefined;
+      },
+      15_000,
+      'a task to be running',
+    );
     await doomed.kill();
     expect(rows.length).toBeGreaterThan(0);
 
@@ -69,7 +77,9 @@ describe('faults', () => {
     const result = await expectClean(ids, { duplicatesAllowed: true });
     expect(result.byStatus).toEqual({ COMPLETED: 12 });
     // The tasks the dead worker held ran again, as a take-over: counted, and allowed here.
-    const { rows: takeovers } = await suite.sql.query("SELECT count(*)::int AS n FROM task_events WHERE task_id = ANY($1) AND detail LIKE 'taken over%'", [ids]);
+    const { rows: takeovers } = await suite.sql.query("SELECT count(*)::int AS n FROM task_events WHERE task_id = ANY($1) AND detail LIKE 'taken over%'", [
+      ids,
+    ]);
     expect(takeovers[0].n).toBeGreaterThan(0);
   });
 
@@ -78,10 +88,14 @@ describe('faults', () => {
     const relay = await suite.startProcess('relay', { OUTBOX_BATCH_SIZE: '20' });
     await suite.startProcess('worker', { WORKER_PREFETCH: '20' });
     const ids = await createTasks(api.url, 1500, { type: 'noop' });
-    await eventually(async () => {
-      const r = await suite.sql.query('SELECT count(*)::int AS n FROM outbox WHERE task_id = ANY($1) AND published_at IS NOT NULL', [ids]);
-      return r.rows[0].n > 0;
-    }, 15_000, 'the relay to publish');
+    await eventually(
+      async () => {
+        const r = await suite.sql.query('SELECT count(*)::int AS n FROM outbox WHERE task_id = ANY($1) AND published_at IS NOT NULL', [ids]);
+        return r.rows[0].n > 0;
+      },
+      15_000,
+      'the relay to publish',
+    );
     await relay.kill();
     await suite.startProcess('relay', { OUTBOX_BATCH_SIZE: '20' });
 
@@ -102,10 +116,14 @@ describe('faults', () => {
       const before = await createTasks(api.url, 50, { type: 'noop' });
 
       await proxy.close();
-      const ready = await eventually(async () => {
-        const res = await request(relay.url).get('/ready');
-        return res.status === 503 ? res.body : undefined;
-      }, 20_000, '/ready to report the broker down');
+      const ready = await eventually(
+        async () => {
+          const res = await request(relay.url).get('/ready');
+          return res.status === 503 ? res.body : undefined;
+        },
+        20_000,
+        '/ready to report the broker down',
+      );
       expect(ready.failed).toEqual(['rabbitmq']);
       const during = await createTasks(api.url, 50, { type: 'noop' });
       expect(await suite.taskStatus(during[0])).toBe('NEW');
@@ -151,10 +169,14 @@ describe('faults', () => {
     await suite.startProcess('relay');
     const worker = await suite.startProcess('worker', { WORKER_PREFETCH: '2', SHUTDOWN_TIMEOUT_SECONDS: '20' });
     const ids = await createTasks(api.url, 8, { type: 'sleep', payload: { ms: 800 } });
-    await eventually(async () => {
-      const r = await suite.sql.query("SELECT count(*)::int AS n FROM tasks WHERE id = ANY($1) AND status = 'IN_PROGRESS'", [ids]);
-      return r.rows[0].n > 0;
-    }, 15_000, 'a task to be running');
+    await eventually(
+      async () => {
+        const r = await suite.sql.query("SELECT count(*)::int AS n FROM tasks WHERE id = ANY($1) AND status = 'IN_PROGRESS'", [ids]);
+        return r.rows[0].n > 0;
+      },
+      15_000,
+      'a task to be running',
+    );
 
     const exit = await worker.stop();
     expect(exit).toEqual({ code: 0, signal: null });
@@ -172,10 +194,14 @@ describe('faults', () => {
     await suite.startProcess('relay');
     const worker = await suite.startProcess('worker', { SHUTDOWN_TIMEOUT_SECONDS: '1' });
     const ids = await createTasks(api.url, 2, { type: 'sleep', payload: { ms: 4000 } });
-    await eventually(async () => {
-      const r = await suite.sql.query("SELECT count(*)::int AS n FROM tasks WHERE id = ANY($1) AND status = 'IN_PROGRESS'", [ids]);
-      return r.rows[0].n === 2;
-    }, 15_000, 'both tasks to be running');
+    await eventually(
+      async () => {
+        const r = await suite.sql.query("SELECT count(*)::int AS n FROM tasks WHERE id = ANY($1) AND status = 'IN_PROGRESS'", [ids]);
+        return r.rows[0].n === 2;
+      },
+      15_000,
+      'both tasks to be running',
+    );
 
     expect(await worker.stop()).toEqual({ code: 0, signal: null });
     await suite.startProcess('worker');

@@ -22,7 +22,10 @@ const TASKS = '/api/v1/tasks';
 
 /** What a header value may hold on the wire (Node refuses the rest before sending). */
 const headerText = (maxLength: number) =>
-  fc.string({ unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.constant(0x09), fc.integer({ min: 0x80, max: 0xff })).map((c) => String.fromCharCode(c)), maxLength });
+  fc.string({
+    unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.constant(0x09), fc.integer({ min: 0x80, max: 0xff })).map((c) => String.fromCharCode(c)),
+    maxLength,
+  });
 
 /** Strings with what breaks things: NUL, lone surrogates, astral characters, control characters. */
 const nastyString = fc.oneof(
@@ -53,7 +56,18 @@ const dateText = fc.oneof(
       fc.constantFrom('Z', '+00:00', '+14:00', '-12:00', '+99:99', '+00', ''),
     )
     .map(([y, mo, d, h, mi, s, z]) => `${String(y).padStart(4, '0')}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}${z}`),
-  fc.constantFrom('0000-01-01T00:00:00Z', '+275760-09-13T00:00:00.000Z', '+275761-01-01T00:00:00Z', '-271821-04-19T00:00:00Z', '9999-12-31T23:59:60Z', '2026-02-29T00:00:00Z', '2024-02-29T24:00:00Z', 'infinity', 'epoch', 'now'),
+  fc.constantFrom(
+    '0000-01-01T00:00:00Z',
+    '+275760-09-13T00:00:00.000Z',
+    '+275761-01-01T00:00:00Z',
+    '-271821-04-19T00:00:00Z',
+    '9999-12-31T23:59:60Z',
+    '2026-02-29T00:00:00Z',
+    '2024-02-29T24:00:00Z',
+    'infinity',
+    'epoch',
+    'now',
+  ),
   nastyString,
 );
 
@@ -73,7 +87,12 @@ const pgTimestamp = fc
 
 const uuidish = fc.oneof(
   fc.uuid(),
-  fc.constantFrom('00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'FFFFFFFF-FFFF-4FFF-BFFF-FFFFFFFFFFFF', '7d444840-9dc0-41d1-b245-5ffdce74fad'),
+  fc.constantFrom(
+    '00000000-0000-0000-0000-000000000000',
+    'ffffffff-ffff-ffff-ffff-ffffffffffff',
+    'FFFFFFFF-FFFF-4FFF-BFFF-FFFFFFFFFFFF',
+    '7d444840-9dc0-41d1-b245-5ffdce74fad',
+  ),
   nastyString,
 );
 
@@ -95,38 +114,61 @@ const fieldValue = fc.oneof(nastyString, nastyNumber, fc.boolean(), fc.constant(
 const mostly = <T, U>(valid: fc.Arbitrary<T>, hostile: fc.Arbitrary<U>) => fc.oneof({ arbitrary: valid, weight: 4 }, { arbitrary: hostile, weight: 1 });
 
 /** Something shaped like a task, each field absent, valid or hostile. */
-const taskish = fc.record(
-  {
-    title: mostly(fc.string({ minLength: 1, maxLength: 30 }).filter((t) => t.trim() !== ''), fc.oneof(nastyString, fieldValue)),
-    type: mostly(fc.constantFrom('noop', 'sleep', 'fail', 'http.request'), fc.oneof(fc.constantFrom('unknown.type', 'NOOP', ''), nastyString, fieldValue)),
-    description: mostly(fc.oneof(fc.string({ maxLength: 100 }), fc.constant(null)), fc.oneof(nastyString, fieldValue)),
-    priority: mostly(fc.constantFrom('LOW', 'MEDIUM', 'HIGH'), fc.oneof(fc.constantFrom('low', 'URGENT'), fieldValue)),
-    payload: mostly(
-      fc.constant({}),
-      fc.oneof(
-        fc.record({ ms: fc.oneof(nastyNumber, fieldValue) }, { requiredKeys: [] }),
-        fc.record({ times: fieldValue, permanent: fieldValue, message: fieldValue }, { requiredKeys: [] }),
-        fc.record({ url: fieldValue, method: fieldValue, headers: fieldValue, body: fieldValue, timeoutMs: fieldValue }, { requiredKeys: [] }),
-        fc.dictionary(nastyString, fieldValue, { maxKeys: 4 }),
-        fieldValue,
+const taskish = fc
+  .record(
+    {
+      title: mostly(
+        fc.string({ minLength: 1, maxLength: 30 }).filter((t) => t.trim() !== ''),
+        fc.oneof(nastyString, fieldValue),
       ),
+      type: mostly(fc.constantFrom('noop', 'sleep', 'fail', 'http.request'), fc.oneof(fc.constantFrom('unknown.type', 'NOOP', ''), nastyString, fieldValue)),
+      description: mostly(fc.oneof(fc.string({ maxLength: 100 }), fc.constant(null)), fc.oneof(nastyString, fieldValue)),
+      priority: mostly(fc.constantFrom('LOW', 'MEDIUM', 'HIGH'), fc.oneof(fc.constantFrom('low', 'URGENT'), fieldValue)),
+      payload: mostly(
+        fc.constant({}),
+        fc.oneof(
+          fc.record({ ms: fc.oneof(nastyNumber, fieldValue) }, { requiredKeys: [] }),
+          fc.record({ times: fieldValue, permanent: fieldValue, message: fieldValue }, { requiredKeys: [] }),
+          fc.record({ url: fieldValue, method: fieldValue, headers: fieldValue, body: fieldValue, timeoutMs: fieldValue }, { requiredKeys: [] }),
+          fc.dictionary(nastyString, fieldValue, { maxKeys: 4 }),
+          fieldValue,
+        ),
+      ),
+      maxAttempts: mostly(fc.integer({ min: 1, max: 20 }), fc.oneof(nastyNumber, fieldValue)),
+      runAt: mostly(
+        fc.date({ noInvalidDate: true, min: new Date('2000-01-01'), max: new Date('2999-01-01') }).map((d) => d.toISOString()),
+        dateText,
+      ),
+    },
+    { requiredKeys: [] },
+  )
+  .chain((task) =>
+    mostly(
+      fc.constant(task),
+      fieldValue.map((extra) => ({ ...task, extra })),
     ),
-    maxAttempts: mostly(fc.integer({ min: 1, max: 20 }), fc.oneof(nastyNumber, fieldValue)),
-    runAt: mostly(fc.date({ noInvalidDate: true, min: new Date('2000-01-01'), max: new Date('2999-01-01') }).map((d) => d.toISOString()), dateText),
-  },
-  { requiredKeys: [] },
-).chain((task) => mostly(fc.constant(task), fieldValue.map((extra) => ({ ...task, extra }))));
+  );
 
-const listQuery = fc.record(
-  {
-    status: mostly(fc.constantFrom('NEW', 'FAILED,CANCELLED', 'PENDING, RETRYING'), fc.oneof(fc.constantFrom('new', 'NEW,,', ','), nastyString)),
-    priority: mostly(fc.constantFrom('HIGH', 'LOW,MEDIUM,HIGH'), fc.oneof(fc.constantFrom('high'), nastyString)),
-    type: mostly(fc.constantFrom('noop', 'sleep,noop'), fc.oneof(fc.constant('x'.repeat(101)), nastyString)),
-    limit: mostly(fc.integer({ min: 1, max: 100 }).map(String), fc.oneof(fc.constantFrom('0', '101', '-1', '1.5', '1e2', '007', '99999999999999999999'), nastyNumber.map(String), nastyString)),
-    cursor,
-  },
-  { requiredKeys: [] },
-).chain((query) => mostly(fc.constant(query), nastyString.map((other) => ({ ...query, other }))));
+const listQuery = fc
+  .record(
+    {
+      status: mostly(fc.constantFrom('NEW', 'FAILED,CANCELLED', 'PENDING, RETRYING'), fc.oneof(fc.constantFrom('new', 'NEW,,', ','), nastyString)),
+      priority: mostly(fc.constantFrom('HIGH', 'LOW,MEDIUM,HIGH'), fc.oneof(fc.constantFrom('high'), nastyString)),
+      type: mostly(fc.constantFrom('noop', 'sleep,noop'), fc.oneof(fc.constant('x'.repeat(101)), nastyString)),
+      limit: mostly(
+        fc.integer({ min: 1, max: 100 }).map(String),
+        fc.oneof(fc.constantFrom('0', '101', '-1', '1.5', '1e2', '007', '99999999999999999999'), nastyNumber.map(String), nastyString),
+      ),
+      cursor,
+    },
+    { requiredKeys: [] },
+  )
+  .chain((query) =>
+    mostly(
+      fc.constant(query),
+      nastyString.map((other) => ({ ...query, other })),
+    ),
+  );
 
 function pad(n: number): string {
   return String(n).padStart(2, '0');
@@ -134,12 +176,16 @@ function pad(n: number): string {
 
 /** Percent-encodes the UTF-8 bytes (a lone surrogate becomes U+FFFD, as on any wire). */
 function encode(value: string): string {
-  return [...Buffer.from(value, 'utf8')].map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`)).join('');
+  return [...Buffer.from(value, 'utf8')]
+    .map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`))
+    .join('');
 }
 
 /** Each value once, or twice (`a=1&a=1` makes an array), plus raw escapes that are not UTF-8 at all. */
 function queryString(query: Record<string, string>, repeat: boolean, junk: string): string {
-  return [...Object.entries(query).flatMap(([k, v]) => Array.from({ length: repeat ? 2 : 1 }, () => `${k}=${encode(v)}`)), junk].filter((p) => p !== '').join('&');
+  return [...Object.entries(query).flatMap(([k, v]) => Array.from({ length: repeat ? 2 : 1 }, () => `${k}=${encode(v)}`)), junk]
+    .filter((p) => p !== '')
+    .join('&');
 }
 
 describe('fuzz: no input makes a 5xx, a refused one writes nothing', () => {
@@ -164,7 +210,9 @@ describe('fuzz: no input makes a 5xx, a refused one writes nothing', () => {
     if (res.status >= 500) throw new Error(`${res.status} ${res.text.slice(0, 300)}`);
     if (res.status >= 400) {
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(res.body).toEqual(expect.objectContaining({ type: expect.any(String), title: expect.any(String), status: res.status, detail: expect.any(String) }));
+      expect(res.body).toEqual(
+        expect.objectContaining({ type: expect.any(String), title: expect.any(String), status: res.status, detail: expect.any(String) }),
+      );
       expect(after).toEqual(before);
     } else {
       expect(res.status).toBeGreaterThanOrEqual(200);
@@ -188,7 +236,13 @@ describe('fuzz: no input makes a 5xx, a refused one writes nothing', () => {
   it('POST /tasks: any JSON body', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(taskish, anyJson), async (body) => {
-        await check(() => http().post(TASKS).set(AUTH).set('Content-Type', 'application/json').send(JSON.stringify(body) ?? ''));
+        await check(() =>
+          http()
+            .post(TASKS)
+            .set(AUTH)
+            .set('Content-Type', 'application/json')
+            .send(JSON.stringify(body) ?? ''),
+        );
       }),
       options,
     );
@@ -197,8 +251,23 @@ describe('fuzz: no input makes a 5xx, a refused one writes nothing', () => {
   it('POST /tasks: any body text with any content type', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 100 }), taskish.map((t) => JSON.stringify(t).slice(0, -1))),
-        fc.oneof(fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/problem+json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1'), headerText(60)),
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.string({ unit: 'binary', maxLength: 100 }),
+          taskish.map((t) => JSON.stringify(t).slice(0, -1)),
+        ),
+        fc.oneof(
+          fc.constantFrom(
+            'application/json',
+            'application/json; charset=utf-8',
+            'application/problem+json',
+            'text/plain',
+            'application/x-www-form-urlencoded',
+            'multipart/form-data; boundary=x',
+            'application/json; charset=latin1',
+          ),
+          headerText(60),
+        ),
         async (text, contentType) => {
           await check(() => http().post(TASKS).set(AUTH).set('Content-Type', contentType).send(text));
         },
@@ -210,7 +279,13 @@ describe('fuzz: no input makes a 5xx, a refused one writes nothing', () => {
   it('POST /tasks/batch: any list of task-shaped items, or any JSON', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.record({ tasks: fc.array(taskish, { maxLength: 4 }) }), fc.record({ tasks: fieldValue }), anyJson), async (body) => {
-        await check(() => http().post(`${TASKS}/batch`).set(AUTH).set('Content-Type', 'application/json').send(JSON.stringify(body) ?? ''));
+        await check(() =>
+          http()
+            .post(`${TASKS}/batch`)
+            .set(AUTH)
+            .set('Content-Type', 'application/json')
+            .send(JSON.stringify(body) ?? ''),
+        );
       }),
       options,
     );
@@ -218,9 +293,18 @@ describe('fuzz: no input makes a 5xx, a refused one writes nothing', () => {
 
   it('GET /tasks: any filters, limit and cursor, including cursors that decode to impossible dates, huge numbers and non-UUIDs', async () => {
     await fc.assert(
-      fc.asyncProperty(listQuery, fc.boolean(), fc.constantFrom('', 'limit=%ff', 'cursor=%', 'status=%zz', '%ff=1', 'a[b]=1', 'status[]=NEW', '__proto__=1', '=', '&&'), async (query, repeat, junk) => {
-        await check(() => http().get(`${TASKS}?${queryString(query, repeat, junk)}`).set(AUTH));
-      }),
+      fc.asyncProperty(
+        listQuery,
+        fc.boolean(),
+        fc.constantFrom('', 'limit=%ff', 'cursor=%', 'status=%zz', '%ff=1', 'a[b]=1', 'status[]=NEW', '__proto__=1', '=', '&&'),
+        async (query, repeat, junk) => {
+          await check(() =>
+            http()
+              .get(`${TASKS}?${queryString(query, repeat, junk)}`)
+              .set(AUTH),
+          );
+        },
+      ),
       options,
     );
   });
@@ -233,14 +317,26 @@ describe('fuzz: no input makes a 5xx, a refused one writes nothing', () => {
             'Idempotency-Key': headerText(300),
             'X-Request-ID': headerText(300),
             'Content-Type': fc.oneof(fc.constant('application/json'), headerText(80)),
-            Authorization: fc.oneof(fc.constant(`Bearer ${KEY}`), fc.constant(`bearer  ${KEY}  `), headerText(300).map((t) => `Bearer ${t}`), headerText(300)),
+            Authorization: fc.oneof(
+              fc.constant(`Bearer ${KEY}`),
+              fc.constant(`bearer  ${KEY}  `),
+              headerText(300).map((t) => `Bearer ${t}`),
+              headerText(300),
+            ),
           },
           { requiredKeys: [] },
         ),
         fc.boolean(),
         async (headers, batch) => {
-          const body = batch ? { tasks: [{ title: 'fuzzed headers', runAt: '2999-01-01T00:00:00Z' }] } : { title: 'fuzzed headers', runAt: '2999-01-01T00:00:00Z' };
-          await check(() => http().post(batch ? `${TASKS}/batch` : TASKS).set({ 'Content-Type': 'application/json', ...headers }).send(JSON.stringify(body)));
+          const body = batch
+            ? { tasks: [{ title: 'fuzzed headers', runAt: '2999-01-01T00:00:00Z' }] }
+            : { title: 'fuzzed headers', runAt: '2999-01-01T00:00:00Z' };
+          await check(() =>
+            http()
+              .post(batch ? `${TASKS}/batch` : TASKS)
+              .set({ 'Content-Type': 'application/json', ...headers })
+              .send(JSON.stringify(body)),
+          );
         },
       ),
       options,
@@ -248,7 +344,7 @@ describe('fuzz: no input makes a 5xx, a refused one writes nothing', () => {
   });
 
   it('path ids: any id on every task route', async () => {
-    const routes: [('get' | 'delete' | 'post'), (id: string) => string][] = [
+    const routes: ['get' | 'delete' | 'post', (id: string) => string][] = [
       ['get', (id) => `${TASKS}/${id}`],
       ['get', (id) => `${TASKS}/${id}/status`],
       ['get', (id) => `${TASKS}/${id}/events`],
@@ -256,9 +352,13 @@ describe('fuzz: no input makes a 5xx, a refused one writes nothing', () => {
       ['post', (id) => `${TASKS}/${id}/retry`],
     ];
     await fc.assert(
-      fc.asyncProperty(fc.oneof(uuidish.map(encode), fc.constantFrom('%ff', '%', '%zz', '..', '%2e%2e', 'a%2Fb', '%00', ';x', 'x'.repeat(101))), fc.constantFrom(...routes), async (id, [method, path]) => {
-        await check(() => http()[method](path(id)).set(AUTH));
-      }),
+      fc.asyncProperty(
+        fc.oneof(uuidish.map(encode), fc.constantFrom('%ff', '%', '%zz', '..', '%2e%2e', 'a%2Fb', '%00', ';x', 'x'.repeat(101))),
+        fc.constantFrom(...routes),
+        async (id, [method, path]) => {
+          await check(() => http()[method](path(id)).set(AUTH));
+        },
+      ),
       options,
     );
   });

@@ -26,10 +26,14 @@ describe('http.request in the worker', () => {
   const get = async (path: string) => (await request(api.getHttpServer()).get(`/api/v1/tasks/${path}`).expect(200)).body;
   const failed = (id: string) => eventually(async () => ((await get(id)).status === 'FAILED' ? get(id) : undefined), 20_000, `task ${id} to be FAILED`);
   const dlqCopy = async (id: string) => {
-    const copies = await eventually(async () => {
-      const all = await suite.drainQueue('tasks.dlq');
-      return all.length > 0 ? all : undefined;
-    }, 10_000, 'a copy in tasks.dlq');
+    const copies = await eventually(
+      async () => {
+        const all = await suite.drainQueue('tasks.dlq');
+        return all.length > 0 ? all : undefined;
+      },
+      10_000,
+      'a copy in tasks.dlq',
+    );
     return copies.find((m) => JSON.parse(m.content.toString()).taskId === id)!;
   };
 

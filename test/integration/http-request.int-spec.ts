@@ -390,7 +390,9 @@ describe('http.request handler', () => {
     it('fails a refused connection with a TransientTaskError', async () => {
       await other.close();
       const closedPort = other.port;
-      const error = await errorOf(handlerWith({ HTTP_TASK_ALLOWED_HOSTS: `127.0.0.1:${closedPort}` }).run({ url: `http://127.0.0.1:${closedPort}/`, method: 'GET' }, context()));
+      const error = await errorOf(
+        handlerWith({ HTTP_TASK_ALLOWED_HOSTS: `127.0.0.1:${closedPort}` }).run({ url: `http://127.0.0.1:${closedPort}/`, method: 'GET' }, context()),
+      );
 
       expect(error).toBeInstanceOf(TransientTaskError);
       expect(error.message).toContain('ECONNREFUSED');

@@ -65,7 +65,10 @@ describe('task and outbox atomicity', () => {
       await manager.query('INSERT INTO orders (id) VALUES ($1)', ['order-1']);
       await repository.createWithDispatch(executorOf(manager), [item]);
     });
-    const { rows } = await suite.sql.query('SELECT (SELECT count(*) FROM orders)::int AS orders, (SELECT count(*) FROM outbox WHERE task_id = $1)::int AS outbox', [item.task.id]);
+    const { rows } = await suite.sql.query(
+      'SELECT (SELECT count(*) FROM orders)::int AS orders, (SELECT count(*) FROM outbox WHERE task_id = $1)::int AS outbox',
+      [item.task.id],
+    );
     expect(rows[0]).toEqual({ orders: 1, outbox: 1 });
   });
 

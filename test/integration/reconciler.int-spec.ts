@@ -24,7 +24,7 @@ describe('reconciler', () => {
   const redispatchRows = async (ids: string[]) =>
     (await suite.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE kind = 'redispatch' AND task_id = ANY($1)", [ids])).rows[0].n;
   const redispatchedByReconciler = async () =>
-    ((await relay.get(MetricsService).tasksRedispatched.get()).values.find((v) => v.labels.reason === 'reconciler')?.value ?? 0);
+    (await relay.get(MetricsService).tasksRedispatched.get()).values.find((v) => v.labels.reason === 'reconciler')?.value ?? 0;
   const purge = async (queue: string) => {
     const channel = await suite.channel();
     await channel.purgeQueue(queue);
@@ -44,7 +44,11 @@ describe('reconciler', () => {
 
   it('dispatches PENDING tasks again once the bound has passed after their queue was purged, and they complete', async () => {
     const ids = await createMany(5, { priority: 'MEDIUM' });
-    await eventually(async () => (await statuses(ids)).every((s) => s === 'PENDING') && (await suite.queueDepth('tasks.medium')) === 5, 10_000, 'the tasks to be queued');
+    await eventually(
+      async () => (await statuses(ids)).every((s) => s === 'PENDING') && (await suite.queueDepth('tasks.medium')) === 5,
+      10_000,
+      'the tasks to be queued',
+    );
     await purge('tasks.medium');
 
     await eventually(async () => (await redispatchRows(ids)) === 5, 10_000, 'a re-dispatch of each task');

@@ -152,10 +152,14 @@ describe('outbox relay', () => {
     // No queue is bound to this routing key: the broker returns the message (mandatory).
     const [id] = await insertTasks(1, 'tasks.nowhere');
     await startRelay({ OUTBOX_MAX_ATTEMPTS: '2' });
-    const task = await eventually(async () => {
-      const { rows } = await suite.sql.query('SELECT status, error FROM tasks WHERE id = $1', [id]);
-      return rows[0].status === 'FAILED' ? rows[0] : undefined;
-    }, 15_000, 'the task to fail');
+    const task = await eventually(
+      async () => {
+        const { rows } = await suite.sql.query('SELECT status, error FROM tasks WHERE id = $1', [id]);
+        return rows[0].status === 'FAILED' ? rows[0] : undefined;
+      },
+      15_000,
+      'the task to fail',
+    );
     expect(task.error).toMatch(/dispatch gave up after 2 attempts: .*unroutable/);
     const { rows } = await suite.sql.query('SELECT attempts, failed_at, published_at, last_error FROM outbox WHERE task_id = $1', [id]);
     expect(rows[0]).toMatchObject({ attempts: 2, published_at: null });

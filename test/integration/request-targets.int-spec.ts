@@ -175,7 +175,14 @@ describe('request targets (no way in without a key, no way round the rate limit)
       ['GET /api/v1/tasks HTTP/1.1', [['Host', 'evil.example']]],
       ['GET /api/v1/tasks HTTP/1.1', [['Host', '']]],
       ['GET http://any/api/v1/tasks HTTP/1.1', [['Host', 'other.example']]],
-      ['GET /api/v1/tasks HTTP/1.1', [['X-Forwarded-Prefix', '/health'], ['X-Original-URL', '/health'], ['X-Rewrite-URL', '/health']]],
+      [
+        'GET /api/v1/tasks HTTP/1.1',
+        [
+          ['X-Forwarded-Prefix', '/health'],
+          ['X-Original-URL', '/health'],
+          ['X-Rewrite-URL', '/health'],
+        ],
+      ],
       ['GET /api/v1/tasks HTTP/1.1', [['Authorization', 'Bearer']]],
       ['GET /api/v1/tasks HTTP/1.1', [['Authorization', `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`]]],
       ['GET /api/v1/tasks HTTP/1.1', [['Authorization', `Bearer ${KEY}x`]]],
@@ -228,7 +235,9 @@ describe('request targets (no way in without a key, no way round the rate limit)
         status,
         type: expect.stringMatching(/^application\/problem\+json/),
       });
-      expect(JSON.parse(res.body)).toEqual(expect.objectContaining({ type: expect.stringMatching(/^\/problems\//), status, detail: expect.any(String), requestId: expect.any(String) }));
+      expect(JSON.parse(res.body)).toEqual(
+        expect.objectContaining({ type: expect.stringMatching(/^\/problems\//), status, detail: expect.any(String), requestId: expect.any(String) }),
+      );
     }
   });
 
@@ -267,7 +276,12 @@ describe('request targets (no way in without a key, no way round the rate limit)
     const limited = await suite.startProcess('api', { API_KEYS: KEY, RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_SECONDS: '600' });
     try {
       const statuses: number[] = [];
-      for (const target of ['http://any/api/v1/task-types', 'https://other/api/v1/task-types', `http://127.0.0.1:${limited.port}/api/v1/task-types`, 'http://any/api/v1/task-types']) {
+      for (const target of [
+        'http://any/api/v1/task-types',
+        'https://other/api/v1/task-types',
+        `http://127.0.0.1:${limited.port}/api/v1/task-types`,
+        'http://any/api/v1/task-types',
+      ]) {
         statuses.push((await rawRequest(limited.port, `GET ${target} HTTP/1.1`, withKey)).status);
       }
       expect(statuses).toEqual([200, 200, 200, 429]);

@@ -194,7 +194,7 @@ describe('retention and task counts', () => {
     await maintenance.retentionRun();
 
     const { rows: left } = await suite.sql.query<{ age: number }>(
-      "SELECT round(EXTRACT(EPOCH FROM now() - failed_at) / 3600)::int AS age FROM outbox WHERE task_id = $1",
+      'SELECT round(EXTRACT(EPOCH FROM now() - failed_at) / 3600)::int AS age FROM outbox WHERE task_id = $1',
       [rows[0].id],
     );
     expect(left).toEqual([{ age: 23 }]);
@@ -206,7 +206,12 @@ describe('retention and task counts', () => {
     const worker = await suite.startWorker({ RETRY_DELAYS_SECONDS: '1' });
     try {
       const done = await Promise.all([1, 2, 3].map((i) => create({ title: `done ${i}`, priority: (['LOW', 'MEDIUM', 'HIGH'] as const)[i - 1] })));
-      const batch = (await http().post('/api/v1/tasks/batch').send({ tasks: [{ title: 'b1' }, { title: 'b2', priority: 'HIGH' }] }).expect(201)).body;
+      const batch = (
+        await http()
+          .post('/api/v1/tasks/batch')
+          .send({ tasks: [{ title: 'b1' }, { title: 'b2', priority: 'HIGH' }] })
+          .expect(201)
+      ).body;
       const doomed = await create({ title: 'doomed', type: 'fail', maxAttempts: 1, payload: { permanent: true } });
       const later = await create({ title: 'later', runAt: new Date(Date.now() + 3_600_000).toISOString() });
       await expectCountsExactInOneSnapshot();

@@ -29,7 +29,10 @@ describe('retry ladder', () => {
     await channel.assertExchange('tasks.retry', 'headers', { durable: true });
     for (const step of STEPS) {
       const queue = retryQueueName(step);
-      await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'classic', 'x-message-ttl': step * 1000, 'x-dead-letter-exchange': 'tasks' } });
+      await channel.assertQueue(queue, {
+        durable: true,
+        arguments: { 'x-queue-type': 'classic', 'x-message-ttl': step * 1000, 'x-dead-letter-exchange': 'tasks' },
+      });
       await channel.bindQueue(queue, 'tasks.retry', '', oldBindingArguments(step));
     }
     await channel.close();

@@ -33,7 +33,17 @@ describe('soak', () => {
 
   it('loses nothing, finishes nothing twice, never runs one task twice at once, and keeps the ladder under a minute of faults', async () => {
     const reportFile = join(dir, 'report.json');
-    const args = ['--minutes', '1', '--settle-seconds', '40', '--rate', '4', '--report', reportFile, ...(process.env.SOAK_SEED ? ['--seed', process.env.SOAK_SEED] : [])];
+    const args = [
+      '--minutes',
+      '1',
+      '--settle-seconds',
+      '40',
+      '--rate',
+      '4',
+      '--report',
+      reportFile,
+      ...(process.env.SOAK_SEED ? ['--seed', process.env.SOAK_SEED] : []),
+    ];
     const output: string[] = [];
     const code = await new Promise<number | null>((resolve) => {
       const child = spawn(process.execPath, [join(ROOT, 'dist/test/soak/soak.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -13,10 +13,14 @@ describe('worker', () => {
   const create = async (body: Record<string, unknown>) => (await request(api.getHttpServer()).post('/api/v1/tasks').send(body).expect(201)).body;
   const get = async (id: string) => (await request(api.getHttpServer()).get(`/api/v1/tasks/${id}`).expect(200)).body;
   const until = (id: string, status: string, timeoutMs = 15_000) =>
-    eventually(async () => {
-      const task = await get(id);
-      return task.status === status ? task : undefined;
-    }, timeoutMs, `task ${id} to be ${status}`);
+    eventually(
+      async () => {
+        const task = await get(id);
+        return task.status === status ? task : undefined;
+      },
+      timeoutMs,
+      `task ${id} to be ${status}`,
+    );
   const skipped = async (app: INestApplicationContext) => {
     const metric = await app.get(MetricsService).taskOutcomes.get();
     return metric.values.filter((v) => v.labels.status === 'SKIPPED').reduce((sum, v) => sum + v.value, 0);

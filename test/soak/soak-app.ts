@@ -42,7 +42,10 @@ export class ProbeHandler implements TaskHandlerContract<ProbePayload, { ms: num
   }
 
   private record(event: 'start' | 'end', run: string, context: TaskContext, outcome = 'ok'): void {
-    appendFileSync(this.file, `${JSON.stringify({ event, run, taskId: context.taskId, attempt: context.attempt, pid: process.pid, at: Date.now(), outcome })}\n`);
+    appendFileSync(
+      this.file,
+      `${JSON.stringify({ event, run, taskId: context.taskId, attempt: context.attempt, pid: process.pid, at: Date.now(), outcome })}\n`,
+    );
   }
 }
 

@@ -345,7 +345,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     // ------------------------------------------------------------ faults
     type Fault = 'kill' | 'restart-rabbitmq' | 'restart-postgres' | 'close-connections' | 'purge' | 'pause-worker';
-    const kinds: Fault[] = ['kill', 'restart-rabbitmq', 'restart-postgres', 'close-connections', 'pause-worker', ...(options.purge ? (['purge'] as Fault[]) : [])];
+    const kinds: Fault[] = [
+      'kill',
+      'restart-rabbitmq',
+      'restart-postgres',
+      'close-connections',
+      'pause-worker',
+      ...(options.purge ? (['purge'] as Fault[]) : []),
+    ];
     const weights: Record<Fault, number> = { kill: 4, 'restart-rabbitmq': 1, 'restart-postgres': 1.5, 'close-connections': 2, purge: 1, 'pause-worker': 2 };
     const faults: Record<string, number> = {};
     const windows: { from: number; to: number }[] = [];
@@ -386,7 +393,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           workerHigh.pause();
           try {
             await sleep(3000);
-            const ready = parseQueues(await rabbit!.ctl(['list_queues', 'name', 'messages_ready', 'messages_unacknowledged'])).filter((q) => /^tasks\.(high|medium|low|retry\.\d+s)$/.test(q.name));
+            const ready = parseQueues(await rabbit!.ctl(['list_queues', 'name', 'messages_ready', 'messages_unacknowledged'])).filter((q) =>
+              /^tasks\.(high|medium|low|retry\.\d+s)$/.test(q.name),
+            );
             // With nothing ready anywhere, a random work queue: a purge of an empty queue is a no-op.
             const queue = ready.sort((a, b) => b.ready - a.ready)[0]?.name ?? pick(WORK_QUEUES);
             const count = ready.find((q) => q.name === queue)?.ready ?? 0;
@@ -555,7 +564,12 @@ async function auditSoak(input: {
   const checks: Check[] = [];
   const timeline = async (id: string): Promise<string> => {
     const { rows } = await sql.query<EventRow>('SELECT * FROM task_events WHERE task_id = $1 ORDER BY id', [id]);
-    return rows.map((e) => `${e.at.toISOString().slice(11, 23)} ${e.status} #${e.attempt}${e.worker ? ` ${e.worker}` : ''}${e.detail ? ` (${e.detail})` : ''}${e.error ? ` [${e.error.slice(0, 80)}]` : ''}`).join('; ');
+    return rows
+      .map(
+        (e) =>
+          `${e.at.toISOString().slice(11, 23)} ${e.status} #${e.attempt}${e.worker ? ` ${e.worker}` : ''}${e.detail ? ` (${e.detail})` : ''}${e.error ? ` [${e.error.slice(0, 80)}]` : ''}`,
+      )
+      .join('; ');
   };
 
   const { rows: statuses } = await sql.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM tasks GROUP BY status');
@@ -563,7 +577,10 @@ async function auditSoak(input: {
   const total = statuses.reduce((sum, s) => sum + s.n, 0);
 
   // Lost: created (a row exists) but not terminal once the system settled.
-  const { rows: open } = await sql.query<{ id: string; type: string; status: string }>('SELECT id, type, status FROM tasks WHERE status <> ALL($1::task_status[]) ORDER BY created_at', [TERMINAL]);
+  const { rows: open } = await sql.query<{ id: string; type: string; status: string }>(
+    'SELECT id, type, status FROM tasks WHERE status <> ALL($1::task_status[]) ORDER BY created_at',
+    [TERMINAL],
+  );
   checks.push({
     name: 'lost (created, not terminal)',
     count: open.length,
@@ -619,7 +636,8 @@ async function auditSoak(input: {
   for (const [taskId, list] of byTask) {
     list.sort((a, b) => a.start - b.start);
     for (const run of list) {
-      if (run.end === undefined && !deaths.has(run.pid)) unfinished.push(`${taskId} attempt ${run.attempt} pid ${run.pid} started ${new Date(run.start).toISOString().slice(11, 23)}`);
+      if (run.end === undefined && !deaths.has(run.pid))
+        unfinished.push(`${taskId} attempt ${run.attempt} pid ${run.pid} started ${new Date(run.start).toISOString().slice(11, 23)}`);
     }
     for (let i = 1; i < list.length; i++) {
       for (let j = 0; j < i; j++) {
@@ -641,7 +659,9 @@ async function auditSoak(input: {
     name: 'overlapping runs of one task (both executing)',
     count: overlaps.length,
     ok: overlaps.length === 0,
-    examples: await Promise.all([...overlapTasks].slice(0, 5).map(async (id) => `${overlaps.filter((o) => o.startsWith(id)).join(' | ')}; timeline: ${await timeline(id)}`)),
+    examples: await Promise.all(
+      [...overlapTasks].slice(0, 5).map(async (id) => `${overlaps.filter((o) => o.startsWith(id)).join(' | ')}; timeline: ${await timeline(id)}`),
+    ),
   });
   // A process frozen past its lease cannot be stopped by anyone: another worker may take its
   // task over (the frozen one lost its connection), and its writes are fenced. Counted apart,
@@ -651,7 +671,9 @@ async function auditSoak(input: {
     name: 'overlaps only while one holder was frozen (SIGSTOP)',
     count: frozenOverlaps.length,
     ok: true,
-    examples: await Promise.all([...frozenTasks].slice(0, 3).map(async (id) => `${frozenOverlaps.filter((o) => o.startsWith(id)).join(' | ')}; timeline: ${await timeline(id)}`)),
+    examples: await Promise.all(
+      [...frozenTasks].slice(0, 3).map(async (id) => `${frozenOverlaps.filter((o) => o.startsWith(id)).join(' | ')}; timeline: ${await timeline(id)}`),
+    ),
   });
   checks.push({
     name: 'probe runs that never ended (worker alive)',
@@ -697,7 +719,12 @@ async function auditSoak(input: {
   });
 
   const busy = input.queues.filter((q) => q.name !== 'tasks.dlq' && q.ready + q.unacked > 0);
-  checks.push({ name: 'messages left in work and retry queues', count: busy.reduce((s, q) => s + q.ready + q.unacked, 0), ok: busy.length === 0, examples: busy.map((q) => `${q.name}: ${q.ready} ready, ${q.unacked} unacked`) });
+  checks.push({
+    name: 'messages left in work and retry queues',
+    count: busy.reduce((s, q) => s + q.ready + q.unacked, 0),
+    ok: busy.length === 0,
+    examples: busy.map((q) => `${q.name}: ${q.ready} ready, ${q.unacked} unacked`),
+  });
   const { rows: outbox } = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL AND failed_at IS NULL');
   checks.push({ name: 'outbox rows not yet published', count: outbox[0].n, ok: outbox[0].n === 0, examples: [] });
   return { total, byStatus, checks };
@@ -710,9 +737,15 @@ export function formatReport(report: SoakReport): string {
   const width = Math.max(...rows.map((r) => r[0].length), 5);
   const out = [
     `seed ${report.seed} · ${report.minutes} min · purge ${report.purge ? 'on' : 'off'} · settled ${report.settledInSeconds === null ? 'no' : `in ${report.settledInSeconds} s`}`,
-    `tasks ${report.created}: ${Object.entries(report.byStatus).map(([s, n]) => `${s} ${n}`).join(', ')}`,
-    `load: ${Object.entries(report.load).map(([k, n]) => `${k} ${n}`).join(', ')}`,
-    `faults: ${Object.entries(report.faults).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+    `tasks ${report.created}: ${Object.entries(report.byStatus)
+      .map(([s, n]) => `${s} ${n}`)
+      .join(', ')}`,
+    `load: ${Object.entries(report.load)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+    `faults: ${Object.entries(report.faults)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
     '',
     `${'check'.padEnd(width)}  count  result`,
     `${'-'.repeat(width)}  -----  ------`,

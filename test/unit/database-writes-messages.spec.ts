@@ -23,7 +23,12 @@ function valueImportsOfMessaging(source: string): string[] {
   for (const match of source.matchAll(/\b(import|export)\s+(type\s+)?([^;'"]*?)\s*from\s*['"]#messaging['"]/g)) {
     const [statement, , wholeIsType, clause] = match;
     if (wholeIsType) continue;
-    const names = /\{([^}]*)\}/.exec(clause)?.[1].split(',').map((name) => name.trim()).filter(Boolean) ?? [];
+    const names =
+      /\{([^}]*)\}/
+        .exec(clause)?.[1]
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean) ?? [];
     const onlyTypes = names.length > 0 && names.every((name) => name.startsWith('type ')) && !clause.replace(/\{[^}]*\}/, '').trim();
     if (!onlyTypes) found.push(statement.replace(/\s+/g, ' '));
   }

@@ -136,7 +136,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('publishes no port of postgres or rabbitmq on every interface', () => {
-    const open = ['postgres', 'rabbitmq'].flatMap((name) => (services[name].ports ?? []).filter((port) => !port.startsWith('127.0.0.1:')).map((port) => `${name} ${port}`));
+    const open = ['postgres', 'rabbitmq'].flatMap((name) =>
+      (services[name].ports ?? []).filter((port) => !port.startsWith('127.0.0.1:')).map((port) => `${name} ${port}`),
+    );
     expect(open).toEqual([]);
   });
 
@@ -157,7 +159,9 @@ describe('docker-compose.yml', () => {
   it('lists every variable it reads from .env in .env.example', () => {
     const known = envExampleNames();
     expect(interpolatedNames().filter((name) => !known.has(name))).toEqual([]);
-    expect(interpolatedNames()).toEqual(expect.arrayContaining(['POSTGRES_PASSWORD', 'RABBITMQ_DEFAULT_PASS', 'RABBITMQ_DEFAULT_USER', 'RABBITMQ_DEFAULT_VHOST', 'API_KEYS']));
+    expect(interpolatedNames()).toEqual(
+      expect.arrayContaining(['POSTGRES_PASSWORD', 'RABBITMQ_DEFAULT_PASS', 'RABBITMQ_DEFAULT_USER', 'RABBITMQ_DEFAULT_VHOST', 'API_KEYS']),
+    );
   });
 
   it('ships only example passwords the apps warn about in production', () => {
@@ -176,7 +180,11 @@ describe('docker-compose.yml', () => {
   });
 
   it.each(['migrate', ...APP_SERVICES])('points %s at the postgres and rabbitmq services with their credentials, with or without a .env', (name) => {
-    for (const env of [{}, envExample(), { POSTGRES_PASSWORD: 'pg-secret', RABBITMQ_DEFAULT_USER: 'u1', RABBITMQ_DEFAULT_PASS: 'mq-secret', RABBITMQ_DEFAULT_VHOST: 'v1' }]) {
+    for (const env of [
+      {},
+      envExample(),
+      { POSTGRES_PASSWORD: 'pg-secret', RABBITMQ_DEFAULT_USER: 'u1', RABBITMQ_DEFAULT_PASS: 'mq-secret', RABBITMQ_DEFAULT_VHOST: 'v1' },
+    ]) {
       const app = services[name].environment ?? {};
       const broker = services.rabbitmq.environment ?? {};
       const url = new URL(interpolate(app.RABBITMQ_URL, env));

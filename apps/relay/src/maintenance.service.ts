@@ -130,7 +130,9 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
     const { retentionHours } = this.config.outbox;
     const { taskDays } = this.config.retention;
     const run: RetentionRun = {
-      publishedOutbox: await this.untilCaughtUp('published outbox rows', (batch) => this.maintenance.deletePublishedOutbox(this.database, retentionHours, batch)),
+      publishedOutbox: await this.untilCaughtUp('published outbox rows', (batch) =>
+        this.maintenance.deletePublishedOutbox(this.database, retentionHours, batch),
+      ),
       givenUpOutbox: await this.untilCaughtUp('given-up outbox rows', (batch) => this.maintenance.deleteGivenUpOutbox(this.database, retentionHours, batch)),
       idempotencyKeys: await this.untilCaughtUp('idempotency keys', (batch) => this.maintenance.deleteExpiredIdempotencyKeys(this.database, batch)),
       finishedTasks:

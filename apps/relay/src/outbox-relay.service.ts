@@ -104,9 +104,19 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
         else failed.push({ row: toPublish[i], error: (result.reason as Error)?.message ?? String(result.reason) });
       });
 
-      await this.outbox.markPublished(tx, published.map((r) => r.id));
-      await this.outbox.markTasksPending(tx, published.filter((r) => r.kind === 'dispatch').map((r) => r.taskId!));
-      await this.outbox.markPublished(tx, skipped.map((r) => r.id), 'not sent: the task had left NEW (cancelled)');
+      await this.outbox.markPublished(
+        tx,
+        published.map((r) => r.id),
+      );
+      await this.outbox.markTasksPending(
+        tx,
+        published.filter((r) => r.kind === 'dispatch').map((r) => r.taskId!),
+      );
+      await this.outbox.markPublished(
+        tx,
+        skipped.map((r) => r.id),
+        'not sent: the task had left NEW (cancelled)',
+      );
       for (const { row, error } of failed) {
         const gaveUpOn = await this.outbox.recordFailure(tx, row.id, error, outboxBackoffSeconds(row.attempts + 1), this.config.outbox.maxAttempts);
         if (gaveUpOn) this.logger.error(`task ${gaveUpOn} FAILED: dispatch gave up after ${this.config.outbox.maxAttempts} attempts: ${error}`);

@@ -90,7 +90,9 @@ export class ReconcilerService implements OnApplicationBootstrap, BeforeApplicat
         });
         if (ids.length === 0) continue;
         this.metrics.tasksRedispatched.inc({ reason: 'reconciler' }, ids.length);
-        this.logger.warn(`dispatched ${ids.length} task(s) again: their message was not in ${queue} (${depth.messages} ready, ${depth.consumers ?? 0} consumer(s))`);
+        this.logger.warn(
+          `dispatched ${ids.length} task(s) again: their message was not in ${queue} (${depth.messages} ready, ${depth.consumers ?? 0} consumer(s))`,
+        );
         redispatched.push(...ids);
       } catch (error) {
         this.logger.warn(`reconciling ${queue} failed: ${(error as Error).message}`);

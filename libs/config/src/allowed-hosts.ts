@@ -9,9 +9,7 @@ import ipaddr from 'ipaddr.js';
  *   lets a call reach a loopback, private, link-local or other non-public address.
  */
 export type AllowedHost =
-  | { kind: 'name'; name: string; port?: number }
-  | { kind: 'subdomains'; suffix: string; port?: number }
-  | { kind: 'ip'; ip: string; port?: number };
+  { kind: 'name'; name: string; port?: number } | { kind: 'subdomains'; suffix: string; port?: number } | { kind: 'ip'; ip: string; port?: number };
 
 /** What `HTTP_TASK_ALLOWED_HOSTS` accepts, for error messages. */
 export const ALLOWED_HOSTS_FORMAT =

@@ -22,18 +22,19 @@ describe(insecureDefaults.name, () => {
     const sut = insecureDefaults(loadConfig({ ...STRONG, DATABASE_URL: 'postgres://app:postgres@db/tasks' }), { servesApi: false });
 
     expect(sut).toEqual([expect.stringContaining('DATABASE_URL')]);
-    expect(insecureDefaults(loadConfig({ ...STRONG, POSTGRES_PASSWORD: 'postgres', DATABASE_URL: 'postgres://app:strong-one@db/tasks' }), { servesApi: false })).toEqual([]);
+    expect(
+      insecureDefaults(loadConfig({ ...STRONG, POSTGRES_PASSWORD: 'postgres', DATABASE_URL: 'postgres://app:strong-one@db/tasks' }), { servesApi: false }),
+    ).toEqual([]);
   });
 
-  it.each([
-    'amqp://guest:guest@127.0.0.1:5672',
-    'amqp://tasks:change-me-rabbitmq@rabbitmq:5672/tasks',
-    'amqp://rabbitmq:5672',
-  ])('names the RabbitMQ password of %s (a URL without a user logs in as guest)', (url) => {
-    const sut = insecureDefaults(loadConfig({ ...STRONG, RABBITMQ_URL: url }), { servesApi: false });
+  it.each(['amqp://guest:guest@127.0.0.1:5672', 'amqp://tasks:change-me-rabbitmq@rabbitmq:5672/tasks', 'amqp://rabbitmq:5672'])(
+    'names the RabbitMQ password of %s (a URL without a user logs in as guest)',
+    (url) => {
+      const sut = insecureDefaults(loadConfig({ ...STRONG, RABBITMQ_URL: url }), { servesApi: false });
 
-    expect(sut).toEqual([expect.stringContaining('RABBITMQ_URL')]);
-  });
+      expect(sut).toEqual([expect.stringContaining('RABBITMQ_URL')]);
+    },
+  );
 
   it('names an empty API_KEYS for the API only', () => {
     const config = loadConfig({ ...STRONG, API_KEYS: '' });

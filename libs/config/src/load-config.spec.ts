@@ -137,12 +137,9 @@ describe(loadConfig.name, () => {
       expect(loadConfig({ LOG_LEVEL: value }).logLevel).toBe(expected);
     });
 
-    it.each(['postgres://app:secret@db.internal:5432/tasks', 'postgresql://app@db/tasks?sslmode=require'])(
-      'keeps DATABASE_URL=%s as postgres.url',
-      (url) => {
-        expect(loadConfig({ DATABASE_URL: url }).postgres.url).toBe(url);
-      },
-    );
+    it.each(['postgres://app:secret@db.internal:5432/tasks', 'postgresql://app@db/tasks?sslmode=require'])('keeps DATABASE_URL=%s as postgres.url', (url) => {
+      expect(loadConfig({ DATABASE_URL: url }).postgres.url).toBe(url);
+    });
 
     it('reads the Postgres parts and RABBITMQ_URL', () => {
       const env = {
@@ -215,36 +212,25 @@ describe(loadConfig.name, () => {
       expect(sut.problems).toEqual([{ variable, message: `must be a whole number ${range} (got '${value}')` }]);
     });
 
-    it.each([
-      ['tasks.urgent'],
-      ['tasks.high,tasks.urgent'],
-      ['tasks.high,tasks.high'],
-      ['tasks.low,tasks.medium,tasks.low'],
-      [','],
-      ['TASKS.HIGH'],
-    ])('refuses WORKER_QUEUES=%j', (value) => {
-      const sut = configErrorOf({ WORKER_QUEUES: value });
+    it.each([['tasks.urgent'], ['tasks.high,tasks.urgent'], ['tasks.high,tasks.high'], ['tasks.low,tasks.medium,tasks.low'], [','], ['TASKS.HIGH']])(
+      'refuses WORKER_QUEUES=%j',
+      (value) => {
+        const sut = configErrorOf({ WORKER_QUEUES: value });
 
-      expect(sut.problems).toEqual([{ variable: 'WORKER_QUEUES', message: expect.stringContaining('distinct queues') }]);
-    });
+        expect(sut.problems).toEqual([{ variable: 'WORKER_QUEUES', message: expect.stringContaining('distinct queues') }]);
+      },
+    );
 
-    it.each([
-      ['0'],
-      ['86401'],
-      ['-5'],
-      ['1.5'],
-      ['abc'],
-      ['5,,30'],
-      [','],
-      ['5;30'],
-      [Array.from({ length: 21 }, () => '5').join(',')],
-    ])('refuses RETRY_DELAYS_SECONDS=%j', (value) => {
-      const sut = configErrorOf({ RETRY_DELAYS_SECONDS: value });
+    it.each([['0'], ['86401'], ['-5'], ['1.5'], ['abc'], ['5,,30'], [','], ['5;30'], [Array.from({ length: 21 }, () => '5').join(',')]])(
+      'refuses RETRY_DELAYS_SECONDS=%j',
+      (value) => {
+        const sut = configErrorOf({ RETRY_DELAYS_SECONDS: value });
 
-      expect(sut.problems).toEqual([
-        { variable: 'RETRY_DELAYS_SECONDS', message: expect.stringContaining('1 to 20 delays in whole seconds, each from 1 to 86400') },
-      ]);
-    });
+        expect(sut.problems).toEqual([
+          { variable: 'RETRY_DELAYS_SECONDS', message: expect.stringContaining('1 to 20 delays in whole seconds, each from 1 to 86400') },
+        ]);
+      },
+    );
 
     it.each([
       ['QUEUE_TYPE', 'stream', 'must be one of classic, quorum'],
@@ -264,9 +250,7 @@ describe(loadConfig.name, () => {
     it.each(['not a url', 'http://mq.internal:5672', 'amqp//guest:guest@127.0.0.1'])('refuses RABBITMQ_URL=%s', (value) => {
       const sut = configErrorOf({ RABBITMQ_URL: value });
 
-      expect(sut.problems).toEqual([
-        { variable: 'RABBITMQ_URL', message: expect.stringContaining('must be a URL starting with amqp:// or amqps://') },
-      ]);
+      expect(sut.problems).toEqual([{ variable: 'RABBITMQ_URL', message: expect.stringContaining('must be a URL starting with amqp:// or amqps://') }]);
     });
 
     it('refuses a DATABASE_URL that is not postgres', () => {
@@ -333,7 +317,9 @@ describe(loadConfig.name, () => {
     it('stops on a bad entry, naming the variable, what it accepts and the entry', () => {
       const sut = configErrorOf({ HTTP_TASK_ALLOWED_HOSTS: 'api.example.com,http://evil.example.com' });
 
-      expect(sut.problems).toEqual([{ variable: 'HTTP_TASK_ALLOWED_HOSTS', message: expect.stringContaining('must be a comma list of host or host:port entries') }]);
+      expect(sut.problems).toEqual([
+        { variable: 'HTTP_TASK_ALLOWED_HOSTS', message: expect.stringContaining('must be a comma list of host or host:port entries') },
+      ]);
       expect(sut.message).toContain("'http://evil.example.com' is not a host");
     });
 
@@ -403,7 +389,9 @@ describe(loadConfig.name, () => {
       (value) => {
         const sut = configErrorOf({ TRUSTED_PROXIES: value });
 
-        expect(sut.problems).toEqual([{ variable: 'TRUSTED_PROXIES', message: expect.stringContaining('a number of proxies from 1 to 20, or a comma list of IP addresses, CIDR ranges') }]);
+        expect(sut.problems).toEqual([
+          { variable: 'TRUSTED_PROXIES', message: expect.stringContaining('a number of proxies from 1 to 20, or a comma list of IP addresses, CIDR ranges') },
+        ]);
       },
     );
   });

@@ -182,7 +182,10 @@ class EnvReader {
 
   /** Comma list of API keys, each 16–256 printable characters with no spaces or commas. */
   keyList(name: ConfigVariable): string[] {
-    const keys = this.secret(name).split(',').map((k) => k.trim()).filter((k) => k !== '');
+    const keys = this.secret(name)
+      .split(',')
+      .map((k) => k.trim())
+      .filter((k) => k !== '');
     if (keys.some((k) => !/^[\x21-\x2b\x2d-\x7e]{16,256}$/.test(k))) {
       this.fail(name, 'must be a comma list of keys, each 16 to 256 printable characters without spaces or commas (values not shown)');
       return [];
@@ -193,7 +196,10 @@ class EnvReader {
   /** Comma list of origins (`https://app.example.com`) or `*`; empty turns CORS off. */
   originList(name: ConfigVariable): string[] {
     const value = this.raw(name);
-    const origins = value.split(',').map((o) => o.trim()).filter((o) => o !== '');
+    const origins = value
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== '');
     const bad = origins.filter((o) => o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o));
     if (bad.length > 0) {
       this.fail(name, `must be * or a comma list of origins like https://app.example.com, without a path (got '${bad.join(',')}')`);
@@ -224,7 +230,10 @@ class EnvReader {
       const hops = Number(value);
       if (hops >= 1 && hops <= 20) return { kind: 'hops', hops };
     } else {
-      const entries = value.split(',').map((e) => e.trim()).filter((e) => e !== '');
+      const entries = value
+        .split(',')
+        .map((e) => e.trim())
+        .filter((e) => e !== '');
       if (entries.length > 0 && entries.every(isProxyEntry)) return { kind: 'addresses', addresses: entries };
     }
     this.fail(
@@ -236,7 +245,10 @@ class EnvReader {
 
   queueList(name: ConfigVariable): TaskQueueName[] {
     const value = this.raw(name);
-    const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    const items = value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
     const unknown = items.filter((item) => !(TASK_QUEUES as readonly string[]).includes(item));
     if (items.length === 0 || unknown.length > 0 || new Set(items).size !== items.length) {
       this.fail(name, `must be a comma list of distinct queues from ${TASK_QUEUES.join(', ')}, highest priority first (got '${value}')`);

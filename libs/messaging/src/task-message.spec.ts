@@ -101,10 +101,7 @@ describe(deadLetterMessage.name, () => {
   const failedAt = new Date('2025-03-04T05:06:07.000Z');
 
   it('goes to tasks.dlx with headers saying why, from which queue, after how many attempts and when', () => {
-    const sut = deadLetterMessage(
-      { ...mediumTask, priority: TaskPriority.LOW },
-      { attempts: 4, reason: 'max-attempts-exhausted', error: 'boom', failedAt },
-    );
+    const sut = deadLetterMessage({ ...mediumTask, priority: TaskPriority.LOW }, { attempts: 4, reason: 'max-attempts-exhausted', error: 'boom', failedAt });
 
     expect(sut).toMatchObject({ exchange: 'tasks.dlx', routingKey: '', body: { attempt: 4, priority: TaskPriority.LOW } });
     expect(sut.headers).toEqual({

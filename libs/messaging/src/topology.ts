@@ -86,10 +86,6 @@ export function buildTopology(options: { queueType: QueueType; retryDelaysSecond
       { name: DEAD_LETTER_EXCHANGE, type: 'fanout' },
       { name: CONTROL_EXCHANGE, type: 'fanout' },
     ],
-    queues: [
-      ...workQueues,
-      ...retryQueues,
-      { name: DEAD_LETTER_QUEUE, arguments: typeArgs(), bindings: [{ exchange: DEAD_LETTER_EXCHANGE, routingKey: '' }] },
-    ],
+    queues: [...workQueues, ...retryQueues, { name: DEAD_LETTER_QUEUE, arguments: typeArgs(), bindings: [{ exchange: DEAD_LETTER_EXCHANGE, routingKey: '' }] }],
   };
 }

@@ -49,7 +49,10 @@ export async function audit(suite: Suite, ids: string[]): Promise<Audit> {
 export async function allTerminal(suite: Suite, ids: string[], timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { rows } = await suite.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM tasks WHERE id = ANY($1) AND status = ANY($2::task_status[])', [ids, TERMINAL]);
+    const { rows } = await suite.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM tasks WHERE id = ANY($1) AND status = ANY($2::task_status[])', [
+      ids,
+      TERMINAL,
+    ]);
     if (rows[0].n === ids.length) return;
     if (Date.now() > deadline) {
       const { rows: left } = await suite.sql.query('SELECT status, count(*)::int AS n FROM tasks WHERE id = ANY($1) GROUP BY status', [ids]);

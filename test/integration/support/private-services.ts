@@ -52,10 +52,15 @@ export async function freePort(): Promise<number> {
 
 function run(file: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { env: options.env ?? process.env, cwd: options.cwd, timeout: options.timeoutMs ?? 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${file} ${args.join(' ')} failed: ${stderr || stdout || error.message}`.trim()));
-      else resolve(stdout);
-    });
+    execFile(
+      file,
+      args,
+      { env: options.env ?? process.env, cwd: options.cwd, timeout: options.timeoutMs ?? 120_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${file} ${args.join(' ')} failed: ${stderr || stdout || error.message}`.trim()));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -132,7 +137,10 @@ export async function startPrivateRabbitMQ(options: { name?: string; consumerTim
   mkdirSync(join(dir, 'mnesia'));
   const rabbit: string[] = [];
   if (options.consumerTimeoutMs !== undefined) {
-    rabbit.push(`{consumer_timeout, ${Math.round(options.consumerTimeoutMs)}}`, `{channel_tick_interval, ${Math.min(1000, Math.max(100, Math.round(options.consumerTimeoutMs / 2)))}}`);
+    rabbit.push(
+      `{consumer_timeout, ${Math.round(options.consumerTimeoutMs)}}`,
+      `{channel_tick_interval, ${Math.min(1000, Math.max(100, Math.round(options.consumerTimeoutMs / 2)))}}`,
+    );
   }
   writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.default = 127.0.0.1:${port}\nloopback_users = none\ndisk_free_limit.absolute = 1MB\n`);
   writeFileSync(join(dir, 'advanced.config'), `[{rabbit, [${rabbit.join(', ')}]}].\n`);
@@ -256,7 +264,12 @@ export async function startPrivatePostgres(options: { name?: string } = {}): Pro
 function postgresBin(): string {
   if (process.env.PG_BIN) return process.env.PG_BIN;
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
-  if (versions.length === 0) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql; set PG_BIN to the directory of initdb and pg_ctl');
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (versions.length === 0)
+    throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql; set PG_BIN to the directory of initdb and pg_ctl');
   return join(root, versions[0], 'bin');
 }

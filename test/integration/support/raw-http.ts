@@ -15,13 +15,7 @@ export interface RawResponse {
  * `Connection: close` is added unless a header list says otherwise, so the answer ends with the
  * connection. A connection the server closes without an answer is status 0.
  */
-export async function rawRequest(
-  port: number,
-  requestLine: string,
-  headers: [string, string][] = [],
-  body?: string,
-  timeoutMs = 10_000,
-): Promise<RawResponse> {
+export async function rawRequest(port: number, requestLine: string, headers: [string, string][] = [], body?: string, timeoutMs = 10_000): Promise<RawResponse> {
   const lines = [requestLine];
   const names = new Set(headers.map(([name]) => name.toLowerCase()));
   if (!names.has('host') && !requestLine.endsWith('HTTP/1.0')) lines.push(`Host: 127.0.0.1:${port}`);

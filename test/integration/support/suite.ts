@@ -235,7 +235,8 @@ function rabbitmqctl(...args: [string, ...(string | { ignoreFailure: boolean })[
   try {
     execFileSync('rabbitmqctl', ['-q', ...argv], { stdio: 'pipe' });
   } catch (error) {
-    if (!options?.ignoreFailure) throw new Error(`rabbitmqctl ${argv.join(' ')} failed: ${(error as { stderr?: Buffer }).stderr?.toString() ?? (error as Error).message}`);
+    if (!options?.ignoreFailure)
+      throw new Error(`rabbitmqctl ${argv.join(' ')} failed: ${(error as { stderr?: Buffer }).stderr?.toString() ?? (error as Error).message}`);
   }
 }
 

@@ -87,7 +87,11 @@ export async function configureHttp(
     reply.header('x-request-id', request.id);
     // Fastify would parse text/plain too; the API speaks JSON only.
     if (hasBody(request) && !isJson(request.headers['content-type'])) {
-      throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'UNSUPPORTED_MEDIA_TYPE', `Send the body as application/json (got ${request.headers['content-type'] ?? 'no content type'}).`);
+      throw new ApiError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Send the body as application/json (got ${request.headers['content-type'] ?? 'no content type'}).`,
+      );
     }
   });
 

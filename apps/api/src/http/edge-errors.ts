@@ -34,7 +34,12 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Dup
 
 /** CONNECT asks for a tunnel; this API is no proxy. */
 export function refuseConnect(socket: Duplex): void {
-  const problem = { ...PROBLEM_TYPES.METHOD_NOT_ALLOWED, detail: 'CONNECT is not served: this is not a proxy.', code: 'METHOD_NOT_ALLOWED', requestId: randomUUID() };
+  const problem = {
+    ...PROBLEM_TYPES.METHOD_NOT_ALLOWED,
+    detail: 'CONNECT is not served: this is not a proxy.',
+    code: 'METHOD_NOT_ALLOWED',
+    requestId: randomUUID(),
+  };
   writeRawProblem(socket, problem, { allow: 'GET, HEAD, POST, DELETE, OPTIONS' });
 }
 

@@ -23,7 +23,6 @@ const KIND_BY_STATUS: Record<number, ProblemKind> = {
   503: 'UNAVAILABLE',
 };
 
-
 /**
  * Builds the problem document for any error. Only {@link ApiError}, Nest's HTTP exceptions and
  * Fastify's own 4xx errors say what went wrong; everything else is a 500 (or a 503 when the
@@ -73,7 +72,8 @@ export function toProblem(error: unknown, request: FastifyRequest): { problem: P
     return {
       problem: {
         ...PROBLEM_TYPES.CONFLICT,
-        detail: 'The task changed status while this request was being handled; nothing was written. Read the task again and retry if the request still applies.',
+        detail:
+          'The task changed status while this request was being handled; nothing was written. Read the task again and retry if the request still applies.',
         code: 'TASK_STATUS_CHANGED',
         ...base,
       },
@@ -83,12 +83,25 @@ export function toProblem(error: unknown, request: FastifyRequest): { problem: P
   if (isDatabaseUnavailable(error)) {
     logger.warn(`database unavailable: ${(error as Error).message}`);
     return {
-      problem: { ...PROBLEM_TYPES.UNAVAILABLE, detail: 'The database is not reachable right now; nothing was written. Try again shortly.', code: 'DATABASE_UNAVAILABLE', ...base },
+      problem: {
+        ...PROBLEM_TYPES.UNAVAILABLE,
+        detail: 'The database is not reachable right now; nothing was written. Try again shortly.',
+        code: 'DATABASE_UNAVAILABLE',
+        ...base,
+      },
       headers: { 'retry-after': '5' },
     };
   }
   logger.error(`unexpected error on ${request.method} ${base.instance}: ${(error as Error)?.message ?? String(error)}`, (error as Error)?.stack);
-  return { problem: { ...PROBLEM_TYPES.INTERNAL, detail: 'Something went wrong on our side. Quote the request id when you report it.', code: 'INTERNAL_ERROR', ...base }, headers: {} };
+  return {
+    problem: {
+      ...PROBLEM_TYPES.INTERNAL,
+      detail: 'Something went wrong on our side. Quote the request id when you report it.',
+      code: 'INTERNAL_ERROR',
+      ...base,
+    },
+    headers: {},
+  };
 }
 
 function fromFastifyError(status: number, code: string, message: string, base: { instance: string; requestId: string }): ProblemDocument {

@@ -51,9 +51,14 @@ describe(presentPage.name, () => {
 
 describe(presentEvents.name, () => {
   it('names the task and writes each time as an ISO string', () => {
-    const sut = presentEvents(task.id, [{ at: createdAt, status: TaskStatus.NEW, attempt: 0, worker: null, error: null, detail: 'written with its outbox row' }]);
+    const sut = presentEvents(task.id, [
+      { at: createdAt, status: TaskStatus.NEW, attempt: 0, worker: null, error: null, detail: 'written with its outbox row' },
+    ]);
 
-    expect(sut).toEqual({ taskId: task.id, items: [{ at: '2026-11-25T17:41:02.123Z', status: TaskStatus.NEW, attempt: 0, worker: null, error: null, detail: 'written with its outbox row' }] });
+    expect(sut).toEqual({
+      taskId: task.id,
+      items: [{ at: '2026-11-25T17:41:02.123Z', status: TaskStatus.NEW, attempt: 0, worker: null, error: null, detail: 'written with its outbox row' }],
+    });
   });
 });
 

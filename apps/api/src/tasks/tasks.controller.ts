@@ -37,7 +37,8 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const idempotencyHeader = ApiHeader({
   name: 'Idempotency-Key',
   required: false,
-  description: 'Up to 255 printable characters. The same key with the same body within 24 h returns the original (200, Idempotent-Replayed: true); with another body, 409. Scoped per API key: the same Idempotency-Key sent with another API key is another key.',
+  description:
+    'Up to 255 printable characters. The same key with the same body within 24 h returns the original (200, Idempotent-Replayed: true); with another body, 409. Scoped per API key: the same Idempotency-Key sent with another API key is another key.',
 });
 const requestIdHeader = ApiHeader({ name: 'X-Request-ID', required: false, description: 'Echoed back; becomes the correlationId of created tasks.' });
 
@@ -73,7 +74,10 @@ export class TasksController {
 
   @Post('batch')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Create 1–1,000 tasks in one transaction', description: 'All or nothing: a 400 names the index and field of every bad item, and nothing is written.' })
+  @ApiOperation({
+    summary: 'Create 1–1,000 tasks in one transaction',
+    description: 'All or nothing: a 400 names the index and field of every bad item, and nothing is written.',
+  })
   @ApiBody({ type: CreateTaskBatchDto })
   @idempotencyHeader
   @requestIdHeader
@@ -141,7 +145,8 @@ export class TasksController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Cancel a task',
-    description: 'Not started (NEW, PENDING, RETRYING): CANCELLED at once, 200, and it never starts. Running: 202, the worker is told, and the task ends CANCELLED.',
+    description:
+      'Not started (NEW, PENDING, RETRYING): CANCELLED at once, 200, and it never starts. Running: 202, the worker is told, and the task ends CANCELLED.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: TaskView, description: 'Cancelled.' })

@@ -71,7 +71,12 @@ export class TasksService {
     const outcome = await this.database.transaction(async (tx) => {
       if (await this.idempotency.take(tx, idempotency.scope, idempotency.key, hash)) {
         const created = await this.tasks.createWithDispatch(tx, items);
-        await this.idempotency.record(tx, idempotency.scope, idempotency.key, created.map((t) => t.id));
+        await this.idempotency.record(
+          tx,
+          idempotency.scope,
+          idempotency.key,
+          created.map((t) => t.id),
+        );
         return { tasks: created, replayed: false };
       }
       return { tasks: await this.replay(tx, idempotency, hash), replayed: true };

@@ -18,7 +18,14 @@ import {
 import { MetricsService, withCorrelationId } from '#observability';
 import { PermanentTaskError, type TaskHandlerContract, TaskRegistry } from '#tasks';
 import { LeaseLostError, TaskCancelledError, TaskTimeoutError, WorkerShutdownError } from './abort-reasons.js';
-import { type AttemptOutcome, decideOutcome, decideUnstorableResult, type OutcomeContext, type OutcomeDecision, outcomeWithoutRunning } from './outcome-decision.js';
+import {
+  type AttemptOutcome,
+  decideOutcome,
+  decideUnstorableResult,
+  type OutcomeContext,
+  type OutcomeDecision,
+  outcomeWithoutRunning,
+} from './outcome-decision.js';
 
 /** A decision that writes a status; the executor handles the other two (hand-back, abandon) itself. */
 type StatusDecision = Exclude<OutcomeDecision, { action: 'hand-back' | 'abandon' }>;
@@ -198,11 +205,14 @@ export class TaskExecutor {
   private armDeadline(attempt: Attempt): void {
     clearTimeout(attempt.deadline);
     const left = attempt.renewedSentAt + this.holdMs - performance.now();
-    attempt.deadline = setTimeout(() => {
-      if (this.running.get(attempt.claim.token) !== attempt) return;
-      const since = ((performance.now() - attempt.renewedSentAt) / 1000).toFixed(1);
-      this.loseLease(attempt, `no renewal reached Postgres for ${since} s of a ${this.config.worker.leaseSeconds} s lease`);
-    }, Math.max(0, left));
+    attempt.deadline = setTimeout(
+      () => {
+        if (this.running.get(attempt.claim.token) !== attempt) return;
+        const since = ((performance.now() - attempt.renewedSentAt) / 1000).toFixed(1);
+        this.loseLease(attempt, `no renewal reached Postgres for ${since} s of a ${this.config.worker.leaseSeconds} s lease`);
+      },
+      Math.max(0, left),
+    );
   }
 
   /** Aborts the handler (a no-op when it already stopped for another reason) and stops its writes. */
@@ -255,7 +265,10 @@ export class TaskExecutor {
   /** Runs the handler under an AbortSignal that fires on time-out, cancel, lost lease or forced shutdown. */
   private async run(task: TaskRow, attempt: Attempt): Promise<AttemptOutcome> {
     const { controller, claim } = attempt;
-    const timeout = setTimeout(() => controller.abort(new TaskTimeoutError(this.config.worker.taskTimeoutSeconds)), this.config.worker.taskTimeoutSeconds * 1000);
+    const timeout = setTimeout(
+      () => controller.abort(new TaskTimeoutError(this.config.worker.taskTimeoutSeconds)),
+      this.config.worker.taskTimeoutSeconds * 1000,
+    );
     const started = process.hrtime.bigint();
     this.metrics.tasksInFlight.inc();
     try {

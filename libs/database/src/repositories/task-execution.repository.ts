@@ -75,24 +75,19 @@ export class TaskExecutionRepository {
 
   /** RETRYING, with the retry message written in the same statement (or CANCELLED, without it). */
   async scheduleRetry(executor: SqlExecutor, claim: Claim, error: string, delaySeconds: number, message: OutgoingMessage): Promise<FinishedStatus | null> {
-    const { rows } = await lostRaceAs(executor.query<{ status: FinishedStatus }>(RETRY_TASK, [
-      claim.taskId,
-      claim.token,
-      error,
-      delaySeconds,
-      ...outboxParams(message),
-    ]), NO_ROWS);
+    const { rows } = await lostRaceAs(
+      executor.query<{ status: FinishedStatus }>(RETRY_TASK, [claim.taskId, claim.token, error, delaySeconds, ...outboxParams(message)]),
+      NO_ROWS,
+    );
     return rows[0]?.status ?? null;
   }
 
   /** FAILED for good, with the copy for tasks.dlq written in the same statement (or CANCELLED, without it). */
   async fail(executor: SqlExecutor, claim: Claim, error: string, deadLetter: OutgoingMessage): Promise<FinishedStatus | null> {
-    const { rows } = await lostRaceAs(executor.query<{ status: FinishedStatus }>(FAIL_TASK, [
-      claim.taskId,
-      claim.token,
-      error,
-      ...outboxParams(deadLetter),
-    ]), NO_ROWS);
+    const { rows } = await lostRaceAs(
+      executor.query<{ status: FinishedStatus }>(FAIL_TASK, [claim.taskId, claim.token, error, ...outboxParams(deadLetter)]),
+      NO_ROWS,
+    );
     return rows[0]?.status ?? null;
   }
 

@@ -40,7 +40,7 @@ export class HttpRequestPayload {
         typeof value === 'object' &&
         value !== null &&
         Object.entries(value).every(([name, v]) => HEADER_NAME.test(name) && typeof v === 'string' && !/[\r\n\0]/.test(v)),
-      defaultMessage: () => 'headers must map each header name (letters, digits and !#$%&\'*+-.^_`|~) to a string without CR, LF or NUL',
+      defaultMessage: () => "headers must map each header name (letters, digits and !#$%&'*+-.^_`|~) to a string without CR, LF or NUL",
     },
   })
   headers?: Record<string, string>;

@@ -131,7 +131,7 @@ describe(abortableDelay.name, () => {
     expect(resolved).toBe(true);
   });
 
-  it("rejects at once with the reason of an already aborted signal, and sets no timer", async () => {
+  it('rejects at once with the reason of an already aborted signal, and sets no timer', async () => {
     const controller = new AbortController();
     const shutdown = new Error('worker shutting down');
     controller.abort(shutdown);

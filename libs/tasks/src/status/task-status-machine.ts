@@ -15,13 +15,7 @@ import { TaskStatus } from './task-status.js';
 const TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
   [TaskStatus.NEW]: [TaskStatus.PENDING, TaskStatus.FAILED, TaskStatus.CANCELLED],
   [TaskStatus.PENDING]: [TaskStatus.IN_PROGRESS, TaskStatus.CANCELLED],
-  [TaskStatus.IN_PROGRESS]: [
-    TaskStatus.IN_PROGRESS,
-    TaskStatus.COMPLETED,
-    TaskStatus.RETRYING,
-    TaskStatus.FAILED,
-    TaskStatus.CANCELLED,
-  ],
+  [TaskStatus.IN_PROGRESS]: [TaskStatus.IN_PROGRESS, TaskStatus.COMPLETED, TaskStatus.RETRYING, TaskStatus.FAILED, TaskStatus.CANCELLED],
   [TaskStatus.RETRYING]: [TaskStatus.IN_PROGRESS, TaskStatus.CANCELLED],
   [TaskStatus.COMPLETED]: [],
   [TaskStatus.FAILED]: [TaskStatus.NEW],

@@ -91,7 +91,12 @@ export class TaskEventView {
   @ApiProperty({ description: 'The attempt the task was in.' }) attempt!: number;
   @ApiProperty({ type: String, nullable: true, description: 'The worker (host:pid) that held the task.' }) worker!: string | null;
   @ApiProperty({ type: String, nullable: true }) error!: string | null;
-  @ApiProperty({ type: String, nullable: true, example: 'published to tasks.medium', description: 'Where the task went: outbox, queue, retry step, worker, result.' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'published to tasks.medium',
+    description: 'Where the task went: outbox, queue, retry step, worker, result.',
+  })
   detail!: string | null;
 }
 

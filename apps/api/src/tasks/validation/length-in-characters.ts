@@ -17,7 +17,8 @@ export function LengthInCharacters(min: number, max: number, options?: Validatio
           const length = Array.from(value).length;
           return length >= min && length <= max;
         },
-        defaultMessage: (args) => (min > 0 ? `${args?.property} must be ${min} to ${max} characters long` : `${args?.property} must be at most ${max} characters long`),
+        defaultMessage: (args) =>
+          min > 0 ? `${args?.property} must be ${min} to ${max} characters long` : `${args?.property} must be at most ${max} characters long`,
       },
     },
     options,

@@ -127,12 +127,20 @@ describe(canonicalIp.name, () => {
 });
 
 describe(isSecretHeader.name, () => {
-  it.each(['Authorization', 'proxy-authorization', 'Cookie', 'set-cookie', 'X-API-Key', 'x-auth-token', 'X-Secret', 'x-client-password', 'api-key', 'x-session-id'])(
-    'calls %s secret',
-    (name) => {
-      expect(isSecretHeader(name)).toBe(true);
-    },
-  );
+  it.each([
+    'Authorization',
+    'proxy-authorization',
+    'Cookie',
+    'set-cookie',
+    'X-API-Key',
+    'x-auth-token',
+    'X-Secret',
+    'x-client-password',
+    'api-key',
+    'x-session-id',
+  ])('calls %s secret', (name) => {
+    expect(isSecretHeader(name)).toBe(true);
+  });
 
   it.each(['content-type', 'accept', 'x-request-id', 'user-agent'])('calls %s not secret', (name) => {
     expect(isSecretHeader(name)).toBe(false);
