@@ -114,16 +114,19 @@ async function main() {
       `create (POST /tasks)           ${fmt(createRate).padStart(8)} /s   ${fmt(insertRate).padStart(9)} INSERT/s    ${(createRate / insertRate).toFixed(2)}`,
     );
     console.log(
-      `create statement, no HTTP      ${fmt(statementRate).padStart(8)} /s   ${fmt(insertRate).padStart(9)} INSERT/s    ${(statementRate / insertRate).toFixed(2)}`,
+      `create statement, no HTTP      ${fmt(statementRate).padStart(8)} /s   ` +
+        `${fmt(insertRate).padStart(9)} INSERT/s    ${(statementRate / insertRate).toFixed(2)}`,
     );
     console.log(
-      `create (POST /tasks)           ${fmt(createRate).padStart(8)} /s   ${fmt(statementRate).padStart(9)} statement/s ${(createRate / statementRate).toFixed(2)}`,
+      `create (POST /tasks)           ${fmt(createRate).padStart(8)} /s   ` +
+        `${fmt(statementRate).padStart(9)} statement/s ${(createRate / statementRate).toFixed(2)}`,
     );
     console.log(
       `end to end (noop, COMPLETED)   ${fmt(e2eRate).padStart(8)} /s   ${fmt(brokerRate).padStart(9)} msg/s       ${(e2eRate / brokerRate).toFixed(2)}`,
     );
     console.log(
-      `create latency                 p50 ${(latencies[Math.floor(latencies.length * 0.5)] * 1000).toFixed(1)} ms, p99 ${(latencies[Math.floor(latencies.length * 0.99)] * 1000).toFixed(1)} ms`,
+      `create latency                 p50 ${(latencies[Math.floor(latencies.length * 0.5)] * 1000).toFixed(1)} ms, ` +
+        `p99 ${(latencies[Math.floor(latencies.length * 0.99)] * 1000).toFixed(1)} ms`,
     );
     console.log(`memory (RSS)                   api ${rss(api).toFixed(0)} MiB, relay ${rss(relay).toFixed(0)} MiB, worker ${rss(worker).toFixed(0)} MiB`);
     await db.end();

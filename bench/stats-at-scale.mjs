@@ -61,7 +61,8 @@ async function main() {
     db = new pg.Pool({ ...postgresConnectionOptions(postgres, name), max: 8 });
     db.on('error', () => undefined);
     console.log(
-      `stats and retention at ${TASKS.toLocaleString('en')} tasks, PostgreSQL ${(await db.query('SHOW server_version')).rows[0].server_version}, ${execFileSync('nproc').toString().trim()} cores\n`,
+      `stats and retention at ${TASKS.toLocaleString('en')} tasks, ` +
+        `PostgreSQL ${(await db.query('SHOW server_version')).rows[0].server_version}, ${execFileSync('nproc').toString().trim()} cores\n`,
     );
 
     // Seed: 90 % COMPLETED, 3 % FAILED, 2 % CANCELLED, 2 % PENDING, 1 % each of NEW, IN_PROGRESS,
@@ -195,7 +196,8 @@ async function main() {
     console.log('\nwhat                                             per second (8 connections)');
     for (const [what, r] of writes) console.log(`${what.padEnd(48)} ${Math.round(r).toLocaleString('en')}`);
     console.log(
-      `\nretention: ${deleted.toLocaleString('en')} of ${due.toLocaleString('en')} due finished tasks deleted (with events and outbox rows), ${Math.round(retentionRate).toLocaleString('en')} tasks/s`,
+      `\nretention: ${deleted.toLocaleString('en')} of ${due.toLocaleString('en')} due finished tasks deleted (with events and outbox rows), ` +
+        `${Math.round(retentionRate).toLocaleString('en')} tasks/s`,
     );
   } finally {
     await db?.end();

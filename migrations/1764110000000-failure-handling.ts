@@ -42,14 +42,16 @@ export class FailureHandling1764110000000 implements MigrationInterface {
                THEN regexp_replace(holder, ':[0-9a-f-]{36}$', '') END,
           CASE WHEN NEW.status IN ('RETRYING', 'FAILED', 'CANCELLED') THEN NEW.error END,
           CASE
-            WHEN TG_OP = 'INSERT' AND NEW.run_at IS NOT NULL THEN 'created; in the outbox until ' || to_char(NEW.run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            WHEN TG_OP = 'INSERT' AND NEW.run_at IS NOT NULL
+              THEN 'created; in the outbox until ' || to_char(NEW.run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
             WHEN TG_OP = 'INSERT' THEN 'created; in the outbox'
             WHEN NEW.status = 'NEW' THEN 'retried by a user; back in the outbox'
             WHEN NEW.status = 'PENDING' THEN 'published to tasks.' || lower(NEW.priority::text)
             WHEN NEW.status = 'IN_PROGRESS' AND OLD.status = 'IN_PROGRESS' AND NEW.locked_by IS NULL THEN 'released by the lease sweeper: its worker is gone'
             WHEN NEW.status = 'IN_PROGRESS' AND OLD.status = 'IN_PROGRESS' THEN 'taken over: the previous worker was lost'
             WHEN NEW.status = 'IN_PROGRESS' THEN 'claimed by a worker'
-            WHEN NEW.status = 'RETRYING' THEN 'waiting in the retry ladder until ' || to_char(NEW.next_retry_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            WHEN NEW.status = 'RETRYING'
+              THEN 'waiting in the retry ladder until ' || to_char(NEW.next_retry_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
             WHEN NEW.status = 'FAILED' AND OLD.status = 'NEW' THEN 'dispatch gave up'
             WHEN NEW.status = 'FAILED' THEN 'failed for good; a copy is in tasks.dlq'
             WHEN NEW.status = 'COMPLETED' THEN 'completed'

@@ -33,7 +33,9 @@ const amqpPort = Number(amqpUrl.port || (amqpUrl.protocol === 'amqps:' ? 5671 : 
 const problems = [];
 if (!(await reachable(pgHost, pgPort))) {
   problems.push(
-    `PostgreSQL is not reachable at ${pgHost}:${pgPort}. Start it (Debian: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or point POSTGRES_HOST/POSTGRES_PORT (or DATABASE_URL) at it.`,
+    `PostgreSQL is not reachable at ${pgHost}:${pgPort}. ` +
+      'Start it (Debian: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) ' +
+      'or point POSTGRES_HOST/POSTGRES_PORT (or DATABASE_URL) at it.',
   );
 }
 if (!(await reachable(amqpHost, amqpPort))) {

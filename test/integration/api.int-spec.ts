@@ -351,7 +351,9 @@ describe('REST API', () => {
       expect(res.body.tasks.every((t: Json) => t.status === 'NEW' && t.correlationId === 'api-suite-batch-1')).toBe(true);
       const ids = res.body.tasks.map((t: Json) => t.id);
       const { rows } = await suite.sql.query(
-        "SELECT count(DISTINCT t.id)::int AS tasks, count(o.id)::int AS outbox FROM tasks t JOIN outbox o ON o.task_id = t.id AND o.kind = 'dispatch' WHERE t.id = ANY($1)",
+        `SELECT count(DISTINCT t.id)::int AS tasks, count(o.id)::int AS outbox
+           FROM tasks t JOIN outbox o ON o.task_id = t.id AND o.kind = 'dispatch'
+          WHERE t.id = ANY($1)`,
         [ids],
       );
       expect(rows[0]).toEqual({ tasks: 5, outbox: 5 });
@@ -365,7 +367,9 @@ describe('REST API', () => {
       expect(created).toHaveLength(1000);
       expect(created[999].title).toBe(`${prefix} 999`);
       const { rows } = await suite.sql.query(
-        "SELECT count(DISTINCT t.id)::int AS tasks, count(o.id)::int AS outbox FROM tasks t JOIN outbox o ON o.task_id = t.id AND o.kind = 'dispatch' WHERE t.title LIKE $1",
+        `SELECT count(DISTINCT t.id)::int AS tasks, count(o.id)::int AS outbox
+           FROM tasks t JOIN outbox o ON o.task_id = t.id AND o.kind = 'dispatch'
+          WHERE t.title LIKE $1`,
         [`${prefix} %`],
       );
       expect(rows[0]).toEqual({ tasks: 1000, outbox: 1000 });

@@ -178,7 +178,8 @@ describe('execution model', () => {
     });
   });
 
-  it('hands a message back, never to tasks.dlq, when Postgres refuses its claim (too many connections, serialization failure, statement cancelled, read-only)', async () => {
+  // The refusals: too many connections, serialization failure, statement cancelled, read-only.
+  it('hands a message back, never to tasks.dlq, when Postgres refuses its claim', async () => {
     // Only in this suite's database: the first four claims of tasks titled so fail with these SQLSTATEs.
     await suite.sql.query(`
       CREATE SEQUENCE injected_claim_failures;
@@ -226,7 +227,8 @@ describe('execution model', () => {
     const queueBadOutput = async (kind: BadOutput, maxAttempts: number): Promise<string> => {
       const id = randomUUID();
       await suite.sql.query(
-        `INSERT INTO tasks (id, type, title, payload, status, max_attempts, correlation_id) VALUES ($1::uuid, 'test.bad-output', $2, $3, 'PENDING', $4, $1::text)`,
+        `INSERT INTO tasks (id, type, title, payload, status, max_attempts, correlation_id)
+         VALUES ($1::uuid, 'test.bad-output', $2, $3, 'PENDING', $4, $1::text)`,
         [id, `bad output: ${kind}`, { kind }, maxAttempts],
       );
       const message = dispatchMessage({ taskId: id, type: 'test.bad-output', priority: TaskPriority.MEDIUM, correlationId: id });

@@ -99,7 +99,10 @@ describe('failure handling', () => {
     await channel.purgeQueue('tasks.medium');
     await channel.close();
     await suite.sql.query(
-      "UPDATE tasks SET status = 'IN_PROGRESS', attempts = 1, locked_by = 'gone-host:1:00000000-0000-4000-8000-000000000000', locked_until = now() - interval '1 second' WHERE id = $1",
+      `UPDATE tasks
+          SET status = 'IN_PROGRESS', attempts = 1,
+              locked_by = 'gone-host:1:00000000-0000-4000-8000-000000000000', locked_until = now() - interval '1 second'
+        WHERE id = $1`,
       [task.id],
     );
     const worker = await suite.startWorker();

@@ -151,7 +151,8 @@ describe('retention and task counts', () => {
     const n = 1_000 * batches;
     await finishedTasks(n, 'COMPLETED', 40, 'backlog');
     const { rows: live } = await suite.sql.query<{ id: string }>(
-      "INSERT INTO tasks (id, type, title, max_attempts, correlation_id, status) VALUES (gen_random_uuid(), 'noop', 'outbox owner', 1, 'retention', 'PENDING') RETURNING id",
+      `INSERT INTO tasks (id, type, title, max_attempts, correlation_id, status)
+       VALUES (gen_random_uuid(), 'noop', 'outbox owner', 1, 'retention', 'PENDING') RETURNING id`,
     );
     await suite.sql.query(
       `INSERT INTO outbox (task_id, kind, message_id, exchange, routing_key, body, published_at, failed_at)
@@ -182,7 +183,8 @@ describe('retention and task counts', () => {
 
   it('keeps a given-up outbox row younger than OUTBOX_RETENTION_HOURS', async () => {
     const { rows } = await suite.sql.query<{ id: string }>(
-      "INSERT INTO tasks (id, type, title, max_attempts, correlation_id, status, completed_at) VALUES (gen_random_uuid(), 'noop', 'gave up', 1, 'retention', 'FAILED', now()) RETURNING id",
+      `INSERT INTO tasks (id, type, title, max_attempts, correlation_id, status, completed_at)
+       VALUES (gen_random_uuid(), 'noop', 'gave up', 1, 'retention', 'FAILED', now()) RETURNING id`,
     );
     await suite.sql.query(
       `INSERT INTO outbox (task_id, kind, message_id, exchange, routing_key, body, failed_at)

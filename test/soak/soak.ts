@@ -567,7 +567,8 @@ async function auditSoak(input: {
     return rows
       .map(
         (e) =>
-          `${e.at.toISOString().slice(11, 23)} ${e.status} #${e.attempt}${e.worker ? ` ${e.worker}` : ''}${e.detail ? ` (${e.detail})` : ''}${e.error ? ` [${e.error.slice(0, 80)}]` : ''}`,
+          `${e.at.toISOString().slice(11, 23)} ${e.status} #${e.attempt}${e.worker ? ` ${e.worker}` : ''}` +
+          `${e.detail ? ` (${e.detail})` : ''}${e.error ? ` [${e.error.slice(0, 80)}]` : ''}`,
       )
       .join('; ');
   };
@@ -645,7 +646,8 @@ async function auditSoak(input: {
         const end = before.end ?? deaths.get(before.pid) ?? now;
         if (list[i].start < end) {
           const show = (r: (typeof list)[number]) =>
-            `attempt ${r.attempt} pid ${r.pid} ${new Date(r.start).toISOString().slice(11, 23)}–${r.end ? `${new Date(r.end).toISOString().slice(11, 23)} ${r.outcome}` : deaths.has(r.pid) ? 'killed' : 'never ended'}`;
+            `attempt ${r.attempt} pid ${r.pid} ${new Date(r.start).toISOString().slice(11, 23)}–` +
+            `${r.end ? `${new Date(r.end).toISOString().slice(11, 23)} ${r.outcome}` : deaths.has(r.pid) ? 'killed' : 'never ended'}`;
           const what = `${taskId}: ${show(before)} overlaps ${show(list[i])}`;
           const overlapEnd = Math.min(end, list[i].end ?? deaths.get(list[i].pid) ?? now);
           if (executing(list[i].start, overlapEnd, [before.pid, list[i].pid]) > 0) overlaps.push(what);
@@ -685,7 +687,9 @@ async function auditSoak(input: {
   // The ladder: each RETRYING → next IN_PROGRESS of the next attempt waits its step.
   const isRedispatch = (e: EventRow) => e.detail?.startsWith('re-dispatched') ?? false;
   const { rows: events } = await sql.query<EventRow>(
-    "SELECT task_id, at, status, attempt, detail, error, worker FROM task_events WHERE task_id IN (SELECT task_id FROM task_events WHERE status = 'RETRYING') ORDER BY task_id, id",
+    `SELECT task_id, at, status, attempt, detail, error, worker FROM task_events
+      WHERE task_id IN (SELECT task_id FROM task_events WHERE status = 'RETRYING')
+      ORDER BY task_id, id`,
   );
   let retries = 0;
   const early: string[] = [];
@@ -736,7 +740,8 @@ export function formatReport(report: SoakReport): string {
   const rows: [string, string, string][] = report.checks.map((c) => [c.name, String(c.count), c.ok ? 'ok' : 'FAIL']);
   const width = Math.max(...rows.map((r) => r[0].length), 5);
   const out = [
-    `seed ${report.seed} · ${report.minutes} min · purge ${report.purge ? 'on' : 'off'} · settled ${report.settledInSeconds === null ? 'no' : `in ${report.settledInSeconds} s`}`,
+    `seed ${report.seed} · ${report.minutes} min · purge ${report.purge ? 'on' : 'off'} · ` +
+      `settled ${report.settledInSeconds === null ? 'no' : `in ${report.settledInSeconds} s`}`,
     `tasks ${report.created}: ${Object.entries(report.byStatus)
       .map(([s, n]) => `${s} ${n}`)
       .join(', ')}`,

@@ -20,7 +20,8 @@ migrate(config, MIGRATIONS).then(
     const where = config.postgres.url ? 'DATABASE_URL' : `${config.postgres.host}:${config.postgres.port}`;
     if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(error.code ?? '')) {
       console.error(
-        `PostgreSQL is not reachable at ${where} (${error.code}). Start it, e.g. 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start', or set POSTGRES_HOST/POSTGRES_PORT.`,
+        `PostgreSQL is not reachable at ${where} (${error.code}). ` +
+          `Start it, e.g. 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start', or set POSTGRES_HOST/POSTGRES_PORT.`,
       );
     } else {
       console.error(`migration failed on database ${name}: ${error.message}`);

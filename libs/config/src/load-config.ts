@@ -238,7 +238,8 @@ class EnvReader {
     }
     this.fail(
       name,
-      `must be empty (trust no proxy), a number of proxies from 1 to 20, or a comma list of IP addresses, CIDR ranges and the names loopback, linklocal, uniquelocal (got '${value}')`,
+      'must be empty (trust no proxy), a number of proxies from 1 to 20, ' +
+        `or a comma list of IP addresses, CIDR ranges and the names loopback, linklocal, uniquelocal (got '${value}')`,
     );
     return { kind: 'none' };
   }

@@ -206,7 +206,9 @@ async function dropLeftovers(): Promise<void> {
     // Only databases nobody is connected to: a pid that looks gone may belong to a run this
     // process cannot see (another container or pid namespace on the same PostgreSQL).
     const { rows } = await admin.query<{ datname: string }>(
-      "SELECT d.datname FROM pg_database d WHERE d.datname ~ '^tasks_test_.*_[0-9]+$' AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)",
+      `SELECT d.datname FROM pg_database d
+        WHERE d.datname ~ '^tasks_test_.*_[0-9]+$'
+          AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)`,
     );
     for (const { datname } of rows) {
       const pid = Number(/_(\d+)$/.exec(datname)![1]);

@@ -101,7 +101,8 @@ export async function configureHttp(
       .setTitle('Task service')
       .setDescription(
         'Tasks over REST, written with an outbox in one transaction and run by prioritized workers. ' +
-          'Every error is RFC 9457 application/problem+json. When API_KEYS is set, every route but /health, /ready, /metrics and /docs needs "Authorization: Bearer <key>".',
+          'Every error is RFC 9457 application/problem+json. ' +
+          'When API_KEYS is set, every route but /health, /ready, /metrics and /docs needs "Authorization: Bearer <key>".',
       )
       .setVersion('1')
       .addBearerAuth()

@@ -38,7 +38,9 @@ const idempotencyHeader = ApiHeader({
   name: 'Idempotency-Key',
   required: false,
   description:
-    'Up to 255 printable characters. The same key with the same body within 24 h returns the original (200, Idempotent-Replayed: true); with another body, 409. Scoped per API key: the same Idempotency-Key sent with another API key is another key.',
+    'Up to 255 printable characters. ' +
+    'The same key with the same body within 24 h returns the original (200, Idempotent-Replayed: true); with another body, 409. ' +
+    'Scoped per API key: the same Idempotency-Key sent with another API key is another key.',
 });
 const requestIdHeader = ApiHeader({ name: 'X-Request-ID', required: false, description: 'Echoed back; becomes the correlationId of created tasks.' });
 

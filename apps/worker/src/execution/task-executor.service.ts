@@ -337,7 +337,8 @@ export class TaskExecutor {
         const message = retryMessage(summary, decision.nextAttempt, delaySeconds);
         const written = await this.withDatabaseRetry(attempt, () => this.execution.scheduleRetry(this.database, claim, error, delaySeconds, message));
         this.logger.warn(
-          `task ${task.id} (${task.type}) failed attempt ${claim.attempt}/${task.max_attempts}: ${error}; ${written === 'RETRYING' ? `retrying in ${delaySeconds} s` : (written ?? 'SUPERSEDED')}`,
+          `task ${task.id} (${task.type}) failed attempt ${claim.attempt}/${task.max_attempts}: ${error}; ` +
+            (written === 'RETRYING' ? `retrying in ${delaySeconds} s` : (written ?? 'SUPERSEDED')),
         );
         return written ?? 'SUPERSEDED';
       }

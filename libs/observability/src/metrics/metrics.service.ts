@@ -18,7 +18,10 @@ export class MetricsService {
 
   readonly taskOutcomes = new Counter({
     name: 'task_outcomes_total',
-    help: 'Deliveries in the worker, by type and outcome: COMPLETED, RETRYING, FAILED, CANCELLED; SUPERSEDED (taken over before its write); SKIPPED (not the delivery the task waits for, or its lease is held); STALE_DELIVERY (its channel closed before it started); LEASE_LOST (handler stopped, nothing written); POISON',
+    help:
+      'Deliveries in the worker, by type and outcome: COMPLETED, RETRYING, FAILED, CANCELLED; ' +
+      'SUPERSEDED (taken over before its write); SKIPPED (not the delivery the task waits for, or its lease is held); ' +
+      'STALE_DELIVERY (its channel closed before it started); LEASE_LOST (handler stopped, nothing written); POISON',
     labelNames: ['type', 'status'] as const,
     registers: [this.registry],
   });

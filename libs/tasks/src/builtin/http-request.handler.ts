@@ -265,7 +265,10 @@ function notAllowed(url: URL, emptyList: boolean): string {
   const host = bareHost(url);
   const target = `${host.includes(':') ? `[${host}]` : host}:${portOf(url)}`;
   if (emptyList) {
-    return `refused: HTTP_TASK_ALLOWED_HOSTS is empty, so http.request may call no host; set it to a comma list of host or host:port entries (e.g. ${target}) to allow calls`;
+    return (
+      'refused: HTTP_TASK_ALLOWED_HOSTS is empty, so http.request may call no host; ' +
+      `set it to a comma list of host or host:port entries (e.g. ${target}) to allow calls`
+    );
   }
   return `refused: ${target} is not in HTTP_TASK_ALLOWED_HOSTS; add it (host or host:port) to allow the call`;
 }

@@ -57,7 +57,8 @@ describe(guardedLookup.name, () => {
 
     expect(answer.error).toBeInstanceOf(RefusedAddressError);
     expect(answer.error?.message).toBe(
-      'hooks.example.com resolves to an address it may not reach: 127.0.0.1 is a loopback address; only an HTTP_TASK_ALLOWED_HOSTS entry that is this IP literal may reach it',
+      'hooks.example.com resolves to an address it may not reach: 127.0.0.1 is a loopback address; ' +
+        'only an HTTP_TASK_ALLOWED_HOSTS entry that is this IP literal may reach it',
     );
   });
 
