@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 import amqplib from 'amqplib';
 import pg from 'pg';
 import { ensureBuild } from '../scripts/ensure-build.mjs';
+import { benchTaskRow } from './create-row.mjs';
 
 ensureBuild();
 const { INSERT_TASKS_WITH_OUTBOX } = await import('../dist/libs/database/src/sql/insert-tasks-with-outbox.sql.js');
@@ -61,24 +62,7 @@ async function main() {
     await db.query('CREATE TABLE bench_rows (id uuid PRIMARY KEY, payload jsonb NOT NULL)');
     const insertRate = await perSecond(TASKS, CONCURRENCY, () => db.query('INSERT INTO bench_rows VALUES ($1, $2)', [randomUUID(), '{"title":"bench"}']));
     const statementRate = await perSecond(TASKS, CONCURRENCY, () => {
-      const id = randomUUID();
-      const row = {
-        id,
-        type: 'noop',
-        title: 'bench',
-        description: null,
-        priority: 'LOW',
-        payload: {},
-        max_attempts: 4,
-        run_at: null,
-        correlation_id: 'bench',
-        message_id: randomUUID(),
-        exchange: 'tasks',
-        routing_key: 'tasks.low',
-        headers: {},
-        body: { taskId: id },
-      };
-      return db.query(INSERT_TASKS_WITH_OUTBOX, [JSON.stringify([row])]);
+      return db.query(INSERT_TASKS_WITH_OUTBOX, [JSON.stringify([benchTaskRow()])]);
     });
     await db.query('DELETE FROM tasks');
     const api = await start('api');

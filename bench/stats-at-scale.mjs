@@ -12,9 +12,9 @@
 // Environment: BENCH_STATS_TASKS, BENCH_STATS_DELTAS (default 5000), BENCH_STATS_KEEP=1 keeps the
 // database (tasks_bench_stats) for a look with psql, plus the usual POSTGRES_*.
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { ensureBuild } from '../scripts/ensure-build.mjs';
+import { benchTaskRow } from './create-row.mjs';
 
 ensureBuild();
 const { COUNT_TASKS_BY_STATUS_AND_PRIORITY, OUTBOX_BACKLOG, OLDEST_PENDING_BY_PRIORITY } = await import('../dist/libs/database/src/sql/task-stats.sql.js');
@@ -121,24 +121,7 @@ async function main() {
     // Write costs of the counting triggers: the create statement and a one-row status UPDATE,
     // with and without them, 8 connections.
     const create = () => {
-      const id = randomUUID();
-      const row = {
-        id,
-        type: 'noop',
-        title: 'bench',
-        description: null,
-        priority: 'LOW',
-        payload: {},
-        max_attempts: 4,
-        run_at: null,
-        correlation_id: 'bench',
-        message_id: randomUUID(),
-        exchange: 'tasks',
-        routing_key: 'tasks.low',
-        headers: {},
-        body: { taskId: id },
-      };
-      return db.query(INSERT_TASKS_WITH_OUTBOX, [JSON.stringify([row])]);
+      return db.query(INSERT_TASKS_WITH_OUTBOX, [JSON.stringify([benchTaskRow()])]);
     };
     const rate = async (n, work) => {
       const start = now();

@@ -1,8 +1,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import request from 'supertest';
 import { MetricsService } from '#observability';
 import { type PrivateRabbitMQ, startPrivateRabbitMQ } from './support/private-services.js';
-import { type ApiUnderTest, Suite, eventually } from './support/suite.js';
+import { type ApiUnderTest, Suite } from './support/suite.js';
+import { taskClient } from './support/task-client.js';
 
 /** The broker's consumer_timeout on this private node: far below the task's run time. */
 const CONSUMER_TIMEOUT_MS = 2_000;
@@ -19,16 +19,7 @@ describe('a task longer than the broker consumer timeout', () => {
   let api: ApiUnderTest;
   const workers: INestApplicationContext[] = [];
 
-  const create = async (body: Record<string, unknown>) => (await request(api.getHttpServer()).post('/api/v1/tasks').send(body).expect(201)).body;
-  const until = (id: string, status: string, timeoutMs: number) =>
-    eventually(
-      async () => {
-        const task = (await request(api.getHttpServer()).get(`/api/v1/tasks/${id}`)).body;
-        return task.status === status ? task : undefined;
-      },
-      timeoutMs,
-      `task ${id} to be ${status}`,
-    );
+  const { create, until } = taskClient(() => api);
   const skipped = async () => {
     let sum = 0;
     for (const worker of workers) {

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
-import request from 'supertest';
 import { type SqlExecutor, TaskExecutionRepository } from '#database';
 import { ATTEMPT_HEADER, DEAD_LETTER_HEADERS, dispatchMessage } from '#messaging';
 import { TaskPriority } from '#tasks';
 import { type ApiUnderTest, Suite, eventually } from './support/suite.js';
+import { taskClient } from './support/task-client.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { type BadOutput, TEST_HANDLERS } from './support/test-handlers.js';
 
@@ -19,17 +19,7 @@ describe('execution model', () => {
   let suite: Suite;
   let api: ApiUnderTest;
 
-  const create = async (body: Record<string, unknown>) => (await request(api.getHttpServer()).post('/api/v1/tasks').send(body).expect(201)).body;
-  const get = async (id: string) => (await request(api.getHttpServer()).get(`/api/v1/tasks/${id}`).expect(200)).body;
-  const until = (id: string, status: string, timeoutMs = 20_000) =>
-    eventually(
-      async () => {
-        const task = await get(id);
-        return task.status === status ? task : undefined;
-      },
-      timeoutMs,
-      `task ${id} to be ${status}`,
-    );
+  const { create, until } = taskClient(() => api);
   const events = async (id: string, status: string) =>
     (
       await suite.sql.query<{ worker: string; attempt: number; detail: string; at: Date }>(

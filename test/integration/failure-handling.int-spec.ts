@@ -5,6 +5,7 @@ import { DEAD_LETTER_HEADERS } from '#messaging';
 import { MetricsService } from '#observability';
 import { MaintenanceService } from '../../apps/relay/src/maintenance.service.js';
 import { type ApiUnderTest, Suite, eventually } from './support/suite.js';
+import { taskClient } from './support/task-client.js';
 
 /** The failure handling of documents/failure-handling.md, in-process: time-outs, the DLQ, the timeline, the sweeper, retention, the topology. */
 describe('failure handling', () => {
@@ -12,16 +13,7 @@ describe('failure handling', () => {
   let api: ApiUnderTest;
   let relay: INestApplicationContext;
 
-  const create = async (body: Record<string, unknown>) => (await request(api.getHttpServer()).post('/api/v1/tasks').send(body).expect(201)).body;
-  const until = (id: string, status: string, timeoutMs = 20_000) =>
-    eventually(
-      async () => {
-        const task = (await request(api.getHttpServer()).get(`/api/v1/tasks/${id}`)).body;
-        return task.status === status ? task : undefined;
-      },
-      timeoutMs,
-      `task ${id} to be ${status}`,
-    );
+  const { create, until } = taskClient(() => api);
   beforeAll(async () => {
     suite = await Suite.create('failures', { RETRY_DELAYS_SECONDS: '1', TASK_TIMEOUT_SECONDS: '1', TASK_LEASE_SECONDS: '3' });
     api = await suite.startApi();

@@ -1,8 +1,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import request from 'supertest';
 import { ATTEMPT_HEADER, DEAD_LETTER_HEADERS } from '#messaging';
 import { MetricsService } from '#observability';
 import { type ApiUnderTest, Suite, eventually } from './support/suite.js';
+import { taskClient } from './support/task-client.js';
 
 /** The worker on the real services: claims, outcomes, retries, the DLQ and priorities. */
 describe('worker', () => {
@@ -10,17 +10,7 @@ describe('worker', () => {
   let api: ApiUnderTest;
   let worker: INestApplicationContext;
 
-  const create = async (body: Record<string, unknown>) => (await request(api.getHttpServer()).post('/api/v1/tasks').send(body).expect(201)).body;
-  const get = async (id: string) => (await request(api.getHttpServer()).get(`/api/v1/tasks/${id}`).expect(200)).body;
-  const until = (id: string, status: string, timeoutMs = 15_000) =>
-    eventually(
-      async () => {
-        const task = await get(id);
-        return task.status === status ? task : undefined;
-      },
-      timeoutMs,
-      `task ${id} to be ${status}`,
-    );
+  const { create, get, until } = taskClient(() => api, 15_000);
   const skipped = async (app: INestApplicationContext) => {
     const metric = await app.get(MetricsService).taskOutcomes.get();
     return metric.values.filter((v) => v.labels.status === 'SKIPPED').reduce((sum, v) => sum + v.value, 0);
