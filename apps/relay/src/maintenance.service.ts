@@ -6,7 +6,7 @@ import { MetricsService } from '#observability';
 import { OutboxRelayService } from './outbox-relay.service.js';
 
 /**
- * How often the lease sweeper runs: a third of TASK_LEASE_SECONDS, at most every 5 s, so a task
+ * How often the lease sweeper runs: every third of TASK_LEASE_SECONDS (1 to 5 s), so a task
  * whose worker died is released about one lease (plus at most a third) after its last renewal.
  */
 export function sweepIntervalMs(leaseSeconds: number): number {

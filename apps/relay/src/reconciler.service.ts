@@ -11,7 +11,7 @@ const RECONCILE_BATCH = 2_000;
 
 /**
  * How often the reconciler runs: twice per bound, so a lost message is noticed between one
- * and one and a half bounds after it was published; at least every second, at most every 30 s.
+ * and one and a half bounds after it was published; every 1 to 30 s whatever the bound.
  */
 export function reconcileIntervalMs(afterSeconds: number): number {
   return Math.min(30_000, Math.max(1_000, (afterSeconds * 1000) / 2));

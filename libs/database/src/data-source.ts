@@ -14,7 +14,8 @@ export interface DataSourceOverrides {
 
 /**
  * TypeORM options for the apps and the migrate app. The schema changes only by migration:
- * `synchronize` and `migrationsRun` are off (STYLE.md rule 5).
+ * `synchronize` and `migrationsRun` are off, so no app ever alters a table at start; every change
+ * is a reviewed, reversible file in `migrations/`, applied by `npm run migration:run`.
  */
 export function dataSourceOptions(config: AppConfig, overrides: DataSourceOverrides = {}): DataSourceOptions {
   // TypeORM names pg's `connectionString` `url` and pg's `user` `username`; the rest is pg's.

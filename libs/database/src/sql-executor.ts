@@ -8,7 +8,8 @@ export interface SqlResult<T> {
 
 /**
  * One open connection, inside a transaction or not. Repositories take it explicitly, so a
- * caller decides what else commits with a task (rule 3 of STYLE.md).
+ * caller decides what else commits with a task: its own rows, in the same transaction as the
+ * task and its outbox row.
  */
 export interface SqlExecutor {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<SqlResult<T>>;

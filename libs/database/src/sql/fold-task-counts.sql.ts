@@ -1,8 +1,7 @@
 /**
- * Folds up to $1 rows of task_count_deltas (what the statement-level triggers on tasks
- * appended) into task_counts, in one statement: the deltas it deletes and the counts it adds
- * commit together, so a stats read (one snapshot) sees each delta exactly once, on one side or
- * the other.
+ * Folds up to $1 rows of task_count_deltas (what the count triggers on tasks appended) into
+ * task_counts, in one statement: the deltas it deletes and the counts it adds commit together,
+ * so a stats read (one snapshot) sees each delta exactly once, on one side or the other.
  *
  * The transaction-scoped advisory lock lets one relay fold at a time; another relay's fold
  * deletes nothing and returns 0 instead of waiting for the same rows and the same count rows.

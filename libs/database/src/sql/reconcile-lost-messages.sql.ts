@@ -38,7 +38,7 @@ WITH queued AS (
   ORDER BY ${QUEUED_AT('q')} DESC, q.id DESC
   OFFSET $2
 )
-SELECT t.id, t.type, t.priority, t.status, t.attempts, t.correlation_id
+SELECT t.id, t.type, t.priority, t.attempts, t.correlation_id
 FROM tasks t JOIN queued ON queued.id = t.id
 WHERE queued.queued_at < now() - make_interval(secs => $4)
   AND t.status IN ('PENDING', 'RETRYING')
