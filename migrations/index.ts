@@ -8,6 +8,7 @@ import { StatusMachineGuard1764210000000 } from './1764210000000-status-machine-
 import { RetentionAndTaskCounts1764220000000 } from './1764220000000-retention-and-task-counts.js';
 import { LeaseTakeover1764230000000 } from './1764230000000-lease-takeover.js';
 import { IdempotencyScopePerApiKey1764240000000 } from './1764240000000-idempotency-scope-per-api-key.js';
+import { HotLeaseRenewals1764250000000 } from './1764250000000-hot-lease-renewals.js';
 
 /** Every migration, oldest first. A new migration is a new timestamped file, listed here. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   RetentionAndTaskCounts1764220000000,
   LeaseTakeover1764230000000,
   IdempotencyScopePerApiKey1764240000000,
+  HotLeaseRenewals1764250000000,
 ];
