@@ -10,3 +10,4 @@ export * from './registry/task-registry.js';
 export * from './registry/payload-schema.js';
 export * from './builtin/index.js';
 export * from './task-handlers.js';
+export * from './storable-text.js';

@@ -1,4 +1,4 @@
-import { PermanentTaskError } from '#tasks';
+import { PermanentTaskError, unstorableIn, withStorableCharacters } from '#tasks';
 
 /**
  * What Postgres can store of what a handler hands back. A `jsonb` value cannot hold a NUL
@@ -7,20 +7,20 @@ import { PermanentTaskError } from '#tasks';
  * again cannot help: the worker fails the task at once with the reason this gives.
  */
 
-/** A lone surrogate: a high one not followed by a low one, or a low one not preceded by a high one. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
-const NUL = '\u0000';
-
 export type SerializedResult = { ok: true; json: string } | { ok: false; reason: string };
 
 class NotStorable extends Error {}
 
 /** Why a string cannot be stored, or undefined when it can. */
 function problemOf(text: string): string | undefined {
-  if (text.includes(NUL)) return 'a NUL character (\\u0000)';
-  if (LONE_SURROGATE.test(text)) return 'a lone UTF-16 surrogate';
-  return undefined;
+  switch (unstorableIn(text)) {
+    case 'nul':
+      return 'a NUL character (\\u0000)';
+    case 'lone-surrogate':
+      return 'a lone UTF-16 surrogate';
+    case undefined:
+      return undefined;
+  }
 }
 
 /**
@@ -53,7 +53,7 @@ export function serializeResult(result: unknown, maxBytes: number): SerializedRe
 
 /** Error text Postgres can store anywhere (text and jsonb): NUL and lone surrogates become U+FFFD, cut at `maxChars`. */
 export function storableText(text: string, maxChars = 10_000): string {
-  const clean = text.replaceAll(NUL, '\uFFFD').replace(LONE_SURROGATES, '\uFFFD');
+  const clean = withStorableCharacters(text);
   if (clean.length <= maxChars) return clean;
   // Do not cut between the two halves of a surrogate pair.
   const cut = /[\uD800-\uDBFF]/.test(clean[maxChars - 1]) ? maxChars - 1 : maxChars;

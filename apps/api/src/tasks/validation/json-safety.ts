@@ -1,4 +1,4 @@
-import type { FieldError } from '#tasks';
+import { type FieldError, unstorableIn } from '#tasks';
 
 /** Deeper than this, a body is refused before anything walks it recursively. */
 export const MAX_JSON_DEPTH = 32;
@@ -17,8 +17,9 @@ export function jsonSafetyErrors(body: unknown, root = ''): FieldError[] {
   while (stack.length > 0 && errors.length < 20) {
     const { value, path, depth } = stack.pop()!;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) errors.push({ field: path || '(root)', message: 'must not contain NUL (\\u0000) characters' });
-      else if (hasLoneSurrogate(value)) errors.push({ field: path || '(root)', message: 'must be valid Unicode (it has a lone surrogate)' });
+      const unstorable = unstorableIn(value);
+      if (unstorable === 'nul') errors.push({ field: path || '(root)', message: 'must not contain NUL (\\u0000) characters' });
+      else if (unstorable === 'lone-surrogate') errors.push({ field: path || '(root)', message: 'must be valid Unicode (it has a lone surrogate)' });
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
@@ -35,13 +36,9 @@ export function jsonSafetyErrors(body: unknown, root = ''): FieldError[] {
     for (const key of Object.keys(value)) {
       const field = path ? `${path}.${key}` : key;
       if (FORBIDDEN_KEYS.has(key)) errors.push({ field, message: `'${key}' is not allowed as a field name` });
-      else if (hasLoneSurrogate(key) || key.includes('\u0000')) errors.push({ field: path || '(root)', message: 'has a field name that is not valid Unicode' });
+      else if (unstorableIn(key)) errors.push({ field: path || '(root)', message: 'has a field name that is not valid Unicode' });
       else stack.push({ value: (value as Record<string, unknown>)[key], path: field, depth: depth + 1 });
     }
   }
   return errors;
-}
-
-function hasLoneSurrogate(text: string): boolean {
-  return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
 }
