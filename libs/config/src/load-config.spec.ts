@@ -104,7 +104,7 @@ describe(loadConfig.name, () => {
 
     it.each([
       ['tasks.high', ['tasks.high']],
-      ['tasks.low,tasks.high', ['tasks.low', 'tasks.high']],
+      ['tasks.high,tasks.low', ['tasks.high', 'tasks.low']],
       ['tasks.medium,tasks.low', ['tasks.medium', 'tasks.low']],
       [' tasks.high , tasks.medium ', ['tasks.high', 'tasks.medium']],
     ])('reads WORKER_QUEUES=%j as %j, in the given order', (value, expected) => {
@@ -220,6 +220,21 @@ describe(loadConfig.name, () => {
         expect(sut.problems).toEqual([{ variable: 'WORKER_QUEUES', message: expect.stringContaining('distinct queues') }]);
       },
     );
+
+    it.each([
+      ['tasks.low,tasks.high', 'tasks.high,tasks.low'],
+      ['tasks.medium,tasks.high', 'tasks.high,tasks.medium'],
+      ['tasks.high,tasks.low,tasks.medium', 'tasks.high,tasks.medium,tasks.low'],
+    ])('refuses WORKER_QUEUES=%j, a lower priority before a higher one, and names the order it means (%j)', (value, meant) => {
+      const sut = configErrorOf({ WORKER_QUEUES: value });
+
+      expect(sut.problems).toEqual([
+        {
+          variable: 'WORKER_QUEUES',
+          message: `must list the queues highest priority first (tasks.high, tasks.medium, tasks.low): got '${value}', did you mean '${meant}'?`,
+        },
+      ]);
+    });
 
     it.each([['0'], ['86401'], ['-5'], ['1.5'], ['abc'], ['5,,30'], [','], ['5;30'], [Array.from({ length: 21 }, () => '5').join(',')]])(
       'refuses RETRY_DELAYS_SECONDS=%j',

@@ -255,6 +255,14 @@ class EnvReader {
       this.fail(name, `must be a comma list of distinct queues from ${TASK_QUEUES.join(', ')}, highest priority first (got '${value}')`);
       return [...TASK_QUEUES];
     }
+    // The worker serves its queues in this order: a lower queue listed first would make its
+    // tasks go before higher ones. Refused, never silently put in order.
+    const ranks = items.map((item) => (TASK_QUEUES as readonly string[]).indexOf(item));
+    if (ranks.some((rank, i) => i > 0 && rank < ranks[i - 1])) {
+      const ordered = [...items].sort((a, b) => (TASK_QUEUES as readonly string[]).indexOf(a) - (TASK_QUEUES as readonly string[]).indexOf(b));
+      this.fail(name, `must list the queues highest priority first (${TASK_QUEUES.join(', ')}): got '${value}', did you mean '${ordered.join(',')}'?`);
+      return ordered as TaskQueueName[];
+    }
     return items as TaskQueueName[];
   }
 
