@@ -26,9 +26,11 @@ function reachable(host, port, timeoutMs = 2000) {
 }
 
 const { host: pgHost, port: pgPort } = postgresAddress(config.postgres);
-const amqpUrl = new URL(config.rabbitmq.url);
-const amqpHost = amqpUrl.hostname;
-const amqpPort = Number(amqpUrl.port || (amqpUrl.protocol === 'amqps:' ? 5671 : 5672));
+// RABBITMQ_URL may list the nodes of a cluster: one that answers is enough to start.
+const brokers = config.rabbitmq.urls.map((url) => {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port || (parsed.protocol === 'amqps:' ? 5671 : 5672)) };
+});
 
 const problems = [];
 if (!(await reachable(pgHost, pgPort))) {
@@ -38,8 +40,10 @@ if (!(await reachable(pgHost, pgPort))) {
       'or point POSTGRES_HOST/POSTGRES_PORT (or DATABASE_URL) at it.',
   );
 }
-if (!(await reachable(amqpHost, amqpPort))) {
-  problems.push(`RabbitMQ is not reachable at ${amqpHost}:${amqpPort}. Start it (Debian: rabbitmq-server -detached) or point RABBITMQ_URL at it.`);
+const answers = await Promise.all(brokers.map(({ host, port }) => reachable(host, port)));
+if (!answers.includes(true)) {
+  const where = brokers.map(({ host, port }) => `${host}:${port}`).join(', ');
+  problems.push(`RabbitMQ is not reachable at ${where}. Start it (Debian: rabbitmq-server -detached) or point RABBITMQ_URL at it.`);
 }
 if (problems.length > 0) {
   for (const line of problems) console.error(line);

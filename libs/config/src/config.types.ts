@@ -34,7 +34,11 @@ export interface AppConfig {
   /** NODE_ENV is `production`: the apps warn at start about default passwords and a keyless API. */
   production: boolean;
   postgres: PostgresConfig;
-  rabbitmq: { url: string; queueType: QueueType };
+  rabbitmq: {
+    /** RABBITMQ_URL: one broker, or the nodes of a cluster. The apps connect to the first that answers and move on to the next when it goes. */
+    urls: string[];
+    queueType: QueueType;
+  };
   api: {
     port: number;
     /** Largest request body accepted, in bytes. */

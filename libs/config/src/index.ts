@@ -5,3 +5,4 @@ export * from './config.module.js';
 export * from './allowed-hosts.js';
 export * from './insecure-defaults.js';
 export * from './postgres-connection.js';
+export * from './rabbitmq-urls.js';

@@ -20,7 +20,7 @@ export function insecureDefaults(config: AppConfig, app: { servesApi: boolean })
     found.push(`the Postgres password is a well-known default (set ${config.postgres.url ? 'DATABASE_URL' : 'POSTGRES_PASSWORD'})`);
   }
   // amqplib logs in as guest/guest when the URL names no user.
-  const brokerPasswords = config.rabbitmq.url.split(',').map((url) => passwordOf(url.trim()) ?? 'guest');
+  const brokerPasswords = config.rabbitmq.urls.map((url) => passwordOf(url) ?? 'guest');
   if (brokerPasswords.some((p) => KNOWN_DEFAULT_PASSWORDS.includes(p))) {
     found.push('the RabbitMQ password is a well-known default (set RABBITMQ_URL, and RABBITMQ_DEFAULT_PASS for docker compose)');
   }

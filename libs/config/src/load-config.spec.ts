@@ -8,7 +8,7 @@ type Env = Record<string, string | undefined>;
 const documentedDefaults: AppConfig = {
   production: false,
   postgres: { host: '127.0.0.1', port: 5432, database: 'tasks', user: 'postgres', password: 'postgres', url: undefined },
-  rabbitmq: { url: 'amqp://guest:guest@127.0.0.1:5672', queueType: 'classic' },
+  rabbitmq: { urls: ['amqp://guest:guest@127.0.0.1:5672'], queueType: 'classic' },
   api: { port: 3000, bodyLimitBytes: 1_048_576, keys: [], rateLimit: { max: 0, windowSeconds: 60 }, corsOrigins: [], trustedProxies: { kind: 'none' } },
   health: { port: 3001 },
   worker: { queues: ['tasks.high', 'tasks.medium', 'tasks.low'], prefetch: 10, taskTimeoutSeconds: 300, leaseSeconds: 30, resultMaxBytes: 1_048_576 },
@@ -153,7 +153,13 @@ describe(loadConfig.name, () => {
       const sut = loadConfig(env);
 
       expect(sut.postgres).toMatchObject({ host: 'db.internal', database: 'tasks_test_1', user: 'app', password: 's3cret' });
-      expect(sut.rabbitmq.url).toBe('amqps://app:pw@mq.internal:5671/vhost');
+      expect(sut.rabbitmq.urls).toEqual(['amqps://app:pw@mq.internal:5671/vhost']);
+    });
+
+    it('reads a comma list of RABBITMQ_URLs, one per cluster node, in the order given', () => {
+      const sut = loadConfig({ RABBITMQ_URL: ' amqp://u:p@h1:5672/vh , amqp://u:p@h2:5672/vh,amqps://u:p@h3/vh' });
+
+      expect(sut.rabbitmq.urls).toEqual(['amqp://u:p@h1:5672/vh', 'amqp://u:p@h2:5672/vh', 'amqps://u:p@h3/vh']);
     });
   });
 
@@ -266,6 +272,29 @@ describe(loadConfig.name, () => {
       const sut = configErrorOf({ RABBITMQ_URL: value });
 
       expect(sut.problems).toEqual([{ variable: 'RABBITMQ_URL', message: expect.stringContaining('must be a URL starting with amqp:// or amqps://') }]);
+    });
+
+    it.each([
+      ['amqp://u:p@h1/vh,', 'entry 2 of 2 is empty'],
+      ['amqp://u:p@h1/vh,,amqp://u:p@h2/vh', 'entry 2 of 3 is empty'],
+      ['amqp://u:p@h1/vh,http://u:p@h2/vh', "entry 2 of 2 is not one: got 'http://***@h2/vh'"],
+      ['amqp://u:p@h1/vh,amqp://u:p@h1/vh', 'h1:5672/vh is listed twice'],
+      ['amqp://u:p@h1/a,amqp://u:p@h2/b', "the URLs name different vhosts ('a', 'b')"],
+      ['amqp://u:p@h1,amqp://u:p@h2/other', "the URLs name different vhosts ('/', 'other')"],
+    ])('refuses RABBITMQ_URL=%s, naming what is wrong (%s)', (value, problem) => {
+      const sut = configErrorOf({ RABBITMQ_URL: value });
+
+      expect(sut.problems).toEqual([{ variable: 'RABBITMQ_URL', message: expect.stringContaining('or a comma list of such URLs, one per node') }]);
+      expect(sut.problems[0].message).toContain(problem);
+      expect(sut.message).not.toContain(':p@');
+    });
+
+    it('never shows a piece of a password that a bare comma cut off', () => {
+      const sut = configErrorOf({ RABBITMQ_URL: 'amqp://app:Sup3r,Secret@h1:5672/vh' });
+
+      expect(sut.problems.map((p) => p.variable)).toEqual(['RABBITMQ_URL']);
+      expect(sut.message).not.toMatch(/Sup3r|Secret/);
+      expect(sut.message).toContain('%2C');
     });
 
     it('refuses a DATABASE_URL that is not postgres', () => {

@@ -1,6 +1,7 @@
 import { ALLOWED_HOSTS_FORMAT, type AllowedHost, parseAllowedHosts } from './allowed-hosts.js';
 import { isIP } from 'node:net';
 import { ConfigError, type ConfigProblem } from './config.error.js';
+import { parseBrokerUrls } from './rabbitmq-urls.js';
 import {
   type AppConfig,
   LOG_LEVELS,
@@ -72,7 +73,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       url: reader.optionalUrl('DATABASE_URL', ['postgres:', 'postgresql:']),
     },
     rabbitmq: {
-      url: reader.url('RABBITMQ_URL', ['amqp:', 'amqps:']),
+      urls: reader.brokerUrls('RABBITMQ_URL'),
       queueType: reader.oneOf<QueueType>('QUEUE_TYPE', QUEUE_TYPES),
     },
     api: {
@@ -172,6 +173,16 @@ class EnvReader {
       this.fail(name, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')} (got '${redact(value)}')`);
     }
     return value;
+  }
+
+  /** One broker URL, or a comma list of them (the nodes of a cluster): see {@link parseBrokerUrls}. */
+  brokerUrls(name: ConfigVariable): string[] {
+    const parsed = parseBrokerUrls(this.raw(name));
+    if (parsed.problem !== undefined) {
+      this.fail(name, parsed.problem);
+      return [CONFIG_DEFAULTS[name]];
+    }
+    return parsed.urls;
   }
 
   optionalUrl(name: ConfigVariable, protocols: string[]): string | undefined {

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import amqp, { type AmqpConnectionManager, type ChannelWrapper, type CreateChannelOpts } from 'amqp-connection-manager';
 import type { ChannelModel } from 'amqplib';
-import { APP_CONFIG, type AppConfig } from '#config';
+import { APP_CONFIG, type AppConfig, brokerAddress } from '#config';
 import { declareTopology } from './declare-topology.js';
 import { buildTopology, type Topology } from './topology.js';
 
@@ -10,13 +10,25 @@ import { buildTopology, type Topology } from './topology.js';
  * The process's one connection to RabbitMQ. amqp-connection-manager reconnects by itself and
  * re-runs every channel's setup (consumers, return listeners) after a reconnect. After each
  * connect the topology is declared once, and every channel's setup waits for it.
+ *
+ * RABBITMQ_URL may list the nodes of a cluster: the manager tries them in turn, starting with the
+ * first, and after losing a connection goes on with the next one, so a node that stops (or
+ * never answers) costs a reconnect, not an outage. Logs and `/ready` name a node by
+ * `host:port/vhost` only, never with its credentials.
  */
+/** How long a connect may take, TCP and AMQP handshake together, before the next node is tried. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 @Injectable()
 export class AmqpConnectionService implements OnApplicationShutdown {
   private readonly logger = new Logger('Amqp');
   readonly topology: Topology;
   private manager?: AmqpConnectionManager;
   private lastError?: string;
+  /** The node of the current connection, as {@link brokerAddress} names it. */
+  private address?: string;
+  /** Each node's last failure since the last connect: a failure is logged once per node, not on every retry. */
+  private readonly failures = new Map<string, string>();
   private declared: Promise<void> = new Promise(() => undefined);
   private readonly connectListeners: (() => void)[] = [];
 
@@ -26,18 +38,26 @@ export class AmqpConnectionService implements OnApplicationShutdown {
 
   private connection(): AmqpConnectionManager {
     if (!this.manager) {
-      const manager = amqp.connect([this.config.rabbitmq.url], {
+      const manager = amqp.connect(this.config.rabbitmq.urls, {
         heartbeatIntervalInSeconds: 5,
         reconnectTimeInSeconds: 1,
-        // Shown by `rabbitmqctl list_connections client_properties` and the management UI, so an
-        // operator (or a test) can tell which process a connection belongs to.
-        connectionOptions: { clientProperties: { connection_name: `${hostname()}:${process.pid}` } },
+        connectionOptions: {
+          // Shown by `rabbitmqctl list_connections client_properties` and the management UI, so an
+          // operator (or a test) can tell which process a connection belongs to.
+          clientProperties: { connection_name: `${hostname()}:${process.pid}` },
+          // A node that takes the TCP connection but never answers (or a host gone silent) is
+          // given up after this long, and the next node is tried, instead of waiting minutes for
+          // the operating system's own timeout.
+          timeout: CONNECT_TIMEOUT_MS,
+        },
       });
       this.manager = manager;
       // Registered before any channel exists, so it runs before their setups on every connect.
-      manager.on('connect', ({ connection }) => {
+      manager.on('connect', ({ connection, url }) => {
         this.lastError = undefined;
-        this.logger.log('connected to RabbitMQ');
+        this.failures.clear();
+        this.address = typeof url === 'string' ? brokerAddress(url) : undefined;
+        this.logger.log(`connected to RabbitMQ at ${this.address ?? 'the broker'}`);
         // amqp-connection-manager connects with amqplib's promise API: this is a ChannelModel.
         const model = connection as unknown as ChannelModel;
         this.declared = declareTopology(() => model.createChannel(), this.topology).then(
@@ -56,12 +76,17 @@ export class AmqpConnectionService implements OnApplicationShutdown {
         this.declared.catch(() => undefined);
       });
       manager.on('disconnect', ({ err }) => {
-        this.lastError = err?.message ?? 'disconnected';
-        this.logger.warn(`RabbitMQ connection lost: ${this.lastError}; reconnecting`);
+        const lost = this.address ?? 'the broker';
+        this.address = undefined;
+        this.lastError = `lost the connection to ${lost}: ${err?.message ?? 'disconnected'}`;
+        this.logger.warn(`RabbitMQ connection to ${lost} lost: ${err?.message ?? 'disconnected'}; reconnecting${this.nodes()}`);
       });
-      manager.on('connectFailed', ({ err }) => {
-        if (this.lastError !== err?.message) this.logger.warn(`cannot reach RabbitMQ: ${err?.message}; retrying`);
-        this.lastError = err?.message;
+      manager.on('connectFailed', ({ err, url }) => {
+        const address = typeof url === 'string' ? brokerAddress(url) : 'the broker';
+        const message = err?.message ?? 'failed';
+        if (this.failures.get(address) !== message) this.logger.warn(`cannot reach RabbitMQ at ${address}: ${message}; retrying${this.nodes()}`);
+        this.failures.set(address, message);
+        this.lastError = `cannot reach ${address}: ${message}`;
       });
     }
     return this.manager;
@@ -84,6 +109,17 @@ export class AmqpConnectionService implements OnApplicationShutdown {
       this.logger.warn(`channel ${info?.name ?? options.name ?? ''} failed: ${error.message}`);
     });
     return channel;
+  }
+
+  /** The node of the current connection (`host:port/vhost`), or undefined while not connected. */
+  connectedTo(): string | undefined {
+    return this.isConnected() ? this.address : undefined;
+  }
+
+  /** ` (N nodes in RABBITMQ_URL)` when it lists more than one, so a log line says there are others to try. */
+  private nodes(): string {
+    const count = this.config.rabbitmq.urls.length;
+    return count > 1 ? ` (${count} nodes in RABBITMQ_URL, trying each in turn)` : '';
   }
 
   isConnected(): boolean {
