@@ -20,8 +20,8 @@ export interface Cluster {
   startNode(node: ClusterNode): Promise<void>;
   /** `rabbitmqctl stop`, or SIGKILL of the node's VM with `kill: true`. */
   stopNode(node: ClusterNode, options?: { kill?: boolean }): Promise<void>;
-  /** Stops every node and removes the cluster's folder. */
-  stop(): Promise<void>;
+  /** Stops every node (`rabbitmqctl stop`, or SIGKILL with `kill: true`) and removes the cluster's folder. */
+  stop(options?: { kill?: boolean }): Promise<void>;
 }
 
 export function startCluster(options: {

@@ -130,8 +130,8 @@ export function openCluster(dir) {
     child.unref();
     children.set(node.name, child);
     try {
+      // Waits for the pid file, then for the rabbit application to have started.
       await ctl(node, ['wait', '--timeout', '90', join(home, 'rabbit.pid')], 120_000);
-      await ctl(node, ['await_startup', '--timeout', '90'], 120_000);
     } catch (error) {
       const pid = pidOf(node);
       if (runsIn(pid, dir)) process.kill(pid, 'SIGKILL');
@@ -162,9 +162,9 @@ export function openCluster(dir) {
     running,
     startNode,
     stopNode,
-    /** Stops every node and removes the cluster's folder. */
-    stop: async () => {
-      await Promise.all(state.nodes.map((node) => stopNode(node)));
+    /** Stops every node (`rabbitmqctl stop`, or SIGKILL with `kill: true`) and removes the cluster's folder. */
+    stop: async ({ kill = false } = {}) => {
+      await Promise.all(state.nodes.map((node) => stopNode(node, { kill })));
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -31,36 +31,50 @@ describe('on a three-node RabbitMQ cluster with quorum queues', () => {
   let worker: AppProcess;
 
   beforeAll(async () => {
+    await removeLeftoverClusters(DIR_PREFIX);
+    const ports = await distinctFreePorts(6);
+    const url = ports
+      .slice(0, 3)
+      .map((port) => `amqp://guest:guest@127.0.0.1:${port}`)
+      .join(',');
+    // The database is migrated while the nodes boot.
+    const settingUp = Suite.create('cluster', {
+      RABBITMQ_URL: url,
+      QUEUE_TYPE: 'quorum',
+      MAX_RETRIES: String(MAX_RETRIES),
+      RETRY_DELAYS_SECONDS: '1',
+      TASK_LEASE_SECONDS: '5',
+    });
     try {
-      await removeLeftoverClusters(DIR_PREFIX);
-      const ports = await distinctFreePorts(6);
       const started = Date.now();
       cluster = await startCluster({
         dir: mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`)),
         prefix: `rabbit-t${process.pid}-`,
         ports: ports.slice(0, 3),
         distPorts: ports.slice(3),
+        progress: (step) => timing(`cluster: ${step}`),
       });
-      if (process.env.TEST_TIMINGS) console.log(`cluster up in ${Date.now() - started} ms`);
+      timing(`cluster up in ${Date.now() - started} ms`);
     } catch (error) {
       skipReason = `a three-node RabbitMQ cluster could not start here, so the cluster suite checks nothing: ${(error as Error).message}`;
       console.warn(skipReason);
-      return;
     }
-    suite = await Suite.create('cluster', {
-      RABBITMQ_URL: cluster.url(),
-      QUEUE_TYPE: 'quorum',
-      MAX_RETRIES: String(MAX_RETRIES),
-      RETRY_DELAYS_SECONDS: '1',
-      TASK_LEASE_SECONDS: '5',
-    });
-    [api, relay, worker] = await Promise.all([suite.startProcess('api'), suite.startProcess('relay'), suite.startProcess('worker')]);
+    suite = await settingUp;
+    if (skipReason) return;
+    expect(cluster!.url()).toBe(url);
+    // One at a time: three Node processes booting together on a busy machine can miss their start timeout.
+    api = await suite.startProcess('api');
+    relay = await suite.startProcess('relay');
+    worker = await suite.startProcess('worker');
     for (const app of [api, relay, worker]) await eventually(async () => (await request(app.url).get('/ready')).status === 200, 30_000, `${app.name} ready`);
+    timing('apps ready');
   }, 240_000);
 
   afterAll(async () => {
     await suite?.teardown();
-    await cluster?.stop();
+    // Its data goes with it, so there is nothing to shut down cleanly.
+    await cluster?.stop({ kill: true });
+    timing('cluster stopped');
   }, 120_000);
 
   /** The AMQP port of the node `app` last logged connecting to. */
@@ -107,6 +121,7 @@ describe('on a three-node RabbitMQ cluster with quorum queues', () => {
     ]);
     await eventually(async () => (await suite.taskStatus(retried)) !== 'NEW', 10_000, 'the failing tasks to start');
 
+    timing(`killing ${victim.name}`);
     await live.stopNode(victim, { kill: true });
     // Every app moves to a node that is still up.
     for (const app of [api, relay, worker]) {
@@ -116,7 +131,9 @@ describe('on a three-node RabbitMQ cluster with quorum queues', () => {
     const duringOutage = ids.length;
     await eventually(async () => ids.length >= duringOutage + 30, 15_000, 'more tasks while the node is down');
 
+    timing('apps reconnected; restarting the node');
     await live.startNode(victim);
+    timing('node back');
     const afterRestart = ids.length;
     await eventually(async () => ids.length >= afterRestart + 18, 15_000, 'more tasks after the restart');
     loading = false;
@@ -124,6 +141,7 @@ describe('on a three-node RabbitMQ cluster with quorum queues', () => {
 
     const all = [...ids, retried, deadLettered];
     await allTerminal(suite, all, 90_000);
+    timing(`${all.length} tasks terminal`);
 
     // Nothing lost: every task of the stream completed, each with exactly one run and one finish.
     const { rows: byStatus } = await suite.sql.query<{ status: string; n: number }>(
@@ -162,6 +180,12 @@ describe('on a three-node RabbitMQ cluster with quorum queues', () => {
     }
   }, 180_000);
 });
+
+const t0 = Date.now();
+/** With TEST_TIMINGS set, prints how far the suite got and when (the cluster's start takes most of it). */
+function timing(step: string): void {
+  if (process.env.TEST_TIMINGS) console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${step}`);
+}
 
 /** `count` free ports, no two alike (each is free when asked, so two asks can return the same one). */
 async function distinctFreePorts(count: number): Promise<number[]> {
