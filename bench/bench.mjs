@@ -28,7 +28,13 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const name = `tasks_bench_${process.pid}`;
 const { loadConfig, postgresConnectionOptions } = await import('../dist/libs/config/src/index.js');
 const { postgres } = loadConfig(process.env);
-const amqpBase = new URL(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
+const brokerUrl = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+// It makes its vhost with the local rabbitmqctl, so it measures one broker, not a cluster.
+if (brokerUrl.includes(',')) {
+  console.error('npm run bench measures one broker: set RABBITMQ_URL to a single URL (the broker the local rabbitmqctl reaches)');
+  process.exit(1);
+}
+const amqpBase = new URL(brokerUrl);
 const amqpUrl = `${amqpBase.protocol}//${amqpBase.username}:${amqpBase.password}@${amqpBase.host}/${name}`;
 const env = {
   ...process.env,

@@ -5,7 +5,8 @@
 // AMQP port + 20000, and its data, logs and config under one folder in the temp dir. All three
 // share an Erlang cookie kept in that folder; the second and third join the first with
 // `rabbitmqctl join_cluster`. `start` prints the RABBITMQ_URL that lists the three; `stop` stops
-// them and removes the folder.
+// them and removes the folder; `stop-node N` (`--kill`: SIGKILL) and `start-node N` take one node
+// away and bring it back, to watch the apps move; `ctl N ...` runs rabbitmqctl on node N.
 //
 // The test suite imports startCluster() to run a cluster of its own on free ports.
 import { execFile, spawn } from 'node:child_process';
@@ -277,8 +278,30 @@ async function main() {
       if (up.length < cluster.nodes.length) process.exitCode = 1;
       return;
     }
+    case 'stop-node':
+    case 'start-node': {
+      if (!exists) throw new Error(`no cluster in ${dir}: run "start" first`);
+      const cluster = openCluster(dir);
+      const node = cluster.nodes[Number(rest[0]) - 1];
+      if (!node) throw new Error(`${command} takes a node number from 1 to ${cluster.nodes.length}`);
+      if (command === 'stop-node') await cluster.stopNode(node, { kill: rest.includes('--kill') });
+      else if (!cluster.running(node)) await cluster.startNode(node);
+      console.log(`${node.name} ${cluster.running(node) ? 'running' : 'stopped'}`);
+      return;
+    }
+    case 'ctl': {
+      if (!exists) throw new Error(`no cluster in ${dir}: run "start" first`);
+      const cluster = openCluster(dir);
+      const node = cluster.nodes[Number(rest[0]) - 1];
+      if (!node) throw new Error(`ctl takes a node number from 1 to ${cluster.nodes.length}, then rabbitmqctl's arguments`);
+      process.stdout.write(await cluster.ctl(node, rest.slice(1)));
+      return;
+    }
     default:
-      console.error('usage: node scripts/rabbitmq-cluster.mjs start [--port 5681] | stop | status   (RABBITMQ_CLUSTER_DIR moves its folder)');
+      console.error(
+        'usage: node scripts/rabbitmq-cluster.mjs start [--port 5681] | status | stop | stop-node N [--kill] | start-node N | ctl N <rabbitmqctl args>\n' +
+          '(RABBITMQ_CLUSTER_DIR moves its folder)',
+      );
       process.exitCode = 2;
   }
 }

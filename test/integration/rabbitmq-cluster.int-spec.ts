@@ -61,7 +61,7 @@ describe('on a three-node RabbitMQ cluster with quorum queues', () => {
     }
     suite = await settingUp;
     if (skipReason) return;
-    expect(cluster!.url()).toBe(url);
+    if (cluster!.url() !== url) throw new Error(`the cluster listens on ${cluster!.url()}, the apps were set up for ${url}`);
     // One at a time: three Node processes booting together on a busy machine can miss their start timeout.
     api = await suite.startProcess('api');
     relay = await suite.startProcess('relay');
@@ -134,6 +134,16 @@ describe('on a three-node RabbitMQ cluster with quorum queues', () => {
     timing('apps reconnected; restarting the node');
     await live.startNode(victim);
     timing('node back');
+    // The node is a member of every queue again, and online in it.
+    await eventually(
+      async () => {
+        const members = await live.ctl(live.nodes[0] === victim ? live.nodes[1] : live.nodes[0], ['list_queues', 'name', 'online', '--no-table-headers']);
+        const line = members.split('\n').find((l) => l.startsWith('tasks.high\t'));
+        return line?.includes(victim.name);
+      },
+      30_000,
+      `${victim.name} back in tasks.high`,
+    );
     const afterRestart = ids.length;
     await eventually(async () => ids.length >= afterRestart + 18, 15_000, 'more tasks after the restart');
     loading = false;
