@@ -4,7 +4,8 @@ describe(brokerAddress.name, () => {
   it.each([
     ['amqp://user:secret@mq1.internal:5681/tasks', 'mq1.internal:5681/tasks'],
     ['amqps://user:secret@mq1.internal/tasks', 'mq1.internal:5671/tasks'],
-    ['amqp://127.0.0.1', '127.0.0.1:5672//'],
+    ['amqp://127.0.0.1', '127.0.0.1:5672'],
+    ['amqp://u:p@h/%2F', 'h:5672'],
     ['amqp://u:p@h/%2Fstaging', 'h:5672//staging'],
   ])('names %s as %s, without its credentials', (url, expected) => {
     const sut = brokerAddress(url);

@@ -34,14 +34,16 @@ export function parseBrokerUrls(value: string): BrokerUrls {
 }
 
 /**
- * Where a broker URL points, for logs and `/ready`: `host:port/vhost`, with no user or password.
- * The port is amqp's default (5672, or 5671 for amqps) when the URL names none.
+ * Where a broker URL points, for logs and `/ready`: `host:port/vhost`, or `host:port` for the
+ * default vhost `/`, with no user or password. The port is amqp's default (5672, or 5671 for
+ * amqps) when the URL names none.
  */
 export function brokerAddress(url: string): string {
   try {
     const parsed = new URL(url);
     const port = parsed.port || (parsed.protocol === 'amqps:' ? '5671' : '5672');
-    return `${parsed.hostname}:${port}/${vhostOf(url)}`;
+    const vhost = vhostOf(url);
+    return `${parsed.hostname}:${port}${vhost === '/' ? '' : `/${vhost}`}`;
   } catch {
     return 'an unreadable broker URL';
   }

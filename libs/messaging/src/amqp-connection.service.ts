@@ -14,7 +14,7 @@ import { buildTopology, type Topology } from './topology.js';
  * RABBITMQ_URL may list the nodes of a cluster: the manager tries them in turn, starting with the
  * first, and after losing a connection goes on with the next one, so a node that stops (or
  * never answers) costs a reconnect, not an outage. Logs and `/ready` name a node by
- * `host:port/vhost` only, never with its credentials.
+ * `host:port/vhost` only (`host:port` for the default vhost), never with its credentials.
  */
 /** How long a connect may take, TCP and AMQP handshake together, before the next node is tried. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -109,11 +109,6 @@ export class AmqpConnectionService implements OnApplicationShutdown {
       this.logger.warn(`channel ${info?.name ?? options.name ?? ''} failed: ${error.message}`);
     });
     return channel;
-  }
-
-  /** The node of the current connection (`host:port/vhost`), or undefined while not connected. */
-  connectedTo(): string | undefined {
-    return this.isConnected() ? this.address : undefined;
   }
 
   /** ` (N nodes in RABBITMQ_URL)` when it lists more than one, so a log line says there are others to try. */

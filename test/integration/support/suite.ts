@@ -134,8 +134,8 @@ export class Suite {
   }
 
   /** api, relay or worker as a real process on this suite's database and vhost; killed at teardown. */
-  async startProcess(name: AppName, overrides: Record<string, string> = {}): Promise<AppProcess> {
-    const app = await AppProcess.start(name, this.env(overrides));
+  async startProcess(name: AppName, overrides: Record<string, string> = {}, timeoutMs?: number): Promise<AppProcess> {
+    const app = await AppProcess.start(name, this.env(overrides), timeoutMs);
     this.processes.push(app);
     return app;
   }
