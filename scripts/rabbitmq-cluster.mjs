@@ -130,9 +130,15 @@ export function openCluster(dir) {
     const child = spawn(bin('rabbitmq-server'), [], { env: nodeEnv(dir, node), cwd: home, detached: true, stdio: 'ignore' });
     child.unref();
     children.set(node.name, child);
+    // The launcher runs as long as the node: its failure to spawn or an early exit ends the wait at once.
+    const failed = new Promise((_, reject) => {
+      child.once('error', (error) => reject(new Error(`cannot run ${bin('rabbitmq-server')}: ${error.message} (is the rabbitmq-server package installed?)`)));
+      child.once('exit', (code, signal) => reject(new Error(`rabbitmq-server exited (${signal ?? `code ${code}`}) before the node was up`)));
+    });
+    failed.catch(() => undefined);
     try {
       // Waits for the pid file, then for the rabbit application to have started.
-      await ctl(node, ['wait', '--timeout', '90', join(home, 'rabbit.pid')], 120_000);
+      await Promise.race([ctl(node, ['wait', '--timeout', '90', join(home, 'rabbit.pid')], 120_000), failed]);
     } catch (error) {
       const pid = pidOf(node);
       if (runsIn(pid, dir)) process.kill(pid, 'SIGKILL');
