@@ -16,7 +16,7 @@ import { buildTopology, type Topology } from './topology.js';
  * never answers) costs a reconnect, not an outage. Logs and `/ready` name a node by
  * `host:port/vhost` only (`host:port` for the default vhost), never with its credentials.
  */
-/** How long a connect may take, TCP and AMQP handshake together, before the next node is tried. */
+/** How long a connect may stay silent (TCP connect or AMQP handshake) before the next node is tried. */
 const CONNECT_TIMEOUT_MS = 5_000;
 
 @Injectable()
@@ -45,9 +45,10 @@ export class AmqpConnectionService implements OnApplicationShutdown {
           // Shown by `rabbitmqctl list_connections client_properties` and the management UI, so an
           // operator (or a test) can tell which process a connection belongs to.
           clientProperties: { connection_name: `${hostname()}:${process.pid}` },
-          // A node that takes the TCP connection but never answers (or a host gone silent) is
-          // given up after this long, and the next node is tried, instead of waiting minutes for
-          // the operating system's own timeout.
+          // A host that does not answer, or a node that goes silent during the handshake, for
+          // this long (amqplib's socket idle timeout, off once the connection is open) is given
+          // up and the next node is tried, instead of waiting minutes for the operating system's
+          // own timeout.
           timeout: CONNECT_TIMEOUT_MS,
         },
       });
