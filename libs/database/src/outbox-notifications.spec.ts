@@ -9,8 +9,9 @@ describe(outboxListenPlan.name, () => {
 
   it('LISTENs on OUTBOX_LISTEN_DATABASE_URL when it is set, pooler or not', () => {
     const direct = 'postgres://relay:pw@db-direct:5432/tasks';
+    const pooled = 'postgres://app:pw@pgbouncer:6432/tasks';
     for (const pooler of ['none', 'transaction']) {
-      const plan = outboxListenPlan(loadConfig({ DATABASE_URL: 'postgres://app:pw@pgbouncer:6432/tasks', POSTGRES_POOLER: pooler, OUTBOX_LISTEN_DATABASE_URL: direct }));
+      const plan = outboxListenPlan(loadConfig({ DATABASE_URL: pooled, POSTGRES_POOLER: pooler, OUTBOX_LISTEN_DATABASE_URL: direct }));
       expect(plan).toEqual({ listen: true, via: 'OUTBOX_LISTEN_DATABASE_URL', options: { connectionString: direct } });
     }
   });

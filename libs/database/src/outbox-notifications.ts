@@ -14,8 +14,7 @@ export const OUTBOX_CHANNEL = 'outbox_pending';
  * - else: LISTEN on the main connection's settings.
  */
 export type OutboxListenPlan =
-  | { listen: true; options: PostgresConnectionOptions; via: 'OUTBOX_LISTEN_DATABASE_URL' | 'the main connection' }
-  | { listen: false; reason: string };
+  { listen: true; options: PostgresConnectionOptions; via: 'OUTBOX_LISTEN_DATABASE_URL' | 'the main connection' } | { listen: false; reason: string };
 
 export function outboxListenPlan(config: AppConfig): OutboxListenPlan {
   if (config.outbox.listenUrl) return { listen: true, options: { connectionString: config.outbox.listenUrl }, via: 'OUTBOX_LISTEN_DATABASE_URL' };
