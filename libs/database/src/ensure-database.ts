@@ -54,8 +54,8 @@ export async function pendingMigrations(config: AppConfig, migrations: readonly 
   const dataSource = createDataSource(config, { poolSize: 1 });
   await dataSource.initialize();
   try {
-    const [{ present }] = (await dataSource.query(MIGRATIONS_TABLE_EXISTS)) as { present: boolean }[];
-    const applied = new Set(present ? ((await dataSource.query(APPLIED_MIGRATIONS)) as { name: string }[]).map((row) => row.name) : []);
+    const [{ present }] = await dataSource.query<{ present: boolean }[]>(MIGRATIONS_TABLE_EXISTS);
+    const applied = new Set(present ? (await dataSource.query<{ name: string }[]>(APPLIED_MIGRATIONS)).map((row) => row.name) : []);
     return migrations.map((migration) => new migration().name ?? migration.name).filter((name) => !applied.has(name));
   } finally {
     await dataSource.destroy();
