@@ -37,7 +37,7 @@ withPgBouncer('through PgBouncer in transaction mode', () => {
   let suite: Suite;
   let bouncer: PrivatePgBouncer;
   let api: AppProcess;
-  let relay: AppProcess;
+  let relay: AppProcess | undefined;
 
   /** The apps' connection: through the pooler, declared as a transaction pooler. */
   const viaPooler = () => ({ DATABASE_URL: bouncer.url(suite.database), POSTGRES_POOLER: 'transaction' });
@@ -130,7 +130,7 @@ withPgBouncer('through PgBouncer in transaction mode', () => {
   });
 
   it('without OUTBOX_LISTEN_DATABASE_URL the relay does not LISTEN, says once that it polls, and tasks still complete', async () => {
-    await relay.kill();
+    await relay?.kill();
     await eventually(async () => (await suite.sql.query<{ n: number }>(LISTENING, [suite.database])).rows[0].n === 0, 20_000, 'the old LISTEN to end');
     const polling = await suite.startProcess('relay', { ...viaPooler(), OUTBOX_POLL_INTERVAL: '200' });
 

@@ -49,11 +49,6 @@ export class OutboxNotifications {
     this.plan = outboxListenPlan(config);
   }
 
-  /** True when it LISTENs (or tries to); false when the relay runs on its poll alone. */
-  get listening(): boolean {
-    return this.plan.listen;
-  }
-
   async start(): Promise<void> {
     this.closed = false;
     if (!this.plan.listen) {
