@@ -18,6 +18,9 @@ interface ComposeService {
   container_name?: string;
   restart?: string;
   stop_grace_period?: string;
+  profiles?: string[];
+  hostname?: string;
+  volumes?: string[];
 }
 
 const root = process.cwd();
@@ -28,6 +31,11 @@ const compose = parse(read('docker-compose.yml'), { merge: true }) as { services
 const services = compose.services;
 
 const APP_SERVICES = ['api', 'relay', 'worker_high', 'worker'];
+/** The "cluster" profile's copy of the apps, on the three-node RabbitMQ cluster. */
+const CLUSTER_APPS = APP_SERVICES.map((name) => `${name}_cluster`);
+const CLUSTER_NODES = ['rabbitmq-1', 'rabbitmq-2', 'rabbitmq-3'];
+const ALL_APPS = [...APP_SERVICES, ...CLUSTER_APPS];
+const MIGRATES = ['migrate', 'migrate_cluster'];
 const ENTRY_POINTS: Record<string, string> = {
   migrate: 'dist/apps/migrate/src/main.js',
   api: 'dist/apps/api/src/main.js',
@@ -35,6 +43,7 @@ const ENTRY_POINTS: Record<string, string> = {
   worker_high: 'dist/apps/worker/src/main.js',
   worker: 'dist/apps/worker/src/main.js',
 };
+for (const name of ['migrate', ...APP_SERVICES]) ENTRY_POINTS[`${name}_cluster`] = ENTRY_POINTS[name];
 
 /** The variable names of .env.example (its KEY=VALUE lines). */
 function envExampleNames(): Set<string> {
@@ -79,8 +88,17 @@ function seconds(duration: string): number {
 }
 
 describe('docker-compose.yml', () => {
-  it('defines postgres, rabbitmq, migrate, api, relay, worker_high and worker', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'migrate', 'postgres', 'rabbitmq', 'relay', 'worker', 'worker_high']);
+  it("defines postgres, rabbitmq, migrate, api, relay, worker_high and worker, and the cluster profile's nodes and apps", () => {
+    expect(Object.keys(services).sort()).toEqual(
+      ['api', 'migrate', 'postgres', 'rabbitmq', 'relay', 'worker', 'worker_high', ...CLUSTER_NODES, 'migrate_cluster', ...CLUSTER_APPS].sort(),
+    );
+  });
+
+  it('runs the single-broker system without a profile (docker compose up) and everything of the cluster only in the "cluster" profile', () => {
+    const profiled = Object.entries(services).filter(([, service]) => service.profiles !== undefined);
+    expect(Object.fromEntries(profiled.map(([name, service]) => [name, service.profiles]))).toEqual(
+      Object.fromEntries([...CLUSTER_NODES, 'migrate_cluster', ...CLUSTER_APPS].map((name) => [name, ['cluster']])),
+    );
   });
 
   it('has no top-level version key (Compose spec)', () => {
@@ -92,13 +110,22 @@ describe('docker-compose.yml', () => {
     expect(existsSync(resolve(root, sourceOf(script)))).toBe(true);
   });
 
-  it.each(['migrate', ...APP_SERVICES])('builds the image for %s from the Dockerfile', (name) => {
+  it.each([...MIGRATES, ...ALL_APPS])('builds the image for %s from the Dockerfile', (name) => {
     expect(services[name].build).toBe('.');
   });
 
-  it('runs migrate once, after postgres is healthy', () => {
-    expect(services.migrate.restart).toBe('no');
-    expect(services.migrate.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+  it.each(MIGRATES)('runs %s once, after postgres is healthy', (name) => {
+    expect(services[name].restart).toBe('no');
+    expect(services[name].depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+  });
+
+  it.each(CLUSTER_APPS)('starts %s only after migrate_cluster succeeded and all three nodes are healthy', (name) => {
+    expect(services[name].depends_on).toEqual({
+      migrate_cluster: { condition: 'service_completed_successfully' },
+      'rabbitmq-1': { condition: 'service_healthy' },
+      'rabbitmq-2': { condition: 'service_healthy' },
+      'rabbitmq-3': { condition: 'service_healthy' },
+    });
   });
 
   it.each(APP_SERVICES)('starts %s only after migrate succeeded and rabbitmq is healthy', (name) => {
@@ -113,16 +140,16 @@ describe('docker-compose.yml', () => {
     expect(services.rabbitmq.healthcheck?.test).toEqual(['CMD', 'rabbitmq-diagnostics', '-q', 'ping']);
   });
 
-  it.each(APP_SERVICES)('gives %s a health check on the port it listens on', (name) => {
+  it.each(ALL_APPS)('gives %s a health check on the port it listens on', (name) => {
     const environment = services[name].environment ?? {};
-    const port = name === 'api' ? environment.API_PORT : environment.HEALTH_CHECK_PORT;
+    const port = name.startsWith('api') ? environment.API_PORT : environment.HEALTH_CHECK_PORT;
     expect(port).toBeDefined();
     expect(services[name].healthcheck?.test.join(' ')).toContain(`:${port}/`);
   });
 
-  it('dedicates worker_high to tasks.high and lets worker serve all three queues', () => {
-    expect(services.worker_high.environment?.WORKER_QUEUES).toBe('tasks.high');
-    expect(services.worker.environment?.WORKER_QUEUES).toBe('tasks.high,tasks.medium,tasks.low');
+  it.each(['', '_cluster'])('dedicates worker_high%s to tasks.high and lets worker%s serve all three queues', (suffix) => {
+    expect(services[`worker_high${suffix}`].environment?.WORKER_QUEUES).toBe('tasks.high');
+    expect(services[`worker${suffix}`].environment?.WORKER_QUEUES).toBe('tasks.high,tasks.medium,tasks.low');
   });
 
   it('lets worker scale (--scale worker=3): no container_name and no host ports', () => {
@@ -135,8 +162,13 @@ describe('docker-compose.yml', () => {
     expect(services.rabbitmq.ports).toEqual(['127.0.0.1:5672:5672', '127.0.0.1:15672:15672']);
   });
 
+  it("publishes the cluster's api on 3100 and only rabbitmq-1's management UI, on 127.0.0.1", () => {
+    expect(services.api_cluster.ports).toEqual(['3100:3000']);
+    expect(CLUSTER_NODES.map((name) => services[name].ports)).toEqual([['127.0.0.1:15673:15672'], undefined, undefined]);
+  });
+
   it('publishes no port of postgres or rabbitmq on every interface', () => {
-    const open = ['postgres', 'rabbitmq'].flatMap((name) =>
+    const open = ['postgres', 'rabbitmq', ...CLUSTER_NODES].flatMap((name) =>
       (services[name].ports ?? []).filter((port) => !port.startsWith('127.0.0.1:')).map((port) => `${name} ${port}`),
     );
     expect(open).toEqual([]);
@@ -173,7 +205,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it.each(['migrate', ...APP_SERVICES])('gives %s only variables that .env.example lists', (name) => {
+  it.each([...MIGRATES, ...ALL_APPS])('gives %s only variables that .env.example lists', (name) => {
     const known = envExampleNames();
     const unknown = Object.keys(services[name].environment ?? {}).filter((variable) => !known.has(variable));
     expect(unknown).toEqual([]);
@@ -199,7 +231,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it.each(APP_SERVICES)('restarts %s and gives it longer to stop than SHUTDOWN_TIMEOUT_SECONDS', (name) => {
+  it.each(ALL_APPS)('restarts %s and gives it longer to stop than SHUTDOWN_TIMEOUT_SECONDS', (name) => {
     const service = services[name];
     expect(service.restart).toBe('unless-stopped');
     const shutdownTimeout = Number(service.environment?.SHUTDOWN_TIMEOUT_SECONDS ?? 30);
@@ -207,12 +239,90 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('docker-compose.yml, the "cluster" profile', () => {
+  const SAMPLE = { RABBITMQ_DEFAULT_USER: 'u1', RABBITMQ_DEFAULT_PASS: 'mq-secret', RABBITMQ_DEFAULT_VHOST: 'v1', RABBITMQ_ERLANG_COOKIE: 'c00kie' };
+  const environments = [{}, envExample(), SAMPLE];
+
+  it.each(CLUSTER_NODES)('runs %s under its own host name, with the broker user and the Erlang cookie from .env', (name) => {
+    const node = services[name];
+    expect(node.hostname).toBe(name);
+    expect(node.image).toMatch(/^rabbitmq:3\.\d+-management-alpine$/);
+    expect(node.environment?.RABBITMQ_ERLANG_COOKIE).toMatch(/^\$\{RABBITMQ_ERLANG_COOKIE:-/);
+    for (const env of environments) {
+      const broker = Object.fromEntries(Object.entries(node.environment ?? {}).map(([k, v]) => [k, interpolate(v, env)]));
+      expect(broker.RABBITMQ_ERLANG_COOKIE).toBe((env as Record<string, string>).RABBITMQ_ERLANG_COOKIE ?? 'change-me-erlang-cookie');
+      for (const key of ['RABBITMQ_DEFAULT_USER', 'RABBITMQ_DEFAULT_PASS', 'RABBITMQ_DEFAULT_VHOST']) {
+        expect(broker[key]).toBe(interpolate(services.rabbitmq.environment?.[key] ?? '', env));
+      }
+    }
+    expect(node.volumes).toEqual(['./deploy/compose/rabbitmq-cluster.conf:/etc/rabbitmq/conf.d/20-cluster.conf:ro', `${name}-data:/var/lib/rabbitmq`]);
+  });
+
+  it('lists the three nodes as peers in the mounted rabbitmq-cluster.conf, and starts rabbitmq-2 and -3 once rabbitmq-1 is healthy', () => {
+    const conf = read('deploy/compose/rabbitmq-cluster.conf');
+    expect(conf).toMatch(/^cluster_formation\.peer_discovery_backend = classic_config$/m);
+    const peers = [...conf.matchAll(/^cluster_formation\.classic_config\.nodes\.\d+ = rabbit@(\S+)$/gm)].map((m) => m[1]);
+    expect(peers).toEqual(CLUSTER_NODES);
+    expect(services['rabbitmq-1'].depends_on).toBeUndefined();
+    for (const name of ['rabbitmq-2', 'rabbitmq-3']) expect(services[name].depends_on).toEqual({ 'rabbitmq-1': { condition: 'service_healthy' } });
+  });
+
+  it.each(['migrate_cluster', ...CLUSTER_APPS])('points %s at all three nodes (comma list), quorum queues and a database of its own', (name) => {
+    const app = services[name].environment ?? {};
+    expect(app.QUEUE_TYPE).toBe('quorum');
+    expect(app.POSTGRES_DB).toBe('tasks_cluster');
+    expect(app.POSTGRES_DB).not.toBe(services.migrate.environment?.POSTGRES_DB);
+    for (const env of environments) {
+      const urls = interpolate(app.RABBITMQ_URL, env)
+        .split(',')
+        .map((url) => new URL(url));
+      const broker = services['rabbitmq-1'].environment ?? {};
+      expect(urls.map((url) => ({ host: url.host, user: url.username, password: url.password, vhost: url.pathname.slice(1) }))).toEqual(
+        CLUSTER_NODES.map((node) => ({
+          host: `${node}:5672`,
+          user: interpolate(broker.RABBITMQ_DEFAULT_USER, env),
+          password: interpolate(broker.RABBITMQ_DEFAULT_PASS, env),
+          vhost: interpolate(broker.RABBITMQ_DEFAULT_VHOST, env),
+        })),
+      );
+    }
+  });
+
+  it.each(CLUSTER_APPS)('gives %s the same settings as its single-broker twin but for the database, the broker and the queue type', (name) => {
+    const twin = name.replace(/_cluster$/, '');
+    const differ = Object.keys({ ...services[name].environment, ...services[twin].environment }).filter(
+      (key) => services[name].environment?.[key] !== services[twin].environment?.[key],
+    );
+    expect(differ.sort()).toEqual(['POSTGRES_DB', 'QUEUE_TYPE', 'RABBITMQ_URL']);
+  });
+});
+
 describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
+  const stages = dockerfile.split(/^FROM /m).slice(1);
+  const runtime = stages.at(-1) ?? '';
 
-  it('runs the api by default, as the node user, in production', () => {
-    expect(dockerfile).toContain('CMD ["node", "dist/apps/api/src/main.js"]');
-    expect(dockerfile).toMatch(/^USER node$/m);
-    expect(dockerfile).toMatch(/^ENV NODE_ENV=production$/m);
+  it('runs the api by default, as uid 1000 (numeric, so runAsNonRoot can check it), in production', () => {
+    expect(runtime).toContain('CMD ["node", "dist/apps/api/src/main.js"]');
+    expect(runtime).toMatch(/^USER 1000:1000$/m);
+    expect(runtime).toMatch(/^ENV NODE_ENV=production$/m);
+  });
+
+  it('builds in one stage and ships the production dependencies of another: no npm install, sources or tests in the last', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(runtime).not.toMatch(/npm (ci|install)/);
+    const copied = [...runtime.matchAll(/^COPY (?:--\S+ )*(\S+)/gm)].map((m) => m[1]);
+    expect(copied.filter((source) => /^(apps|libs|migrations|test|bench|tsconfig)/.test(source))).toEqual([]);
+  });
+
+  it('checks /health with node (no curl in the slim image) through a script the image holds', () => {
+    const healthcheck = /^HEALTHCHECK .*CMD \["node", "(scripts\/[^"]+)"\]$/m.exec(runtime);
+    expect(healthcheck).not.toBeNull();
+    expect(runtime).toContain(`COPY ${healthcheck![1]} ./${healthcheck![1]}`);
+    const script = read(healthcheck![1]);
+    expect(script).toContain("path: '/health'");
+    expect(script).toMatch(/API_PORT/);
+    expect(script).toMatch(/HEALTH_CHECK_PORT/);
   });
 });

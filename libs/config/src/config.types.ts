@@ -5,6 +5,15 @@ export type TaskQueueName = (typeof TASK_QUEUES)[number];
 export const QUEUE_TYPES = ['classic', 'quorum'] as const;
 export type QueueType = (typeof QUEUE_TYPES)[number];
 
+/**
+ * What stands between the apps and PostgreSQL: `none` (a direct connection, or a pooler in
+ * session mode) or `transaction` (PgBouncer or a managed pooler in transaction mode, where a
+ * server connection is shared between transactions, so LISTEN and other session state do not
+ * hold).
+ */
+export const POSTGRES_POOLERS = ['none', 'transaction'] as const;
+export type PostgresPooler = (typeof POSTGRES_POOLERS)[number];
+
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -19,6 +28,8 @@ export interface PostgresConfig {
   password: string;
   /** `DATABASE_URL` when set; it wins over the parts above. */
   url?: string;
+  /** `POSTGRES_POOLER`: `transaction` when the connection above goes through a transaction-mode pooler. */
+  pooler: PostgresPooler;
 }
 
 /**
@@ -70,7 +81,14 @@ export interface AppConfig {
     /** `HTTP_TASK_MAX_RESPONSE_BYTES`: a longer body fails the task for good. */
     maxResponseBytes: number;
   };
-  outbox: { pollIntervalMs: number; batchSize: number; maxAttempts: number; retentionHours: number };
+  outbox: {
+    pollIntervalMs: number;
+    batchSize: number;
+    maxAttempts: number;
+    retentionHours: number;
+    /** `OUTBOX_LISTEN_DATABASE_URL`: where the relay LISTENs when set (a direct connection past a pooler). */
+    listenUrl?: string;
+  };
   /**
    * The relay's reconciler: a PENDING task, or a RETRYING one past `nextRetryAt`, whose message
    * the broker no longer holds is dispatched again once its message is this many seconds old.

@@ -27,6 +27,14 @@ describe(insecureDefaults.name, () => {
     ).toEqual([]);
   });
 
+  it('reads the password of OUTBOX_LISTEN_DATABASE_URL when it is set', () => {
+    const weak = loadConfig({ ...STRONG, OUTBOX_LISTEN_DATABASE_URL: 'postgres://postgres:postgres@db-direct/tasks' });
+    const strong = loadConfig({ ...STRONG, OUTBOX_LISTEN_DATABASE_URL: 'postgres://relay:x7-unguessable@db-direct/tasks' });
+
+    expect(insecureDefaults(weak, { servesApi: false })).toEqual([expect.stringContaining('OUTBOX_LISTEN_DATABASE_URL')]);
+    expect(insecureDefaults(strong, { servesApi: false })).toEqual([]);
+  });
+
   it.each(['amqp://guest:guest@127.0.0.1:5672', 'amqp://tasks:change-me-rabbitmq@rabbitmq:5672/tasks', 'amqp://rabbitmq:5672'])(
     'names the RabbitMQ password of %s (a URL without a user logs in as guest)',
     (url) => {

@@ -19,6 +19,10 @@ export function insecureDefaults(config: AppConfig, app: { servesApi: boolean })
   if (postgresPassword !== null && KNOWN_DEFAULT_PASSWORDS.includes(postgresPassword)) {
     found.push(`the Postgres password is a well-known default (set ${config.postgres.url ? 'DATABASE_URL' : 'POSTGRES_PASSWORD'})`);
   }
+  const listenPassword = config.outbox.listenUrl ? passwordOf(config.outbox.listenUrl) : null;
+  if (listenPassword !== null && KNOWN_DEFAULT_PASSWORDS.includes(listenPassword)) {
+    found.push('the Postgres password of OUTBOX_LISTEN_DATABASE_URL is a well-known default');
+  }
   // amqplib logs in as guest/guest when the URL names no user.
   const brokerPasswords = config.rabbitmq.urls.map((url) => passwordOf(url) ?? 'guest');
   if (brokerPasswords.some((p) => KNOWN_DEFAULT_PASSWORDS.includes(p))) {

@@ -7,14 +7,14 @@ type Env = Record<string, string | undefined>;
 /** What `.env.example` documents, parsed. */
 const documentedDefaults: AppConfig = {
   production: false,
-  postgres: { host: '127.0.0.1', port: 5432, database: 'tasks', user: 'postgres', password: 'postgres', url: undefined },
+  postgres: { host: '127.0.0.1', port: 5432, database: 'tasks', user: 'postgres', password: 'postgres', url: undefined, pooler: 'none' },
   rabbitmq: { urls: ['amqp://guest:guest@127.0.0.1:5672'], queueType: 'classic' },
   api: { port: 3000, bodyLimitBytes: 1_048_576, keys: [], rateLimit: { max: 0, windowSeconds: 60 }, corsOrigins: [], trustedProxies: { kind: 'none' } },
   health: { port: 3001 },
   worker: { queues: ['tasks.high', 'tasks.medium', 'tasks.low'], prefetch: 10, taskTimeoutSeconds: 300, leaseSeconds: 30, resultMaxBytes: 1_048_576 },
   retry: { maxRetries: 3, delaysSeconds: [5, 30, 120] },
   httpTask: { allowedHosts: [], maxResponseBytes: 1_048_576 },
-  outbox: { pollIntervalMs: 1000, batchSize: 100, maxAttempts: 10, retentionHours: 24 },
+  outbox: { pollIntervalMs: 1000, batchSize: 100, maxAttempts: 10, retentionHours: 24, listenUrl: undefined },
   reconcile: { afterSeconds: 300 },
   retention: { taskDays: 30 },
   shutdownTimeoutSeconds: 30,
@@ -81,7 +81,7 @@ describe(loadConfig.name, () => {
       expect(sut.health.port).toBe(9090);
       expect(sut.worker).toMatchObject({ prefetch: 25, taskTimeoutSeconds: 60, leaseSeconds: 3, resultMaxBytes: 1 });
       expect(sut.retry.maxRetries).toBe(5);
-      expect(sut.outbox).toEqual({ pollIntervalMs: 250, batchSize: 500, maxAttempts: 7, retentionHours: 48 });
+      expect(sut.outbox).toEqual({ pollIntervalMs: 250, batchSize: 500, maxAttempts: 7, retentionHours: 48, listenUrl: undefined });
       expect(sut.reconcile).toEqual({ afterSeconds: 45 });
       expect(sut.retention).toEqual({ taskDays: 90 });
       expect(sut.shutdownTimeoutSeconds).toBe(15);
@@ -327,6 +327,27 @@ describe(loadConfig.name, () => {
       expect(sut.problems).toHaveLength(1);
       expect(sut.message).not.toMatch(/Sup3r|Secret/);
       expect(sut.problems[0].message).toContain('***');
+    });
+  });
+
+  describe('POSTGRES_POOLER and OUTBOX_LISTEN_DATABASE_URL', () => {
+    it.each(['none', 'transaction', 'TRANSACTION'])('accepts POSTGRES_POOLER=%s', (value) => {
+      expect(loadConfig({ POSTGRES_POOLER: value }).postgres.pooler).toBe(value.toLowerCase());
+    });
+
+    it('refuses another POSTGRES_POOLER, naming the values it accepts', () => {
+      expect(configErrorOf({ POSTGRES_POOLER: 'session' }).message).toMatch(/POSTGRES_POOLER.*none, transaction.*'session'/);
+    });
+
+    it('reads OUTBOX_LISTEN_DATABASE_URL as a postgres URL', () => {
+      const url = 'postgres://relay:pw@db-direct.internal:5432/tasks';
+      expect(loadConfig({ OUTBOX_LISTEN_DATABASE_URL: url }).outbox.listenUrl).toBe(url);
+    });
+
+    it('refuses an OUTBOX_LISTEN_DATABASE_URL that is not a postgres URL, without printing its password', () => {
+      const message = configErrorOf({ OUTBOX_LISTEN_DATABASE_URL: 'mysql://u:hunter2@db/tasks' }).message;
+      expect(message).toMatch(/OUTBOX_LISTEN_DATABASE_URL.*postgres:\/\/ or postgresql:\/\//);
+      expect(message).not.toContain('hunter2');
     });
   });
 

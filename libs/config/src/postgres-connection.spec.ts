@@ -1,7 +1,7 @@
 import type { PostgresConfig } from './config.types.js';
 import { postgresAddress, postgresConnectionOptions, postgresDatabaseName } from './postgres-connection.js';
 
-const parts: PostgresConfig = { host: 'db.internal', port: 6543, database: 'tasks', user: 'app', password: 's3cret' };
+const parts: PostgresConfig = { host: 'db.internal', port: 6543, database: 'tasks', user: 'app', password: 's3cret', pooler: 'none' };
 const withUrl: PostgresConfig = { ...parts, url: 'postgresql://app:s3cret@db.example:6000/tasks_prod?sslmode=require' };
 
 describe(postgresConnectionOptions.name, () => {

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,6 +35,7 @@ export interface PrivatePostgres {
 }
 
 const PREFIX = 'task-svc-';
+type Kind = 'rmq' | 'pg' | 'pgb';
 const RABBITMQ_BIN = existsSync('/usr/lib/rabbitmq/bin/rabbitmq-server') ? '/usr/lib/rabbitmq/bin' : '';
 
 /** A free TCP port on 127.0.0.1, as the OS hands it out. */
@@ -89,7 +90,7 @@ function runsIn(pid: number, dir: string): boolean {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function uniqueName(kind: 'rmq' | 'pg', name: string): string {
+function uniqueName(kind: Kind, name: string): string {
   const safe = name.replace(/[^a-z0-9]/gi, '').toLowerCase() || kind;
   return `${PREFIX}${kind}-${process.pid}-${safe}-`;
 }
@@ -99,13 +100,13 @@ function uniqueName(kind: 'rmq' | 'pg', name: string): string {
  * SIGQUIT, its immediate shutdown, which also frees its shared memory; RabbitMQ with SIGKILL),
  * then removes their dirs.
  */
-async function removeLeftovers(kind: 'rmq' | 'pg'): Promise<void> {
+async function removeLeftovers(kind: Kind): Promise<void> {
   const pattern = new RegExp(`^${PREFIX}${kind}-(\\d+)-`);
   for (const entry of readdirSync(tmpdir())) {
     const match = pattern.exec(entry);
     if (!match || alive(Number(match[1]))) continue;
     const dir = join(tmpdir(), entry);
-    const pidFile = kind === 'rmq' ? join(dir, 'rabbit.pid') : join(dir, 'data', 'postmaster.pid');
+    const pidFile = { rmq: join(dir, 'rabbit.pid'), pg: join(dir, 'data', 'postmaster.pid'), pgb: join(dir, 'pgbouncer.pid') }[kind];
     let pid = 0;
     try {
       pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0].trim());
@@ -272,4 +273,104 @@ function postgresBin(): string {
   if (versions.length === 0)
     throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql; set PG_BIN to the directory of initdb and pg_ctl');
   return join(root, versions[0], 'bin');
+}
+
+export interface PrivatePgBouncer {
+  port: number;
+  /** `postgres://postgres@127.0.0.1:<port>/<database>`: through the pooler. */
+  url(database: string): string;
+  /** Everything PgBouncer logged so far. */
+  log(): string;
+  /** Stops it (SIGTERM) and removes its directory. */
+  stop(): Promise<void>;
+}
+
+/** The pgbouncer binary (`$PGBOUNCER_BIN`, /usr/sbin/pgbouncer or on the PATH), or null when it is not installed. */
+export function pgbouncerBin(): string | null {
+  const candidates = [process.env.PGBOUNCER_BIN, '/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'];
+  for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate;
+  for (const dir of (process.env.PATH ?? '').split(':')) if (dir && existsSync(join(dir, 'pgbouncer'))) return join(dir, 'pgbouncer');
+  return null;
+}
+
+/**
+ * Starts a PgBouncer of its own in transaction mode on a free port of 127.0.0.1, in front of the
+ * shared PostgreSQL (`postgresPort`, 5432), serving only `databases`; its ini, user list, pid file
+ * and log live in a temp dir. PgBouncer refuses to run as root, so as root it runs as the
+ * `postgres` OS user, which owns the dir. Authentication is trust, like the PostgreSQL it fronts.
+ */
+export async function startPrivatePgBouncer(options: { name?: string; databases: string[]; postgresPort?: number }): Promise<PrivatePgBouncer> {
+  const bin = pgbouncerBin();
+  if (!bin) throw new Error('pgbouncer is not installed (apt-get install -y pgbouncer)');
+  await removeLeftovers('pgb');
+  const dir = mkdtempSync(join(tmpdir(), uniqueName('pgb', options.name ?? 'pgbouncer')));
+  const port = await freePort();
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const uid = Number((await run('id', ['-u', 'postgres'])).trim());
+    const gid = Number((await run('id', ['-g', 'postgres'])).trim());
+    chownSync(dir, uid, gid);
+  }
+  const ini = join(dir, 'pgbouncer.ini');
+  const logFile = join(dir, 'pgbouncer.log');
+  writeFileSync(join(dir, 'userlist.txt'), '"postgres" ""\n');
+  writeFileSync(
+    ini,
+    [
+      '[databases]',
+      ...options.databases.map((db) => `${db} = host=127.0.0.1 port=${options.postgresPort ?? 5432} dbname=${db}`),
+      '[pgbouncer]',
+      'listen_addr = 127.0.0.1',
+      `listen_port = ${port}`,
+      `unix_socket_dir = ${dir}`,
+      'auth_type = trust',
+      `auth_file = ${join(dir, 'userlist.txt')}`,
+      'pool_mode = transaction',
+      'default_pool_size = 20',
+      'max_client_conn = 500',
+      'admin_users = postgres',
+      `logfile = ${logFile}`,
+      `pidfile = ${join(dir, 'pgbouncer.pid')}`,
+      '',
+    ].join('\n'),
+  );
+  const child: ChildProcess = asRoot
+    ? spawn('runuser', ['-u', 'postgres', '--', bin, ini], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(bin, [ini], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '') + output;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(10_000)]);
+    }
+    const pidFile = join(dir, 'pgbouncer.pid');
+    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
+    if (runsIn(pid, dir)) process.kill(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // Up once it accepts a connection on its port.
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null || i > 100) {
+      const why = log();
+      await stop();
+      throw new Error(`private PgBouncer did not start:\n${why}`);
+    }
+    if (await accepts(port)) break;
+    await sleep(100);
+  }
+  return { port, url: (database) => `postgres://postgres@127.0.0.1:${port}/${encodeURIComponent(database)}`, log, stop };
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }

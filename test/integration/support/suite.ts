@@ -44,6 +44,7 @@ export class Suite {
   private constructor(
     readonly name: string,
     private readonly suiteEnv: Record<string, string>,
+    private readonly migrated: boolean,
   ) {
     // The pid keeps two runs of one suite (two terminals, two CI jobs) apart.
     this.database = `tasks_test_${name}_${process.pid}`;
@@ -51,8 +52,9 @@ export class Suite {
     this.amqpUrl = `amqp://guest:guest@127.0.0.1:5672/${this.vhost}`;
   }
 
-  static async create(name: string, env: Record<string, string> = {}): Promise<Suite> {
-    const suite = new Suite(name, env);
+  /** `migrate: false` leaves the database empty (created, no schema), for a suite that migrates it its own way. */
+  static async create(name: string, env: Record<string, string> = {}, options: { migrate?: boolean } = {}): Promise<Suite> {
+    const suite = new Suite(name, env, options.migrate !== false);
     await suite.setUp();
     return suite;
   }
@@ -68,7 +70,8 @@ export class Suite {
     rabbitmqctl('delete_vhost', this.vhost, { ignoreFailure: true });
     rabbitmqctl('add_vhost', this.vhost);
     rabbitmqctl('set_permissions', '-p', this.vhost, 'guest', '.*', '.*', '.*');
-    await migrate(this.config(), MIGRATIONS);
+    if (this.migrated) await migrate(this.config(), MIGRATIONS);
+    else await createDatabase(this.database);
     this.sql = new pg.Pool({ ...postgresConnectionOptions(this.config().postgres, this.database), max: 4 });
   }
 
@@ -216,6 +219,16 @@ async function dropLeftovers(): Promise<void> {
       await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
       rabbitmqctl('delete_vhost', datname, { ignoreFailure: true });
     }
+  } finally {
+    await admin.end();
+  }
+}
+
+async function createDatabase(name: string): Promise<void> {
+  const admin = new pg.Client(postgresConnectionOptions(loadConfig(process.env).postgres, 'postgres'));
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
   } finally {
     await admin.end();
   }
