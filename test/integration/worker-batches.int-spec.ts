@@ -244,7 +244,8 @@ describe('worker batches', () => {
         await eventually(
           async () => {
             const { rows } = await suite.sql.query(
-              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%UPDATE tasks%'`,
+              `SELECT count(*)::int AS n FROM pg_stat_activity
+               WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%UPDATE tasks%'`,
             );
             return rows[0].n > 0;
           },
