@@ -16,7 +16,7 @@ import { TEST_GATE, TEST_HANDLERS } from './support/test-handlers.js';
 describe('worker batches', () => {
   let suite: Suite;
   const repository = new TaskExecutionRepository();
-  const db = (): SqlExecutor => suite.sql as unknown as SqlExecutor;
+  const db = (): SqlExecutor => suite.sql;
 
   beforeAll(async () => {
     // A heartbeat every 200 s: none runs while a test holds a row or moves a lease by hand.
@@ -65,11 +65,11 @@ describe('worker batches', () => {
       const claimed = await repository.claimMany(db(), claims, 30);
 
       // The first claim of `waiting` wins; the second finds its live lease. The expired lease is taken over.
-      expect([...claimed.keys()].sort()).toEqual([claims[0]!.token, claims[3]!.token].sort());
-      expect(claimed.get(claims[0]!.token)).toMatchObject({ id: waiting, status: 'IN_PROGRESS', attempts: 1, locked_by: claims[0]!.token });
-      expect(claimed.get(claims[3]!.token)).toMatchObject({ id: expired, status: 'IN_PROGRESS', attempts: 2, locked_by: claims[3]!.token });
+      expect([...claimed.keys()].sort()).toEqual([claims[0].token, claims[3].token].sort());
+      expect(claimed.get(claims[0].token)).toMatchObject({ id: waiting, status: 'IN_PROGRESS', attempts: 1, locked_by: claims[0].token });
+      expect(claimed.get(claims[3].token)).toMatchObject({ id: expired, status: 'IN_PROGRESS', attempts: 2, locked_by: claims[3].token });
       expect(await row(held)).toMatchObject({ status: 'IN_PROGRESS', attempts: 1 });
-      expect((await row(held)).locked_by).not.toBe(claims[2]!.token);
+      expect((await row(held)).locked_by).not.toBe(claims[2].token);
       expect(await row(finished)).toMatchObject({ status: 'COMPLETED' });
       expect(await row(cancelled)).toMatchObject({ status: 'CANCELLED' });
     });
@@ -183,10 +183,10 @@ describe('worker batches', () => {
 
       TEST_GATE.open();
 
-      await eventually(async () => (await statuses([ids[0]!, ids[2]!])).every((s) => s === 'COMPLETED'), 15_000, 'the neighbours to complete');
+      await eventually(async () => (await statuses([ids[0], ids[2]])).every((s) => s === 'COMPLETED'), 15_000, 'the neighbours to complete');
       await eventually(async () => (await outcomes('SUPERSEDED')) === supersededBefore + 1, 10_000, 'one SUPERSEDED outcome');
-      expect(await row(ids[1]!)).toMatchObject({ status: 'IN_PROGRESS', locked_by: 'someone-else', result: null });
-      expect(await row(ids[0]!)).toMatchObject({ result: { n: 1 } });
+      expect(await row(ids[1])).toMatchObject({ status: 'IN_PROGRESS', locked_by: 'someone-else', result: null });
+      expect(await row(ids[0])).toMatchObject({ result: { n: 1 } });
       await eventually(async () => mediumQueue().unacked === 0 && mediumQueue().ready === 0, 10_000, 'every message acknowledged');
     });
 
@@ -213,8 +213,8 @@ describe('worker batches', () => {
         TEST_GATE.open();
 
         await eventually(async () => (await statuses(ids)).join() === 'COMPLETED,FAILED,COMPLETED', 15_000, 'the outcomes to be written');
-        expect((await row(ids[1]!)).error).toContain('PostgreSQL refused it: this value is refused');
-        expect(await row(ids[2]!)).toMatchObject({ result: { n: 3 } });
+        expect((await row(ids[1])).error).toContain('PostgreSQL refused it: this value is refused');
+        expect(await row(ids[2])).toMatchObject({ result: { n: 3 } });
         await eventually(async () => mediumQueue().unacked === 0 && mediumQueue().ready === 0, 10_000, 'every message acknowledged');
       });
 
@@ -224,9 +224,9 @@ describe('worker batches', () => {
 
         TEST_GATE.open();
 
-        await eventually(async () => (await statuses([ids[0]!, ids[2]!])).every((s) => s === 'COMPLETED'), 15_000, 'the neighbours to complete');
+        await eventually(async () => (await statuses([ids[0], ids[2]])).every((s) => s === 'COMPLETED'), 15_000, 'the neighbours to complete');
         await eventually(async () => (await outcomes('SUPERSEDED')) === supersededBefore + 1, 10_000, 'one SUPERSEDED outcome');
-        expect(await row(ids[1]!)).toMatchObject({ status: 'IN_PROGRESS', result: null });
+        expect(await row(ids[1])).toMatchObject({ status: 'IN_PROGRESS', result: null });
         await eventually(async () => mediumQueue().unacked === 0 && mediumQueue().ready === 0, 10_000, 'every message acknowledged');
       });
     });

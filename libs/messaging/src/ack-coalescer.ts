@@ -43,11 +43,11 @@ export class AckCoalescer {
     if (this.asked.size === 0) return [];
     const frames: AckFrame[] = [];
     let run = 0;
-    while (run < this.open.length && this.asked.has(this.open[run]!)) run++;
+    while (run < this.open.length && this.asked.has(this.open[run])) run++;
     if (run > 1) {
-      frames.push({ tag: this.open[run - 1]!, multiple: true });
+      frames.push({ tag: this.open[run - 1], multiple: true });
     } else if (run === 1) {
-      frames.push({ tag: this.open[0]!, multiple: false });
+      frames.push({ tag: this.open[0], multiple: false });
     }
     for (const tag of this.open.splice(0, run)) this.asked.delete(tag);
     for (const tag of [...this.asked].sort((a, b) => a - b)) {

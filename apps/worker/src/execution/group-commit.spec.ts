@@ -21,7 +21,7 @@ describe(GroupCommit.name, () => {
 
     const result = sut.submit(1);
     await settle();
-    calls[0]!.answer([ok('one')]);
+    calls[0].answer([ok('one')]);
 
     await expect(result).resolves.toBe('one');
     expect(calls.map((c) => c.items)).toEqual([[1]]);
@@ -33,7 +33,7 @@ describe(GroupCommit.name, () => {
 
     const results = [1, 2, 3].map((n) => sut.submit(n));
     await settle();
-    calls[0]!.answer([ok('a'), ok('b'), ok('c')]);
+    calls[0].answer([ok('a'), ok('b'), ok('c')]);
 
     await expect(Promise.all(results)).resolves.toEqual(['a', 'b', 'c']);
     expect(calls.map((c) => c.items)).toEqual([[1, 2, 3]]);
@@ -50,10 +50,10 @@ describe(GroupCommit.name, () => {
     expect(calls).toHaveLength(1);
     expect(sut.waiting).toBe(2);
 
-    calls[0]!.answer([ok('a')]);
+    calls[0].answer([ok('a')]);
     await settle();
     expect(calls.map((c) => c.items)).toEqual([[1], [2, 3]]);
-    calls[1]!.answer([ok('b'), ok('c')]);
+    calls[1].answer([ok('b'), ok('c')]);
 
     await expect(first).resolves.toBe('a');
     await expect(Promise.all(later)).resolves.toEqual(['b', 'c']);
@@ -68,7 +68,7 @@ describe(GroupCommit.name, () => {
     await settle();
     expect(settled).toBe(false);
 
-    calls[0]!.answer([ok('a')]);
+    calls[0].answer([ok('a')]);
     await settle();
     expect(settled).toBe(true);
   });
@@ -80,11 +80,11 @@ describe(GroupCommit.name, () => {
     const results = [1, 2, 3, 4, 5].map((n) => sut.submit(n));
     await settle();
     expect(calls.map((c) => c.items)).toEqual([[1, 2]]);
-    calls[0]!.answer([ok('1'), ok('2')]);
+    calls[0].answer([ok('1'), ok('2')]);
     await settle();
-    calls[1]!.answer([ok('3'), ok('4')]);
+    calls[1].answer([ok('3'), ok('4')]);
     await settle();
-    calls[2]!.answer([ok('5')]);
+    calls[2].answer([ok('5')]);
 
     await expect(Promise.all(results)).resolves.toEqual(['1', '2', '3', '4', '5']);
     expect(calls.map((c) => c.items)).toEqual([[1, 2], [3, 4], [5]]);
@@ -97,11 +97,11 @@ describe(GroupCommit.name, () => {
     const results = [1, 2, 3].map((n) => sut.submit(n));
     await settle();
     expect(calls.map((c) => c.items)).toEqual([[1], [2]]);
-    calls[1]!.answer([ok('2')]);
+    calls[1].answer([ok('2')]);
     await settle();
     expect(calls.map((c) => c.items)).toEqual([[1], [2], [3]]);
-    calls[0]!.answer([ok('1')]);
-    calls[2]!.answer([ok('3')]);
+    calls[0].answer([ok('1')]);
+    calls[2].answer([ok('3')]);
 
     await expect(Promise.all(results)).resolves.toEqual(['1', '2', '3']);
   });
@@ -114,9 +114,9 @@ describe(GroupCommit.name, () => {
     const failing = Promise.allSettled([1, 2].map((n) => sut.submit(n)));
     await settle();
     const next = sut.submit(3);
-    calls[0]!.fail(down);
+    calls[0].fail(down);
     await settle();
-    calls[1]!.answer([ok('c')]);
+    calls[1].answer([ok('c')]);
 
     await expect(failing).resolves.toEqual([
       { status: 'rejected', reason: down },
@@ -132,7 +132,7 @@ describe(GroupCommit.name, () => {
 
     const results = Promise.allSettled([1, 2, 3].map((n) => sut.submit(n)));
     await settle();
-    calls[0]!.answer([ok('a'), { ok: false, error: refused }, ok('c')]);
+    calls[0].answer([ok('a'), { ok: false, error: refused }, ok('c')]);
 
     await expect(results).resolves.toEqual([
       { status: 'fulfilled', value: 'a' },
@@ -147,7 +147,7 @@ describe(GroupCommit.name, () => {
 
     const results = Promise.allSettled([1, 2].map((n) => sut.submit(n)));
     await settle();
-    calls[0]!.answer([ok('a')]);
+    calls[0].answer([ok('a')]);
 
     const settled = await results;
     expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
@@ -160,7 +160,7 @@ describe(GroupCommit.name, () => {
 
     const results = [1, 2, 3].map((n) => sut.submit(n));
     await settle();
-    calls[0]!.answer([ok('a'), ok('b'), ok('c')]);
+    calls[0].answer([ok('a'), ok('b'), ok('c')]);
     await Promise.all(results);
 
     expect(sut.takeCounts()).toEqual({ batches: 1, items: 3 });

@@ -89,7 +89,7 @@ export class GroupCommit<I, R> {
       return;
     }
     batch.forEach((waiting, i) => {
-      const result = results[i]!;
+      const result = results[i];
       if (result.ok) waiting.resolve(result.value);
       else waiting.reject(result.error);
     });

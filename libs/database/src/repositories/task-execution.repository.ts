@@ -78,8 +78,11 @@ export class TaskExecutionRepository {
    * it written: an illegal status change (TS001) or a value Postgres refuses in one row fails
    * its neighbours too, so the caller then writes them one by one ({@link finishOne}).
    */
-  async finishMany(executor: SqlExecutor, finishes: readonly Finish[]): Promise<Map<string, FinishedStatus>> {
-    if (finishes.length === 0) return new Map();
+  async finishMany(executor: SqlExecutor, batch: readonly Finish[]): Promise<Map<string, FinishedStatus>> {
+    if (batch.length === 0) return new Map();
+    // In the order of the task ids, as claim_tasks takes its rows: two statements that share
+    // rows then tend to lock them in the same order.
+    const finishes = [...batch].sort((a, b) => (a.claim.taskId < b.claim.taskId ? -1 : a.claim.taskId > b.claim.taskId ? 1 : 0));
     const column = <T>(pick: (f: Finish) => T | undefined) => finishes.map((f) => pick(f) ?? null);
     const outbox = (f: Finish) => (f.action === 'retry' ? f.message : f.action === 'fail' ? f.deadLetter : undefined);
     const { rows } = await executor.query<{ token: string; status: FinishedStatus }>(FINISH_TASKS, [
