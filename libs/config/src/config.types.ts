@@ -67,6 +67,8 @@ export interface AppConfig {
   worker: {
     queues: TaskQueueName[];
     prefetch: number;
+    /** Most deliveries claimed, or outcomes written, in one statement (1: one statement per task). */
+    writeBatch: number;
     taskTimeoutSeconds: number;
     /** How long a claim holds a task without a heartbeat; renewed every third of it while the handler runs. */
     leaseSeconds: number;

@@ -36,6 +36,7 @@ export const CONFIG_DEFAULTS = {
   HEALTH_CHECK_PORT: '3001',
   WORKER_QUEUES: TASK_QUEUES.join(','),
   WORKER_PREFETCH: '10',
+  WORKER_WRITE_BATCH: '100',
   MAX_RETRIES: '3',
   RETRY_DELAYS_SECONDS: '5,30,120',
   TASK_TIMEOUT_SECONDS: '300',
@@ -93,6 +94,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     worker: {
       queues: reader.queueList('WORKER_QUEUES'),
       prefetch: reader.integer('WORKER_PREFETCH', 1, 1000),
+      writeBatch: reader.integer('WORKER_WRITE_BATCH', 1, 1000),
       taskTimeoutSeconds: reader.integer('TASK_TIMEOUT_SECONDS', 1, 86_400),
       leaseSeconds: reader.integer('TASK_LEASE_SECONDS', 3, 3_600),
       resultMaxBytes: reader.integer('TASK_RESULT_MAX_BYTES', 1, 268_435_455),

@@ -1,4 +1,55 @@
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { AckCoalescer } from './ack-coalescer.js';
+
+/**
+ * The acknowledgements of one consumer channel. An acknowledgement asked for is sent at the end
+ * of the current turn of the event loop (setImmediate), together with the others asked for in
+ * that turn, as few frames as {@link AckCoalescer} finds exactly right. A nack is sent at once.
+ * Whatever is still unsent when the channel closes is moot: the broker requeues those messages.
+ */
+export class ChannelAcks {
+  private readonly coalescer = new AckCoalescer();
+  private readonly messages = new Map<number, ConsumeMessage>();
+  private scheduled?: NodeJS.Immediate;
+
+  constructor(private readonly channel: ConfirmChannel) {}
+
+  received(message: ConsumeMessage): void {
+    this.coalescer.received(message.fields.deliveryTag);
+    this.messages.set(message.fields.deliveryTag, message);
+  }
+
+  ack(message: ConsumeMessage): void {
+    this.coalescer.ack(message.fields.deliveryTag);
+    this.scheduled ??= setImmediate(() => this.flush());
+  }
+
+  nack(message: ConsumeMessage, requeue: boolean): void {
+    this.coalescer.settledElsewhere(message.fields.deliveryTag);
+    this.messages.delete(message.fields.deliveryTag);
+    this.channel.nack(message, false, requeue);
+  }
+
+  /** Sends every acknowledgement asked for so far. */
+  flush(): void {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = undefined;
+    for (const frame of this.coalescer.take()) {
+      const message = this.messages.get(frame.tag)!;
+      if (frame.multiple) {
+        for (const tag of this.messages.keys()) if (tag <= frame.tag) this.messages.delete(tag);
+      } else {
+        this.messages.delete(frame.tag);
+      }
+      try {
+        this.channel.ack(message, frame.multiple);
+      } catch {
+        // The channel closed meanwhile: the broker requeues what it had not been told.
+        return;
+      }
+    }
+  }
+}
 
 /**
  * One delivery and the channel it came on. Acknowledging goes to that very channel: after a
@@ -11,9 +62,11 @@ export class Delivery {
   constructor(
     readonly message: ConsumeMessage,
     readonly queue: string,
-    private readonly channel: ConfirmChannel,
+    private readonly acks: ChannelAcks,
     private readonly isOpen: () => boolean,
-  ) {}
+  ) {
+    acks.received(message);
+  }
 
   /**
    * False once the channel it came on has closed: the broker has requeued the message, so a
@@ -23,14 +76,17 @@ export class Delivery {
     return !this.settled && this.isOpen();
   }
 
-  /** Acknowledges; returns false when the channel had closed (the broker requeued the message). */
+  /**
+   * Acknowledges, with the other acknowledgements of this turn of the event loop; returns false
+   * when the channel had closed (the broker requeued the message).
+   */
   ack(): boolean {
-    return this.settle(() => this.channel.ack(this.message));
+    return this.settle(() => this.acks.ack(this.message));
   }
 
-  /** Hands the message back (`requeue`) or dead-letters it (no requeue). */
+  /** Hands the message back (`requeue`) or dead-letters it (no requeue), at once. */
   nack(requeue: boolean): boolean {
-    return this.settle(() => this.channel.nack(this.message, false, requeue));
+    return this.settle(() => this.acks.nack(this.message, requeue));
   }
 
   private settle(action: () => void): boolean {

@@ -4,6 +4,7 @@ export * from './task-message.js';
 export * from './amqp-connection.service.js';
 export * from './message-publisher.service.js';
 export * from './delivery.js';
+export * from './ack-coalescer.js';
 export * from './queue-consumer.js';
 export * from './control-consumer.js';
 export * from './messaging.module.js';

@@ -1,6 +1,6 @@
 import type { ConfirmChannel } from 'amqplib';
 import type { AmqpConnectionService } from './amqp-connection.service.js';
-import { Delivery, type DeliveryHandler } from './delivery.js';
+import { ChannelAcks, Delivery, type DeliveryHandler } from './delivery.js';
 import { LastingChannel } from './lasting-channel.js';
 
 /**
@@ -11,7 +11,7 @@ import { LastingChannel } from './lasting-channel.js';
 export class QueueConsumer {
   private readonly channel: LastingChannel;
   private consumerTag?: string;
-  private current?: { channel: ConfirmChannel; open: () => boolean };
+  private current?: { channel: ConfirmChannel; open: () => boolean; acks: ChannelAcks };
   private paused = false;
 
   constructor(
@@ -24,7 +24,7 @@ export class QueueConsumer {
       let open = true;
       channel.on('close', () => (open = false));
       channel.on('error', () => (open = false));
-      this.current = { channel, open: () => open };
+      this.current = { channel, open: () => open, acks: new ChannelAcks(channel) };
       this.consumerTag = undefined;
       await this.amqp.topologyReady();
       await channel.prefetch(this.prefetch);
@@ -40,11 +40,11 @@ export class QueueConsumer {
   private async subscribe(): Promise<void> {
     const current = this.current;
     if (!current || !current.open() || this.consumerTag) return;
-    const { channel, open } = current;
+    const { channel, open, acks } = current;
     const { consumerTag } = await channel.consume(this.queue, (message) => {
       // A null message means the broker cancelled the consumer (queue deleted); the
       // manager re-runs the setup on the next reconnect.
-      if (message) this.onDelivery(new Delivery(message, this.queue, channel, open));
+      if (message) this.onDelivery(new Delivery(message, this.queue, acks, open));
     });
     this.consumerTag = consumerTag;
     // Paused while the subscription was on its way: cancel it now.
@@ -78,6 +78,8 @@ export class QueueConsumer {
   /** Closes the channel; every unacknowledged delivery goes back to the queue. */
   async close(): Promise<void> {
     this.paused = true;
+    // Acknowledgements asked for but not yet sent go out first: those messages are done.
+    if (this.current?.open()) this.current.acks.flush();
     await this.channel.close();
   }
 }

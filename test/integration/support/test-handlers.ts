@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { IsIn } from 'class-validator';
+import { IsIn, IsObject } from 'class-validator';
 import { TASK_HANDLERS, TaskHandler, type TaskHandlerClass, type TaskHandlerContract } from '#tasks';
 
 /** What {@link BadOutputHandler} hands back. */
@@ -41,5 +41,45 @@ export class BadOutputHandler implements TaskHandlerContract<BadOutputPayload, u
   }
 }
 
+/**
+ * Holds handlers until the test opens it: {@link GatedHandler}s that are waiting all go on in
+ * the same turn of the event loop, so their outcomes are ready together. Opening releases only
+ * the handlers waiting then; a later one waits for the next opening.
+ */
+export class Gate {
+  private waiters: (() => void)[] = [];
+
+  /** Handlers waiting now. */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  open(): void {
+    for (const resolve of this.waiters.splice(0)) resolve();
+  }
+}
+
+/** The gate every {@link GatedHandler} of this process waits at. */
+export const TEST_GATE = new Gate();
+
+export class GatedPayload {
+  @IsObject()
+  result!: Record<string, unknown>;
+}
+
+/** Test only: waits at {@link TEST_GATE}, then returns `payload.result`. */
+@Injectable()
+@TaskHandler({ type: 'test.gated', payload: GatedPayload, description: 'Test only: waits until the test opens the gate, then returns payload.result.' })
+export class GatedHandler implements TaskHandlerContract<GatedPayload, unknown> {
+  async run(payload: GatedPayload): Promise<unknown> {
+    await TEST_GATE.wait();
+    return payload.result;
+  }
+}
+
 /** The deployment's handlers plus the test-only ones. */
-export const TEST_HANDLERS: TaskHandlerClass[] = [...TASK_HANDLERS, BadOutputHandler];
+export const TEST_HANDLERS: TaskHandlerClass[] = [...TASK_HANDLERS, BadOutputHandler, GatedHandler];

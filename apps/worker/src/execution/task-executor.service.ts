@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '#config';
-import { type Claim, DatabaseService, isDataRejected, TaskExecutionRepository, type TaskRow } from '#database';
+import {
+  type Claim,
+  DatabaseService,
+  type Finish,
+  type FinishedStatus,
+  isDataRejected,
+  isIllegalStatusTransition,
+  TaskExecutionRepository,
+  type TaskRow,
+} from '#database';
 import {
   DEAD_LETTER_EXCHANGE,
   DEAD_LETTER_HEADERS,
@@ -17,6 +26,8 @@ import {
 } from '#messaging';
 import { MetricsService, withCorrelationId } from '#observability';
 import { PermanentTaskError, type TaskHandlerContract, TaskRegistry } from '#tasks';
+import { GroupCommit, type ItemResult } from './group-commit.js';
+import { OutcomeSummary } from './outcome-summary.js';
 import { LeaseLostError, TaskCancelledError, TaskTimeoutError, WorkerShutdownError } from './abort-reasons.js';
 import {
   type AttemptOutcome,
@@ -26,6 +37,16 @@ import {
   type OutcomeDecision,
   outcomeWithoutRunning,
 } from './outcome-decision.js';
+
+/** How often the worker logs what its deliveries came to, when anything happened. */
+const SUMMARY_INTERVAL_MS = 10_000;
+
+/**
+ * Claim statements, and outcome statements, in flight at once. Two let one batch be written
+ * while the next one fills, without taking more of the pool than the heartbeat and a few
+ * progress reports leave.
+ */
+const WRITES_IN_FLIGHT = 2;
 
 /** A decision that writes a status; the executor handles the other two (hand-back, abandon) itself. */
 type StatusDecision = Exclude<OutcomeDecision, { action: 'hand-back' | 'abandon' }>;
@@ -45,7 +66,14 @@ interface Attempt {
 /**
  * Runs one delivery: claim the task with a guarded UPDATE that starts a short lease
  * (TASK_LEASE_SECONDS), run its handler while a heartbeat renews the lease, write the outcome
- * (fenced by the claim token), and only then acknowledge. A delivery whose claim matches nothing
+ * (fenced by the claim token), and only then acknowledge.
+ *
+ * Claims and outcomes are written by group commit: deliveries that arrive together are claimed
+ * in one statement, and outcomes that are ready together are written in one statement, each row
+ * matching or fenced on its own (at most WORKER_WRITE_BATCH per statement, two statements of
+ * each kind in flight). What arrives while those statements run goes into the next ones; a lone
+ * delivery waits for nothing. Each message is acknowledged only after the statement that wrote
+ * its outcome answered (and so committed). A delivery whose claim matches nothing
  * (a duplicate, a redelivery while another worker's lease is live, a late message, a cancelled or
  * finished task) is acknowledged without running.
  *
@@ -57,7 +85,7 @@ interface Attempt {
  * expire.
  */
 @Injectable()
-export class TaskExecutor {
+export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('TaskExecutor');
   readonly workerId = `${hostname()}:${process.pid}`;
   /** Running attempts by claim token. */
@@ -68,6 +96,12 @@ export class TaskExecutor {
   onDatabaseTrouble: () => void = () => undefined;
   /** Called after a claim Postgres answered: the worker's back-off starts again from its shortest step. */
   onClaimAnswered: () => void = () => undefined;
+  /** Each registered type's handler instance, resolved once at start. */
+  private readonly handlers = new Map<string, TaskHandlerContract>();
+  private readonly claims: GroupCommit<Claim, TaskRow | null>;
+  private readonly outcomes: GroupCommit<Finish, FinishedStatus | null>;
+  private readonly summary = new OutcomeSummary(performance.now());
+  private summaryTimer?: NodeJS.Timeout;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -77,7 +111,36 @@ export class TaskExecutor {
     private readonly publisher: MessagePublisher,
     private readonly metrics: MetricsService,
     private readonly moduleRef: ModuleRef,
-  ) {}
+  ) {
+    const { writeBatch } = config.worker;
+    this.claims = new GroupCommit((claims) => this.claimBatch(claims), writeBatch, WRITES_IN_FLIGHT);
+    this.outcomes = new GroupCommit((finishes) => this.finishBatch(finishes), writeBatch, WRITES_IN_FLIGHT);
+  }
+
+  onModuleInit(): void {
+    for (const entry of this.registry.list()) {
+      this.handlers.set(entry.type, this.moduleRef.get<TaskHandlerContract>(entry.handler, { strict: false }));
+    }
+    this.summaryTimer = setInterval(() => this.logSummary(), SUMMARY_INTERVAL_MS);
+    this.summaryTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.summaryTimer);
+    this.logSummary();
+  }
+
+  /** One line at info for what deliveries came to since the last one; nothing when nothing happened. */
+  private logSummary(): void {
+    const line = this.summary.take(performance.now(), { claims: this.claims.takeCounts(), outcomes: this.outcomes.takeCounts() });
+    if (line) this.logger.log(line);
+  }
+
+  /** Counts an outcome for the metrics and the summary line. */
+  private count(type: string, status: string): void {
+    this.metrics.taskOutcomes.inc({ type, status });
+    this.summary.add(status);
+  }
 
   private get leaseMs(): number {
     return this.config.worker.leaseSeconds * 1000;
@@ -106,7 +169,7 @@ export class TaskExecutor {
   cancel(taskId: string): void {
     for (const attempt of this.running.values()) {
       if (attempt.claim.taskId !== taskId || attempt.controller.signal.aborted) continue;
-      this.logger.log(`cancelling running task ${taskId}`);
+      this.logger.debug(`cancelling running task ${taskId}`);
       attempt.controller.abort(new TaskCancelledError());
     }
   }
@@ -116,7 +179,7 @@ export class TaskExecutor {
     if (typeof message === 'string') return this.rejectPoison(delivery, message);
     if (!delivery.open) {
       // Its channel closed while it waited in our buffer: the broker has requeued it already.
-      this.metrics.taskOutcomes.inc({ type: message.type, status: 'STALE_DELIVERY' });
+      this.count(message.type, 'STALE_DELIVERY');
       this.logger.debug(`dropped a delivery of task ${message.taskId} whose channel closed before it started`);
       return;
     }
@@ -127,6 +190,7 @@ export class TaskExecutor {
       // it is never poison: hand it back and stop taking messages for a while, whatever the
       // error (unreachable, too many connections, a cancelled statement, a deadlock, read-only).
       this.logger.error(`task ${message.taskId}: ${(error as Error).message}; handing the message back`);
+      this.summary.add('HANDED_BACK');
       this.onDatabaseTrouble();
       delivery.nack(true);
     }
@@ -135,10 +199,11 @@ export class TaskExecutor {
   private async executeTask(delivery: Delivery, message: TaskMessage): Promise<void> {
     const claim: Claim = { taskId: message.taskId, attempt: message.attempt, token: `${this.workerId}:${randomUUID()}` };
     const sentAt = performance.now();
-    const task = await this.execution.claim(this.database, claim, this.config.worker.leaseSeconds);
+    // Sent with the next claim statement, so no later than now: the lease is counted from here.
+    const task = await this.claims.submit(claim);
     this.onClaimAnswered();
     if (!task) {
-      this.metrics.taskOutcomes.inc({ type: message.type, status: 'SKIPPED' });
+      this.count(message.type, 'SKIPPED');
       this.logger.debug(`skipped a message for task ${message.taskId} (attempt ${message.attempt}): not waiting for it, or held by a live lease`);
       delivery.ack();
       return;
@@ -154,25 +219,66 @@ export class TaskExecutor {
       if (decision.action === 'hand-back') {
         // Not the task's fault: hand it back, with the lease ended so its redelivery takes over.
         await this.execution.releaseLease(this.database, claim).catch(() => false);
+        this.summary.add('HANDED_BACK');
         delivery.nack(true);
         return;
       }
       if (decision.action === 'abandon') {
         // Another worker may hold it now: write nothing. The copy handed back is skipped while
         // a live lease holds the task, or takes it over once the lease has expired.
-        this.metrics.taskOutcomes.inc({ type: task.type, status: 'LEASE_LOST' });
+        this.count(task.type, 'LEASE_LOST');
         this.logger.warn(`task ${task.id} (${task.type}) attempt ${claim.attempt}: ${decision.why}; stopped without writing`);
         delivery.nack(true);
         return;
       }
       const status = await this.record(task, attempt, decision);
-      this.metrics.taskOutcomes.inc({ type: task.type, status });
+      this.count(task.type, status);
       // Acknowledge only after the status it caused is committed. On a channel that closed
       // meanwhile this does nothing: the redelivered copy finds the task finished and is skipped.
       delivery.ack();
     } finally {
       this.letGo(attempt);
     }
+  }
+
+  /**
+   * One claim statement for every claim in `claims`. One claim alone uses the single-row
+   * statement. Should the batch statement fail on one row's data (a value Postgres refuses) or
+   * on the status machine's trigger, each claim is retried on its own, so that row fails alone;
+   * any other error fails every claim of the batch, and each message is handed back.
+   */
+  private async claimBatch(claims: readonly Claim[]): Promise<ItemResult<TaskRow | null>[]> {
+    const leaseSeconds = this.config.worker.leaseSeconds;
+    if (claims.length > 1) {
+      try {
+        const claimed = await this.execution.claimMany(this.database, claims, leaseSeconds);
+        return claims.map((claim) => ({ ok: true, value: claimed.get(claim.token) ?? null }));
+      } catch (error) {
+        if (!isDataRejected(error) && !isIllegalStatusTransition(error)) throw error;
+        this.logger.warn(`a batch of ${claims.length} claims failed on one row (${(error as Error).message}): claiming them one by one`);
+      }
+    }
+    return settleEach(claims, (claim) => this.execution.claim(this.database, claim, leaseSeconds));
+  }
+
+  /**
+   * One outcome statement for every finish in `finishes`, each row fenced by its own token. One
+   * finish alone uses its single-row statement. Should the batch statement fail on one row's
+   * data or on the status machine's trigger, each finish is written on its own, so that row fails
+   * (or is reported fenced out) alone; any other error fails every finish of the batch, and each
+   * attempt's retry writes it again.
+   */
+  private async finishBatch(finishes: readonly Finish[]): Promise<ItemResult<FinishedStatus | null>[]> {
+    if (finishes.length > 1) {
+      try {
+        const written = await this.execution.finishMany(this.database, finishes);
+        return finishes.map((finish) => ({ ok: true, value: written.get(finish.claim.token) ?? null }));
+      } catch (error) {
+        if (!isDataRejected(error) && !isIllegalStatusTransition(error)) throw error;
+        this.logger.warn(`a batch of ${finishes.length} outcomes failed on one row (${(error as Error).message}): writing them one by one`);
+      }
+    }
+    return settleEach(finishes, (finish) => this.execution.finishOne(this.database, finish));
   }
 
   private outcomeContext(task: TaskRow, claim: Claim): OutcomeContext {
@@ -250,7 +356,7 @@ export class TaskExecutor {
           attempt.renewedSentAt = sentAt;
           this.armDeadline(attempt);
           if (lease.cancelRequested && !attempt.controller.signal.aborted) {
-            this.logger.log(`cancelling running task ${attempt.claim.taskId} (cancel request seen by the heartbeat)`);
+            this.logger.debug(`cancelling running task ${attempt.claim.taskId} (cancel request seen by the heartbeat)`);
             attempt.controller.abort(new TaskCancelledError());
           }
         }
@@ -283,10 +389,9 @@ export class TaskExecutor {
   }
 
   private async runHandler(task: TaskRow, claim: Claim, signal: AbortSignal): Promise<unknown> {
-    const entry = this.registry.get(task.type);
-    if (!entry) throw new PermanentTaskError(`no handler is registered for type '${task.type}' in this worker`);
+    const handler = this.handlers.get(task.type);
+    if (!handler) throw new PermanentTaskError(`no handler is registered for type '${task.type}' in this worker`);
     this.registry.assertPayload(task.type, task.payload);
-    const handler = this.moduleRef.get<TaskHandlerContract>(entry.handler, { strict: false });
     const running = handler.run(task.payload, {
       taskId: task.id,
       type: task.type,
@@ -317,25 +422,25 @@ export class TaskExecutor {
       case 'complete': {
         let written: string | null;
         try {
-          written = await this.withDatabaseRetry(attempt, () => this.execution.complete(this.database, claim, decision.resultJson));
+          written = await this.withDatabaseRetry(attempt, () => this.outcomes.submit({ action: 'complete', claim, resultJson: decision.resultJson }));
         } catch (error) {
           // Postgres refused the value itself (a check this worker does not make): the same
           // write would fail every time, so the task fails now with Postgres' reason.
           if (!isDataRejected(error)) throw error;
           return this.record(task, attempt, decideUnstorableResult(`PostgreSQL refused it: ${(error as Error).message}`, this.outcomeContext(task, claim)));
         }
-        this.logger.log(`task ${task.id} (${task.type}) ${written ?? 'SUPERSEDED'} on attempt ${claim.attempt}`);
+        this.logger.debug(`task ${task.id} (${task.type}) ${written ?? 'SUPERSEDED'} on attempt ${claim.attempt}`);
         return written ?? 'SUPERSEDED';
       }
       case 'cancel': {
-        const written = await this.withDatabaseRetry(attempt, () => this.execution.finishCancelled(this.database, claim));
-        this.logger.log(`task ${task.id} (${task.type}) CANCELLED while running`);
-        return written ? 'CANCELLED' : 'SUPERSEDED';
+        const written = await this.withDatabaseRetry(attempt, () => this.outcomes.submit({ action: 'cancel', claim }));
+        this.logger.debug(`task ${task.id} (${task.type}) ${written ?? 'SUPERSEDED'} while running`);
+        return written ?? 'SUPERSEDED';
       }
       case 'retry': {
         const { error, delaySeconds } = decision;
         const message = retryMessage(summary, decision.nextAttempt, delaySeconds);
-        const written = await this.withDatabaseRetry(attempt, () => this.execution.scheduleRetry(this.database, claim, error, delaySeconds, message));
+        const written = await this.withDatabaseRetry(attempt, () => this.outcomes.submit({ action: 'retry', claim, error, delaySeconds, message }));
         this.logger.warn(
           `task ${task.id} (${task.type}) failed attempt ${claim.attempt}/${task.max_attempts}: ${error}; ` +
             (written === 'RETRYING' ? `retrying in ${delaySeconds} s` : (written ?? 'SUPERSEDED')),
@@ -345,7 +450,7 @@ export class TaskExecutor {
       case 'fail': {
         const { error, reason, attempts } = decision;
         const deadLetter = deadLetterMessage(summary, { attempts, reason, error, failedAt: new Date() });
-        const written = await this.withDatabaseRetry(attempt, () => this.execution.fail(this.database, claim, error, deadLetter));
+        const written = await this.withDatabaseRetry(attempt, () => this.outcomes.submit({ action: 'fail', claim, error, deadLetter }));
         this.logger.error(`task ${task.id} (${task.type}) ${written ?? 'SUPERSEDED'} after attempt ${attempts}/${task.max_attempts} (${reason}): ${error}`);
         return written ?? 'SUPERSEDED';
       }
@@ -373,7 +478,7 @@ export class TaskExecutor {
   /** A message that is not a task message goes to tasks.dlq with the reason, then is acknowledged. */
   private async rejectPoison(delivery: Delivery, reason: string): Promise<void> {
     this.logger.error(`unreadable message on ${delivery.queue} (${reason}): moved to tasks.dlq`);
-    this.metrics.taskOutcomes.inc({ type: 'unknown', status: 'POISON' });
+    this.count('unknown', 'POISON');
     try {
       await this.publisher.publishRaw(DEAD_LETTER_EXCHANGE, '', delivery.message.content, {
         messageId: String(delivery.message.properties.messageId ?? randomUUID()),
@@ -397,6 +502,18 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
     if (signal.aborted) reject(signal.reason);
     else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
+}
+
+/** Runs `write` for each item at once; each item gets its own value or error. */
+function settleEach<I, R>(items: readonly I[], write: (item: I) => Promise<R>): Promise<ItemResult<R>[]> {
+  return Promise.all(
+    items.map((item) =>
+      write(item).then(
+        (value): ItemResult<R> => ({ ok: true, value }),
+        (error: unknown): ItemResult<R> => ({ ok: false, error }),
+      ),
+    ),
+  );
 }
 
 function sleep(ms: number): Promise<void> {

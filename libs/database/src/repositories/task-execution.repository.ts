@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { OutgoingMessage } from '#messaging';
 import { TaskStatus, TaskStatusMachine } from '#tasks';
-import { CLAIM_TASK } from '../sql/claim-task.sql.js';
+import { CLAIM_TASK, CLAIM_TASKS } from '../sql/claim-task.sql.js';
 import { FINISH_CANCELLED_TASK } from '../sql/cancel-task.sql.js';
-import { COMPLETE_TASK, FAIL_TASK, REPORT_PROGRESS, RETRY_TASK } from '../sql/finish-task.sql.js';
+import { COMPLETE_TASK, FAIL_TASK, FINISH_TASKS, REPORT_PROGRESS, RETRY_TASK } from '../sql/finish-task.sql.js';
 import { lostRaceAs } from '../database-errors.js';
 import { RELEASE_LEASE } from '../sql/release-lease.sql.js';
 import { RENEW_LEASES } from '../sql/renew-leases.sql.js';
@@ -33,6 +33,13 @@ export interface Claim {
   token: string;
 }
 
+/** The finishing write of one attempt, as {@link TaskExecutionRepository.finishMany} and `finishOne` take it. */
+export type Finish =
+  | { action: 'complete'; claim: Claim; resultJson: string }
+  | { action: 'retry'; claim: Claim; error: string; delaySeconds: number; message: OutgoingMessage }
+  | { action: 'fail'; claim: Claim; error: string; deadLetter: OutgoingMessage }
+  | { action: 'cancel'; claim: Claim };
+
 /**
  * The worker's writes to a task, each one guarded by the status machine and fenced by the
  * claim token: a write whose claim was taken over matches no row and returns false. A write
@@ -45,6 +52,73 @@ export class TaskExecutionRepository {
   async claim(executor: SqlExecutor, claim: Claim, leaseSeconds: number): Promise<TaskRow | null> {
     const { rows } = await lostRaceAs(executor.query<TaskRow>(CLAIM_TASK, [claim.taskId, claim.attempt, claim.token, leaseSeconds, CLAIMABLE]), NO_ROWS);
     return rows[0] ?? null;
+  }
+
+  /**
+   * Claims every delivery in `claims` in one statement (one commit), each one matching exactly
+   * as {@link claim} would. Returns the rows claimed by claim token; a claim missing from the
+   * answer matched nothing. An error fails the whole batch: nothing of it was claimed.
+   */
+  async claimMany(executor: SqlExecutor, claims: readonly Claim[], leaseSeconds: number): Promise<Map<string, TaskRow>> {
+    if (claims.length === 0) return new Map();
+    const { rows } = await executor.query<TaskRow>(CLAIM_TASKS, [
+      claims.map((c) => c.taskId),
+      claims.map((c) => c.attempt),
+      claims.map((c) => c.token),
+      leaseSeconds,
+      CLAIMABLE,
+    ]);
+    return new Map(rows.map((row) => [row.locked_by!, row]));
+  }
+
+  /**
+   * Writes every finish in `finishes` in one statement (one commit), each row fenced by its own
+   * token and honouring its own cancel request. Returns the status written by claim token; a
+   * finish missing from the answer was fenced out. An error fails the whole batch, nothing of
+   * it written: an illegal status change (TS001) or a value Postgres refuses in one row fails
+   * its neighbours too, so the caller then writes them one by one ({@link finishOne}).
+   */
+  async finishMany(executor: SqlExecutor, batch: readonly Finish[]): Promise<Map<string, FinishedStatus>> {
+    if (batch.length === 0) return new Map();
+    // In the order of the task ids, as claim_tasks takes its rows: two statements that share
+    // rows then tend to lock them in the same order.
+    const finishes = [...batch].sort((a, b) => (a.claim.taskId < b.claim.taskId ? -1 : a.claim.taskId > b.claim.taskId ? 1 : 0));
+    const column = <T>(pick: (f: Finish) => T | undefined) => finishes.map((f) => pick(f) ?? null);
+    const outbox = (f: Finish) => (f.action === 'retry' ? f.message : f.action === 'fail' ? f.deadLetter : undefined);
+    const { rows } = await executor.query<{ token: string; status: FinishedStatus }>(FINISH_TASKS, [
+      column((f) => f.claim.taskId),
+      column((f) => f.claim.token),
+      column((f) => f.action),
+      column((f) => (f.action === 'complete' ? f.resultJson : undefined)),
+      column((f) => (f.action === 'retry' || f.action === 'fail' ? f.error : undefined)),
+      column((f) => (f.action === 'retry' ? f.delaySeconds : undefined)),
+      column((f) => outbox(f)?.messageId),
+      column((f) => outbox(f)?.exchange),
+      column((f) => outbox(f)?.routingKey),
+      column((f) => {
+        const m = outbox(f);
+        return m && JSON.stringify(m.headers);
+      }),
+      column((f) => {
+        const m = outbox(f);
+        return m && JSON.stringify(m.body);
+      }),
+    ]);
+    return new Map(rows.map((r) => [r.token, r.status]));
+  }
+
+  /** One finish on its own statement: the status written, or null when fenced out or refused by the status machine. */
+  async finishOne(executor: SqlExecutor, finish: Finish): Promise<FinishedStatus | null> {
+    switch (finish.action) {
+      case 'complete':
+        return this.complete(executor, finish.claim, finish.resultJson);
+      case 'retry':
+        return this.scheduleRetry(executor, finish.claim, finish.error, finish.delaySeconds, finish.message);
+      case 'fail':
+        return this.fail(executor, finish.claim, finish.error, finish.deadLetter);
+      case 'cancel':
+        return (await this.finishCancelled(executor, finish.claim)) ? TaskStatus.CANCELLED : null;
+    }
   }
 
   /**

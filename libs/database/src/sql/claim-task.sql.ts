@@ -18,3 +18,12 @@
  * over wrote.
  */
 export const CLAIM_TASK = /* sql */ `SELECT * FROM claim_task($1, $2, $3, $4, $5::task_status[])`;
+
+/**
+ * Several claims in one statement and one commit, through the `claim_tasks` function of the
+ * migrations: $1, $2 and $3 are parallel arrays of task ids, delivered attempts and claim
+ * tokens, $4 the lease in seconds, $5 the claimable statuses. Each claim matches (or not)
+ * exactly as {@link CLAIM_TASK} does; the answer holds the rows claimed, each with its token
+ * in `locked_by`, and a claim missing from it matched nothing.
+ */
+export const CLAIM_TASKS = /* sql */ `SELECT * FROM claim_tasks($1::uuid[], $2::integer[], $3::text[], $4, $5::task_status[])`;

@@ -1,0 +1,159 @@
+// `node bench/worker-drain.mjs`: how fast one worker drains a backlog of queued noop tasks,
+// against a plain worker that does the least a claim-and-finish worker can do: two single-row
+// UPDATEs per task (claim, complete), each its own commit, then the acknowledgement. Both run in
+// the same run, on the same database, broker, prefetch and pool size. Not a pass/fail test.
+//
+// Environment: DRAIN_TASKS (default 20000), DRAIN_PREFETCH (default 50, the worker's
+// WORKER_PREFETCH and the plain worker's prefetch), DRAIN_POOL (default 10, the pool of the plain
+// worker, as the worker's own pool), DRAIN_PROFILE (a directory: the worker writes a CPU profile
+// there), plus the usual POSTGRES_* and RABBITMQ_URL.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import amqplib from 'amqplib';
+import pg from 'pg';
+import { ensureBuild } from '../scripts/ensure-build.mjs';
+
+ensureBuild();
+const { loadConfig, postgresConnectionOptions } = await import('../dist/libs/config/src/index.js');
+const { buildTopology, declareTopology } = await import('../dist/libs/messaging/src/index.js');
+
+const TASKS = Number(process.env.DRAIN_TASKS ?? 20_000);
+const PREFETCH = Number(process.env.DRAIN_PREFETCH ?? 50);
+const POOL = Number(process.env.DRAIN_POOL ?? 10);
+const name = `tasks_drain_${process.pid}`;
+const config = loadConfig(process.env);
+const amqpBase = new URL(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
+const amqpUrl = `${amqpBase.protocol}//${amqpBase.username}:${amqpBase.password}@${amqpBase.host}/${name}`;
+const env = { ...process.env, POSTGRES_DB: name, RABBITMQ_URL: amqpUrl, LOG_LEVEL: 'info', HEALTH_CHECK_PORT: '0', WORKER_PREFETCH: String(PREFETCH) };
+const now = () => Number(process.hrtime.bigint()) / 1e9;
+
+async function main() {
+  const admin = new pg.Client(postgresConnectionOptions(config.postgres, 'postgres'));
+  await admin.connect();
+  execFileSync('rabbitmqctl', ['-q', 'add_vhost', name]);
+  execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', name, amqpBase.username || 'guest', '.*', '.*', '.*']);
+  let child;
+  try {
+    execFileSync(process.execPath, ['dist/apps/migrate/src/main.js'], { env, stdio: 'ignore' });
+    const db = new pg.Pool({ ...postgresConnectionOptions(config.postgres, name), max: POOL });
+    const broker = await amqplib.connect(amqpUrl);
+    await declareTopology(
+      () => broker.createChannel(),
+      buildTopology({ queueType: config.rabbitmq.queueType, retryDelaysSeconds: config.retry.delaysSeconds }),
+    );
+    console.log(`worker drain: ${TASKS} queued noop tasks, prefetch ${PREFETCH}, ${process.versions.node} on ${execFileSync('nproc').toString().trim()} cores`);
+
+    // The plain worker first, then the service's worker, each on a backlog of its own.
+    await queueBacklog(db, broker);
+    const plainRate = await plainWorker(db, broker);
+    console.log(`plain worker (2 single-row UPDATEs per task): ${Math.round(plainRate)} tasks/s`);
+    await db.query('DELETE FROM tasks');
+
+    await queueBacklog(db, broker);
+    const started = await startWorker();
+    child = started.child;
+    const t0 = now();
+    const before = await completed(db);
+    while ((await completed(db)) < TASKS) await sleep(20);
+    const workerRate = (TASKS - before) / (now() - t0);
+    console.log(`service worker:                               ${Math.round(workerRate)} tasks/s`);
+    console.log(`ratio worker / plain:                         ${(workerRate / plainRate).toFixed(2)}`);
+    await broker.close();
+    await db.end();
+    // A clean stop, so the worker prints its last summary (and writes its profile, with DRAIN_PROFILE).
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    child = undefined;
+  } finally {
+    child?.kill('SIGKILL');
+    await sleep(300);
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+    execFileSync('rabbitmqctl', ['-q', 'delete_vhost', name]);
+  }
+}
+
+async function completed(db) {
+  const { rows } = await db.query("SELECT count(*)::int AS n FROM tasks WHERE status = 'COMPLETED'");
+  return rows[0].n;
+}
+
+/** TASKS PENDING noop tasks and their dispatch messages in tasks.low, as the relay leaves them. */
+async function queueBacklog(db, broker) {
+  const { rows } = await db.query(
+    `INSERT INTO tasks (id, type, title, priority, status, max_attempts, correlation_id)
+     SELECT gen_random_uuid(), 'noop', 'drain', 'LOW', 'NEW', 4, 'drain' FROM generate_series(1, $1)
+     RETURNING id`,
+    [TASKS],
+  );
+  await db.query("UPDATE tasks SET status = 'PENDING' WHERE status = 'NEW'");
+  const channel = await broker.createConfirmChannel();
+  for (const { id } of rows) {
+    const body = { taskId: id, type: 'noop', priority: 'LOW', attempt: 1, correlationId: 'drain' };
+    if (
+      !channel.publish('tasks', 'tasks.low', Buffer.from(JSON.stringify(body)), { persistent: true, messageId: randomUUID(), headers: { 'x-task-attempt': 1 } })
+    ) {
+      await new Promise((resolve) => channel.once('drain', resolve));
+    }
+  }
+  await channel.waitForConfirms();
+  await channel.close();
+}
+
+/** Claims with one UPDATE, completes with another, acknowledges: PREFETCH in flight. */
+async function plainWorker(db, broker) {
+  const channel = await broker.createChannel();
+  await channel.prefetch(PREFETCH);
+  const t0 = now();
+  let done = 0;
+  await new Promise((resolve, reject) => {
+    channel.consume('tasks.low', (message) => {
+      const { taskId } = JSON.parse(message.content.toString());
+      const token = randomUUID();
+      (async () => {
+        const claimed = await db.query(
+          `UPDATE tasks SET status = 'IN_PROGRESS', attempts = 1, locked_by = $2, locked_until = now() + interval '30 seconds',
+             started_at = now(), updated_at = now()
+           WHERE id = $1 AND status = 'PENDING' RETURNING *`,
+          [taskId, token],
+        );
+        if (claimed.rowCount === 1) {
+          await db.query(
+            `UPDATE tasks SET status = 'COMPLETED', result = '{}'::jsonb, progress = 100, completed_at = now(), updated_at = now(),
+               locked_by = NULL, locked_until = NULL
+             WHERE id = $1 AND status = 'IN_PROGRESS' AND locked_by = $2`,
+            [taskId, token],
+          );
+        }
+        channel.ack(message);
+        if (++done === TASKS) resolve();
+      })().catch(reject);
+    });
+  });
+  const rate = TASKS / (now() - t0);
+  await channel.close();
+  return rate;
+}
+
+function startWorker() {
+  return new Promise((resolve, reject) => {
+    const profile = process.env.DRAIN_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.DRAIN_PROFILE}`] : [];
+    const child = spawn(process.execPath, [...profile, 'dist/apps/worker/src/main.js'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (/consuming /.test(line)) resolve({ child });
+      // The worker's summary lines: how many claims and outcomes each statement covered.
+      if (/ deliveries \(/.test(line)) console.log(`  worker: ${line.replace(/^.*\[TaskExecutor\] /, '')}`);
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+  });
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+main().catch((error) => {
+  console.error(`worker drain failed: ${error.stack}`);
+  process.exit(1);
+});
