@@ -8,7 +8,7 @@ import { createDataSource, type DataSourceOverrides } from './data-source.js';
 export async function ensureDatabase(config: AppConfig): Promise<boolean> {
   const name = postgresDatabaseName(config.postgres);
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`Database name '${name}' must be letters, digits and underscores`);
-  const admin = createDataSource(config, { database: 'postgres', poolSize: 1 });
+  const admin = await createDataSource(config, { database: 'postgres', poolSize: 1 });
   await admin.initialize();
   try {
     const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -33,7 +33,7 @@ export async function ensureDatabase(config: AppConfig): Promise<boolean> {
  */
 export async function migrate(config: AppConfig, migrations: NonNullable<DataSourceOverrides['migrations']>): Promise<{ created: boolean; applied: string[] }> {
   const created = await ensureDatabase(config);
-  const dataSource = createDataSource(config, { poolSize: 1, migrations });
+  const dataSource = await createDataSource(config, { poolSize: 1, migrations });
   await dataSource.initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });

@@ -1,0 +1,22 @@
+import pg from 'pg';
+import { type AppConfig, postgresConnectionOptions } from '#config';
+
+/** The apps' connection pool (`PG_POOL`), made by {@link createPool}. */
+export const PG_POOL = Symbol('PG_POOL');
+
+/** The apps' pool size unless a caller asks for another. */
+export const DEFAULT_POOL_SIZE = 10;
+
+/**
+ * The node-postgres pool the apps run their statements on. The apps use TypeORM only for the
+ * migrations (the migrate app); at run time they need nothing but a pool, and node-postgres
+ * alone is a much smaller module graph than TypeORM with its drivers for every database.
+ */
+export function createPool(config: AppConfig, options: { database?: string; size?: number } = {}): pg.Pool {
+  return new pg.Pool({
+    ...postgresConnectionOptions(config.postgres, options.database),
+    max: options.size ?? DEFAULT_POOL_SIZE,
+    connectionTimeoutMillis: 5000,
+    application_name: 'task-service',
+  });
+}
