@@ -1,5 +1,8 @@
+import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import { type AppConfig, postgresConnectionOptions } from '#config';
+
+const logger = new Logger('Database');
 
 /** The apps' connection pool (`PG_POOL`), made by {@link createPool}. */
 export const PG_POOL = Symbol('PG_POOL');
@@ -13,10 +16,15 @@ export const DEFAULT_POOL_SIZE = 10;
  * alone is a much smaller module graph than TypeORM with its drivers for every database.
  */
 export function createPool(config: AppConfig, options: { database?: string; size?: number } = {}): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     ...postgresConnectionOptions(config.postgres, options.database),
     max: options.size ?? DEFAULT_POOL_SIZE,
     connectionTimeoutMillis: 5000,
     application_name: 'task-service',
   });
+  // An idle connection that breaks (Postgres restarted, a proxy cut it) is an 'error' event on
+  // the pool, which would end the process without a listener. The pool has already dropped it;
+  // the next query opens another, and one that fails then answers its caller.
+  pool.on('error', (error) => logger.warn(`idle PostgreSQL connection lost: ${error.message}`));
+  return pool;
 }
