@@ -23,6 +23,7 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^#(config|database|messaging|tasks|observability|runtime)$': '<rootDir>/libs/$1/src/index.ts',
+    '^#tasks/core$': '<rootDir>/libs/tasks/src/core.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
-import { createDataSource, DatabaseService, executorOf, TaskRepository } from '#database';
+import type pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { createDataSource, createPool, DatabaseService, executorOf, TaskRepository } from '#database';
 import { dispatchMessage } from '#messaging';
 import { TaskPriority } from '#tasks';
 import { type ApiUnderTest, Suite } from './support/suite.js';
@@ -11,6 +12,7 @@ describe('task and outbox atomicity', () => {
   let suite: Suite;
   let api: ApiUnderTest;
   let dataSource: DataSource;
+  let pool: pg.Pool;
   const repository = new TaskRepository();
 
   const newTask = (title: string) => {
@@ -28,18 +30,20 @@ describe('task and outbox atomicity', () => {
   beforeAll(async () => {
     suite = await Suite.create('atomicity');
     api = await suite.startApi();
-    dataSource = createDataSource(suite.config(), { poolSize: 2 });
+    dataSource = await createDataSource(suite.config(), { poolSize: 2 });
     await dataSource.initialize();
+    pool = createPool(suite.config(), { size: 2 });
   });
 
   afterAll(async () => {
     await dataSource.destroy();
+    await pool.end();
     await suite.teardown();
   });
 
   it('writes one outbox row per task, in one statement', async () => {
     const items = [newTask('a'), newTask('b'), newTask('c')];
-    const created = await repository.createWithDispatch(new DatabaseService(dataSource), items);
+    const created = await repository.createWithDispatch(new DatabaseService(pool), items);
     expect(created.map((t) => t.id)).toEqual(items.map((i) => i.task.id));
     const { rows } = await suite.sql.query('SELECT task_id, kind, message_id FROM outbox WHERE task_id = ANY($1)', [items.map((i) => i.task.id)]);
     expect(rows).toHaveLength(3);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { createDataSource, DatabaseService, type NewTaskWithDispatch, TaskRepository } from '#database';
+import type pg from 'pg';
+import { createPool, DatabaseService, type NewTaskWithDispatch, TaskRepository } from '#database';
 import { dispatchMessage, type TaskMessage } from '#messaging';
 import { TaskPriority } from '#tasks';
 import { Suite, eventually } from './support/suite.js';
@@ -13,7 +13,7 @@ const PRIORITIES = [TaskPriority.HIGH, TaskPriority.MEDIUM, TaskPriority.LOW];
 /** The outbox relay against the real Postgres and RabbitMQ. */
 describe('outbox relay', () => {
   let suite: Suite;
-  let dataSource: DataSource;
+  let pool: pg.Pool;
   let database: DatabaseService;
   const repository = new TaskRepository();
   const started: INestApplicationContext[] = [];
@@ -49,9 +49,8 @@ describe('outbox relay', () => {
 
   beforeAll(async () => {
     suite = await Suite.create('relay');
-    dataSource = createDataSource(suite.config(), { poolSize: 4 });
-    await dataSource.initialize();
-    database = new DatabaseService(dataSource);
+    pool = createPool(suite.config(), { size: 4 });
+    database = new DatabaseService(pool);
     // Declare the topology once so the queues exist before the first count.
     await (await suite.startRelay()).close();
   });
@@ -62,7 +61,7 @@ describe('outbox relay', () => {
   });
 
   afterAll(async () => {
-    await dataSource.destroy();
+    await pool.end();
     await suite.teardown();
   });
 

@@ -41,7 +41,7 @@ function unitOfPath(path: string): Unit {
 }
 
 function unitOfSpecifier(file: string, specifier: string): Unit | null {
-  const alias = /^#([a-z-]+)$/.exec(specifier);
+  const alias = /^#([a-z-]+)(?:\/[a-z-]+)?$/.exec(specifier);
   if (alias) return `lib:${alias[1]}`;
   if (specifier.startsWith('.')) return unitOfPath(resolve(dirname(file), specifier));
   return null; // a package

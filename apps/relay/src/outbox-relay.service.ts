@@ -5,6 +5,9 @@ import { AmqpConnectionService, MessagePublisher, type OutgoingMessage } from '#
 import { MetricsService } from '#observability';
 import { outboxBackoffSeconds } from './outbox-backoff.js';
 
+/** Batches one relay has in flight at once while it drains a backlog. */
+const BACKLOG_LANES = 2;
+
 export interface BatchOutcome {
   claimed: number;
   published: number;
@@ -71,30 +74,48 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
 
   private async drain(): Promise<void> {
     try {
-      while (!this.stopping) {
-        // While the broker is away nothing is claimed and no attempt is counted: the rows
-        // wait in the outbox, and the reconnect plus the next poll send them.
-        if (!this.amqp.isConnected()) return;
-        // Claim again until a claim comes back empty: inserts made while this relay is
-        // draining send no NOTIFY (see the quiet-outbox-notify migration).
-        const outcome = await this.runBatch();
-        if (outcome.claimed === 0) return;
-      }
+      // While the broker is away nothing is claimed and no attempt is counted: the rows
+      // wait in the outbox, and the reconnect plus the next poll send them.
+      if (this.stopping || !this.amqp.isConnected()) return;
+      const first = await this.runBatch();
+      if (first.claimed === 0) return;
+      // A full batch means a backlog: a second batch goes on while the first waits for its
+      // confirms and its commit (the claims skip each other's rows). After a wake for a few
+      // rows one lane claims again until empty, as before: nothing more at idle.
+      const lanes = first.claimed < this.config.outbox.batchSize ? 1 : BACKLOG_LANES;
+      // allSettled: a lane that fails does not end the drain while the other is mid-batch.
+      const results = await Promise.allSettled(Array.from({ length: lanes }, () => this.drainLane()));
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
     } catch (error) {
       this.logger.warn(`outbox batch failed, will retry on the next wake: ${(error as Error).message}`);
     }
   }
 
-  /** One claim–publish–record cycle in one transaction. */
+  /**
+   * Claims again until a claim comes back empty: inserts made while this relay is draining send
+   * no NOTIFY (see the quiet-outbox-notify migration).
+   */
+  private async drainLane(): Promise<void> {
+    while (!this.stopping && this.amqp.isConnected()) {
+      const outcome = await this.runBatch();
+      if (outcome.claimed === 0) return;
+    }
+  }
+
+  /**
+   * One claim–publish–record cycle in one transaction of three statements: the claim (which
+   * also locks the NEW tasks of its dispatch rows), the whole batch published at once with one
+   * wait for all its confirms, and one statement recording the outcome. Failed publishes (rare)
+   * each count an attempt on their row.
+   */
   async runBatch(): Promise<BatchOutcome> {
     return this.database.transaction(async (tx) => {
       const rows = await this.outbox.claimBatch(tx, this.config.outbox.batchSize);
       if (rows.length === 0) return { claimed: 0, published: 0, failed: 0, skipped: 0 };
 
-      const dispatchTaskIds = rows.filter((r) => r.kind === 'dispatch' && r.taskId).map((r) => r.taskId!);
-      const dispatchable = await this.outbox.lockDispatchableTasks(tx, dispatchTaskIds);
-      const toPublish = rows.filter((r) => r.kind !== 'dispatch' || dispatchable.has(r.taskId!));
-      const skipped = rows.filter((r) => r.kind === 'dispatch' && !dispatchable.has(r.taskId!));
+      const toPublish = rows.filter((r) => r.kind !== 'dispatch' || r.dispatchable);
+      const skipped = rows.filter((r) => r.kind === 'dispatch' && !r.dispatchable);
 
       const results = await Promise.allSettled(toPublish.map((row) => this.publisher.publish(toMessage(row), { mandatory: row.kind !== 'control' })));
       const published: OutboxRow[] = [];
@@ -104,26 +125,16 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
         else failed.push({ row: toPublish[i], error: (result.reason as Error)?.message ?? String(result.reason) });
       });
 
-      await this.outbox.markPublished(
-        tx,
-        published.map((r) => r.id),
-      );
-      await this.outbox.markTasksPending(
-        tx,
-        published.filter((r) => r.kind === 'dispatch').map((r) => r.taskId!),
-      );
-      await this.outbox.markPublished(
-        tx,
-        skipped.map((r) => r.id),
-        'not sent: the task had left NEW (cancelled)',
-      );
+      await this.outbox.recordOutcome(tx, { published, unsent: skipped, note: 'not sent: the task had left NEW (cancelled)' });
       for (const { row, error } of failed) {
         const gaveUpOn = await this.outbox.recordFailure(tx, row.id, error, outboxBackoffSeconds(row.attempts + 1), this.config.outbox.maxAttempts);
         if (gaveUpOn) this.logger.error(`task ${gaveUpOn} FAILED: dispatch gave up after ${this.config.outbox.maxAttempts} attempts: ${error}`);
         else this.logger.warn(`publish of outbox row ${row.id} failed (attempt ${row.attempts + 1}): ${error}`);
       }
 
-      for (const row of published) this.metrics.outboxPublished.inc({ kind: row.kind });
+      const perKind = new Map<string, number>();
+      for (const row of published) perKind.set(row.kind, (perKind.get(row.kind) ?? 0) + 1);
+      for (const [kind, count] of perKind) this.metrics.outboxPublished.inc({ kind }, count);
       this.metrics.outboxPublishFailures.inc(failed.length);
       return { claimed: rows.length, published: published.length, failed: failed.length, skipped: skipped.length };
     });

@@ -3,7 +3,7 @@ import { APP_CONFIG, type AppConfig } from '#config';
 import { DatabaseService, MaintenanceRepository } from '#database';
 import { dispatchMessage, QueueInspector, queueOfPriority } from '#messaging';
 import { MetricsService } from '#observability';
-import { TaskPriority } from '#tasks';
+import { TaskPriority } from '#tasks/core';
 import { OutboxRelayService } from './outbox-relay.service.js';
 
 /** Tasks re-dispatched per priority per run; the rest follow on the next run. */

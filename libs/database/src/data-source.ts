@@ -1,5 +1,6 @@
 import { type AppConfig, postgresConnectionOptions } from '#config';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { DataSource, DataSourceOptions } from 'typeorm';
+import { DEFAULT_POOL_SIZE } from './pool.js';
 
 /** What a caller may change: another database (the maintenance one), a smaller pool, the migrations to run. */
 export interface DataSourceOverrides {
@@ -13,7 +14,7 @@ export interface DataSourceOverrides {
 }
 
 /**
- * TypeORM options for the apps and the migrate app. The schema changes only by migration:
+ * TypeORM options for the migrate app. The schema changes only by migration:
  * `synchronize` and `migrationsRun` are off, so no app ever alters a table at start; every change
  * is a reviewed, reversible file in `migrations/`, applied by `npm run migration:run`.
  */
@@ -31,11 +32,16 @@ export function dataSourceOptions(config: AppConfig, overrides: DataSourceOverri
     entities: [],
     // TypeORM would print failing SQL with its parameters (task payloads); our code logs the error.
     logging: false,
-    poolSize: overrides.poolSize ?? 10,
+    poolSize: overrides.poolSize ?? DEFAULT_POOL_SIZE,
     extra: { connectionTimeoutMillis: 5000, application_name: 'task-service' },
   };
 }
 
-export function createDataSource(config: AppConfig, overrides: DataSourceOverrides = {}): DataSource {
+/**
+ * A TypeORM data source (not yet initialised), for the migrate app and a caller's own TypeORM
+ * transactions. TypeORM is loaded here, on first use: the apps never load it.
+ */
+export async function createDataSource(config: AppConfig, overrides: DataSourceOverrides = {}): Promise<DataSource> {
+  const { DataSource } = await import('typeorm');
   return new DataSource(dataSourceOptions(config, overrides));
 }

@@ -1,28 +1,63 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { QueryRunnerExecutor, type SqlExecutor, type SqlResult } from './sql-executor.js';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type pg from 'pg';
+import { PG_POOL } from './pool.js';
+import { ClientExecutor, type SqlExecutor, type SqlResult } from './sql-executor.js';
 
 /**
  * The one door to PostgreSQL for services: single statements on the pool, or a transaction
- * on one connection. Nothing outside libs/database touches TypeORM's DataSource.
+ * on one connection. Nothing outside libs/database touches the pool.
  */
 @Injectable()
-export class DatabaseService implements SqlExecutor {
-  constructor(private readonly dataSource: DataSource) {}
+export class DatabaseService implements SqlExecutor, OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Database');
+
+  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+
+  /** The app starts once Postgres answers: until then it keeps trying, once a second, rather than dying. */
+  async onModuleInit(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.pool.query('SELECT 1');
+        return;
+      } catch (error) {
+        this.logger.warn(`cannot reach PostgreSQL (attempt ${attempt}): ${(error as Error).message}; retrying in 1 s`);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+
+  /** Closes the pool; an app closed twice closes it once. */
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.pool.ended && !this.pool.ending) await this.pool.end();
+  }
 
   /** One statement on a pooled connection: its own implicit transaction, one round trip. */
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<SqlResult<T>> {
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      return await new QueryRunnerExecutor(runner).query<T>(sql, params);
-    } finally {
-      await runner.release();
-    }
+    const result = await this.pool.query(sql, params);
+    return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
   }
 
   /** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction((manager) => work(new QueryRunnerExecutor(manager.queryRunner!)));
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+    } catch (error) {
+      client.release(error as Error);
+      throw error;
+    }
+    // A connection whose ROLLBACK failed is unusable: the pool drops it instead of reusing it.
+    let broken: Error | undefined;
+    try {
+      const result = await work(new ClientExecutor(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   /** True when a trivial query answers within `timeoutMs`. */

@@ -13,7 +13,7 @@ export async function ensureDatabase(config: AppConfig): Promise<boolean> {
   const name = postgresDatabaseName(config.postgres);
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`Database name '${name}' must be letters, digits and underscores`);
   if (await answers(config)) return false;
-  const admin = createDataSource(config, { database: 'postgres', poolSize: 1 });
+  const admin = await createDataSource(config, { database: 'postgres', poolSize: 1 });
   await admin.initialize();
   try {
     const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -34,7 +34,7 @@ export async function ensureDatabase(config: AppConfig): Promise<boolean> {
 
 /** True when the configured database accepts a connection. */
 async function answers(config: AppConfig): Promise<boolean> {
-  const dataSource = createDataSource(config, { poolSize: 1 });
+  const dataSource = await createDataSource(config, { poolSize: 1 });
   try {
     await dataSource.initialize();
     return true;
@@ -51,7 +51,7 @@ async function answers(config: AppConfig): Promise<boolean> {
  * not created here (TypeORM's own check would create it).
  */
 export async function pendingMigrations(config: AppConfig, migrations: readonly (new () => MigrationInterface)[]): Promise<string[]> {
-  const dataSource = createDataSource(config, { poolSize: 1 });
+  const dataSource = await createDataSource(config, { poolSize: 1 });
   await dataSource.initialize();
   try {
     const [{ present }] = await dataSource.query<{ present: boolean }[]>(MIGRATIONS_TABLE_EXISTS);
@@ -68,7 +68,7 @@ export async function pendingMigrations(config: AppConfig, migrations: readonly 
  */
 export async function migrate(config: AppConfig, migrations: NonNullable<DataSourceOverrides['migrations']>): Promise<{ created: boolean; applied: string[] }> {
   const created = await ensureDatabase(config);
-  const dataSource = createDataSource(config, { poolSize: 1, migrations });
+  const dataSource = await createDataSource(config, { poolSize: 1, migrations });
   await dataSource.initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });

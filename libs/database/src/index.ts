@@ -1,5 +1,6 @@
 export * from './sql-executor.js';
 export * from './database.service.js';
+export * from './pool.js';
 export * from './data-source.js';
 export * from './ensure-database.js';
 export * from './task.record.js';

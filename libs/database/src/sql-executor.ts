@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { EntityManager, QueryRunner } from 'typeorm';
 
 /** Rows and the affected count of one statement. */
@@ -15,7 +16,17 @@ export interface SqlExecutor {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<SqlResult<T>>;
 }
 
-/** Adapts a TypeORM query runner. */
+/** Adapts a node-postgres client (the apps' transactions). */
+export class ClientExecutor implements SqlExecutor {
+  constructor(private readonly client: pg.PoolClient | pg.Client) {}
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<SqlResult<T>> {
+    const result = await this.client.query(sql, params);
+    return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
+  }
+}
+
+/** Adapts a TypeORM query runner (a caller's own TypeORM transaction, see {@link executorOf}). */
 export class QueryRunnerExecutor implements SqlExecutor {
   constructor(private readonly runner: QueryRunner) {}
 

@@ -1,4 +1,4 @@
-import type { TaskPriority, TaskStatus } from '#tasks';
+import type { TaskPriority, TaskStatus } from '#tasks/core';
 
 /** A task as the API shows it (documents/api.md, "The task"). */
 export interface TaskRecord {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskQueueName } from '#config';
-import { TaskPriority, UUID_PATTERN } from '#tasks';
+import { TaskPriority, UUID_PATTERN } from '#tasks/core';
 import { CONTROL_EXCHANGE, DEAD_LETTER_EXCHANGE, RETRY_DELAY_HEADER, RETRY_EXCHANGE, TASKS_EXCHANGE } from './topology.js';
 
 /** Our own attempt header: RabbitMQ 4 ignores client-set `x-death`, so we never read it. */

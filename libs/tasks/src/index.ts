@@ -1,7 +1,4 @@
-export * from './task-patterns.js';
-export * from './status/task-status.js';
-export * from './status/task-status-machine.js';
-export * from './retry/retry-delay.js';
+export * from './core.js';
 export * from './registry/task-handler.interface.js';
 export * from './registry/task-handler.decorator.js';
 export * from './registry/task-errors.js';
@@ -10,4 +7,3 @@ export * from './registry/task-registry.js';
 export * from './registry/payload-schema.js';
 export * from './builtin/index.js';
 export * from './task-handlers.js';
-export * from './storable-text.js';

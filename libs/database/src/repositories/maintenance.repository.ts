@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { OutgoingMessage } from '#messaging';
-import { type TaskPriority, TaskStatusMachine } from '#tasks';
+import { type TaskPriority, TaskStatusMachine } from '#tasks/core';
 import { FOLD_TASK_COUNTS } from '../sql/fold-task-counts.sql.js';
 import { DELETE_EXPIRED_IDEMPOTENCY_KEYS } from '../sql/idempotency.sql.js';
 import { DATABASE_CLOCK, FIND_UNQUEUED_TASKS, REDISPATCH_UNQUEUED_TASKS } from '../sql/reconcile-lost-messages.sql.js';

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { TaskStatus, TaskStatusMachine } from '#tasks';
+import { TaskStatus, TaskStatusMachine } from '#tasks/core';
 import { CLAIM_OUTBOX_BATCH } from '../sql/claim-outbox-batch.sql.js';
-import { LOCK_DISPATCHABLE_TASKS } from '../sql/lock-dispatchable-tasks.sql.js';
-import { MARK_OUTBOX_PUBLISHED, MARK_TASKS_PENDING } from '../sql/mark-outbox-published.sql.js';
+import { RECORD_OUTBOX_OUTCOME } from '../sql/mark-outbox-published.sql.js';
 import { RECORD_OUTBOX_FAILURE } from '../sql/record-outbox-failure.sql.js';
 import type { SqlExecutor } from '../sql-executor.js';
 
@@ -19,6 +18,17 @@ export interface OutboxRow {
   headers: Record<string, string | number>;
   body: Record<string, unknown>;
   attempts: number;
+  /** A dispatch row whose task was still NEW when claimed, and is now locked by the claim. */
+  dispatchable: boolean;
+}
+
+/** What one batch did with its rows. */
+export interface OutboxOutcome {
+  /** Rows the broker confirmed. */
+  published: OutboxRow[];
+  /** Dispatch rows whose task had left NEW: nothing is sent, the row is closed with `note`. */
+  unsent: OutboxRow[];
+  note: string;
 }
 
 interface RawOutboxRow {
@@ -31,6 +41,7 @@ interface RawOutboxRow {
   headers: Record<string, string | number>;
   body: Record<string, unknown>;
   attempts: number;
+  dispatchable: boolean;
 }
 
 /** The relay's reads and writes of the outbox. Each call runs on the relay's transaction. */
@@ -48,22 +59,20 @@ export class OutboxRepository {
       headers: r.headers,
       body: r.body,
       attempts: r.attempts,
+      dispatchable: r.dispatchable,
     }));
   }
 
-  /** Locks the still-NEW tasks among `taskIds` and returns their ids. */
-  async lockDispatchableTasks(tx: SqlExecutor, taskIds: string[]): Promise<Set<string>> {
-    if (taskIds.length === 0) return new Set();
-    const { rows } = await tx.query<{ id: string }>(LOCK_DISPATCHABLE_TASKS, [taskIds]);
-    return new Set(rows.map((r) => r.id));
-  }
-
-  async markPublished(tx: SqlExecutor, ids: string[], note: string | null = null): Promise<void> {
-    if (ids.length > 0) await tx.query(MARK_OUTBOX_PUBLISHED, [ids, note]);
-  }
-
-  async markTasksPending(tx: SqlExecutor, taskIds: string[]): Promise<void> {
-    if (taskIds.length > 0) await tx.query(MARK_TASKS_PENDING, [taskIds, TaskStatusMachine.sourcesOf(TaskStatus.PENDING)]);
+  /** Marks the published and the unsent rows, and moves the tasks of published dispatch rows to PENDING, in one statement. */
+  async recordOutcome(tx: SqlExecutor, outcome: OutboxOutcome): Promise<void> {
+    if (outcome.published.length === 0 && outcome.unsent.length === 0) return;
+    await tx.query(RECORD_OUTBOX_OUTCOME, [
+      outcome.published.map((r) => r.id),
+      outcome.unsent.map((r) => r.id),
+      outcome.note,
+      outcome.published.filter((r) => r.kind === 'dispatch' && r.taskId).map((r) => r.taskId!),
+      TaskStatusMachine.sourcesOf(TaskStatus.PENDING),
+    ]);
   }
 
   /** Counts a failed publish; returns the id of the task that was FAILED because dispatch gave up, if any. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { OutgoingMessage } from '#messaging';
-import { TaskStatus, TaskStatusMachine } from '#tasks';
+import { TaskStatus, TaskStatusMachine } from '#tasks/core';
 import { CLAIM_TASK, CLAIM_TASKS } from '../sql/claim-task.sql.js';
 import { FINISH_CANCELLED_TASK } from '../sql/cancel-task.sql.js';
 import { COMPLETE_TASK, FAIL_TASK, FINISH_TASKS, REPORT_PROGRESS, RETRY_TASK } from '../sql/finish-task.sql.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { OutgoingMessage } from '#messaging';
-import { type TaskPriority, TaskStatus, TaskStatusMachine } from '#tasks';
+import { type TaskPriority, TaskStatus, TaskStatusMachine } from '#tasks/core';
 import { CANCEL_QUEUED_TASK, REQUEST_CANCEL_OF_RUNNING_TASK } from '../sql/cancel-task.sql.js';
 import { FIND_TASK_BY_ID } from '../sql/find-task.sql.js';
 import { INSERT_TASKS_WITH_OUTBOX } from '../sql/insert-tasks-with-outbox.sql.js';
