@@ -8,7 +8,8 @@
 // (default 2: each target is measured this many times, interleaved), BENCH_TARGETS (default
 // `reference,api,api-unbatched`), plus the usual POSTGRES_* and RABBITMQ_URL. The API runs with
 // the environment it would get in production (LOG_LEVEL=info: it logs no line per request); `api-unbatched` adds
-// CREATE_BATCH_WINDOW_MS=0.
+// CREATE_BATCH_WINDOW_MS=0. BENCH_BASELINE_BUILD=/path/to/another/checkout adds the target `baseline`:
+// that checkout's built API (its dist/), e.g. the commit before a change, on the same database.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -59,7 +60,7 @@ async function main() {
   const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
   const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
   const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-  const TARGETS = (process.env.BENCH_TARGETS ?? 'reference,api,api-unbatched').split(',');
+  const TARGETS = (process.env.BENCH_TARGETS ?? `reference,api,api-unbatched${process.env.BENCH_BASELINE_BUILD ? ',baseline' : ''}`).split(',');
   const { ensureBuild } = await import('../scripts/ensure-build.mjs');
   ensureBuild();
   const { loadConfig, postgresConnectionOptions } = await import('../dist/libs/config/src/index.js');
@@ -82,6 +83,7 @@ async function main() {
       reference: () => start(children, [process.argv[1], '--serve'], { ...env, REFERENCE_POSTGRES: JSON.stringify(options) }),
       api: () => start(children, ['dist/apps/api/src/main.js'], env),
       'api-unbatched': () => start(children, ['dist/apps/api/src/main.js'], { ...env, CREATE_BATCH_WINDOW_MS: '0' }),
+      baseline: () => start(children, ['dist/apps/api/src/main.js'], env, process.env.BENCH_BASELINE_BUILD),
     };
     console.log(`POST /api/v1/tasks, ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} rounds, node ${process.versions.node}\n`);
     console.log('target            round    req/s   p50 ms   p99 ms   errors   server CPU ms/req   idle p50 ms   idle p99 ms');
@@ -89,7 +91,6 @@ async function main() {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const target of TARGETS) {
         await db.query('TRUNCATE tasks, outbox CASCADE');
-        await db.query('CHECKPOINT');
         const server = await servers[target]();
         await load(server.port, body, CONNECTIONS, 2); // warm-up
         const cpuBefore = cpuMs(server.child.pid);
@@ -117,8 +118,8 @@ async function main() {
 }
 
 /** A server as a child process; resolves once it prints "listening on port N". */
-function start(children, args, env) {
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(children, args, env, cwd = process.cwd()) {
+  const child = spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   const output = [];
   return new Promise((resolve, reject) => {

@@ -1,0 +1,106 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import fc from 'fast-check';
+import { VALIDATOR_OPTIONS } from '../../http/validation.js';
+import { CreateTaskDto } from '../dto/create-task.dto.js';
+import { plainCreateTask } from './plain-create-task.js';
+
+/** What the class-validator check of CreateTaskDto makes of `body`: the value, or null when it reports an error. */
+function checkedByDto(body: Record<string, unknown>): Record<string, unknown> | null {
+  const value = plainToInstance(CreateTaskDto, body);
+  return validateSync(value, VALIDATOR_OPTIONS).length === 0 ? { ...value } : null;
+}
+
+const anyValue = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.string(),
+  fc.string({ unit: 'grapheme', maxLength: 300 }),
+  fc.integer({ min: -5, max: 30 }),
+  fc.double(),
+  fc.boolean(),
+  fc.constantFrom(
+    'noop',
+    'sleep',
+    'Bad Type',
+    'LOW',
+    'MEDIUM',
+    'HIGH',
+    'low',
+    '  padded  ',
+    '',
+    '   ',
+    '2026-12-01T09:00:00Z',
+    'x'.repeat(201),
+    'x'.repeat(5001),
+  ),
+  fc.constantFrom({}, { ms: 1 }, [], [1]),
+);
+const body = fc.record(
+  {
+    type: anyValue,
+    title: anyValue,
+    description: anyValue,
+    priority: anyValue,
+    payload: anyValue,
+    maxAttempts: anyValue,
+    runAt: anyValue,
+    extra: anyValue,
+  },
+  { requiredKeys: [] },
+);
+
+describe(plainCreateTask.name, () => {
+  it.each([
+    [{ title: 'Resize avatar 42' }, { title: 'Resize avatar 42' }],
+    [
+      { title: '  padded  ', priority: 'HIGH', type: 'sleep', payload: { ms: 5 }, maxAttempts: 3, description: '' },
+      { title: 'padded', priority: 'HIGH', type: 'sleep', payload: { ms: 5 }, maxAttempts: 3, description: '' },
+    ],
+  ])('reads the plainly valid body %j', (input, expected) => {
+    const sut = plainCreateTask(input);
+
+    expect(sut).toEqual(expected);
+  });
+
+  it.each([
+    ['a null field', { title: 'x', description: null }],
+    ['a runAt', { title: 'x', runAt: '2026-12-01T09:00:00Z' }],
+    ['an undeclared field', { title: 'x', colour: 'red' }],
+    ['a title of only spaces', { title: '   ' }],
+    ['a title over 200 UTF-16 units', { title: '❤️'.repeat(101) }],
+    ['a fractional maxAttempts', { title: 'x', maxAttempts: 1.5 }],
+    ['an array payload', { title: 'x', payload: [] }],
+  ])('leaves %s to the full check', (_, input) => {
+    expect(plainCreateTask(input)).toBeNull();
+  });
+
+  it('accepts only bodies the class-validator check accepts, with the same value', () => {
+    fc.assert(
+      fc.property(body, (input) => {
+        const sut = plainCreateTask(input);
+        if (sut !== null) expect({ ...sut }).toEqual(checkedByDto(input));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('reads most valid bodies itself (the hot path is taken)', () => {
+    const valid = fc.record(
+      {
+        type: fc.constantFrom('noop', 'sleep'),
+        title: fc.string({ minLength: 1, maxLength: 50 }).filter((s) => s.trim().length > 0),
+        priority: fc.constantFrom('LOW', 'MEDIUM', 'HIGH'),
+        payload: fc.constantFrom({}, { ms: 1 }),
+        maxAttempts: fc.integer({ min: 1, max: 20 }),
+      },
+      { requiredKeys: ['title'] },
+    );
+    fc.assert(
+      fc.property(valid, (input) => {
+        expect(plainCreateTask(input)).toEqual(checkedByDto(input));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
