@@ -69,11 +69,10 @@ row(
 
 // The API-key guard, with one key configured.
 const reflector = new Reflector();
-class Handlers {
-  create() {}
-}
+class Handlers {}
+const handler = function create() {};
 const context = (request) => ({
-  getHandler: () => Handlers.prototype.create,
+  getHandler: () => handler,
   getClass: () => Handlers,
   switchToHttp: () => ({ getRequest: () => request }),
 });
