@@ -7,9 +7,11 @@
 // Environment: BENCH_CONNECTIONS (default 50), BENCH_SECONDS per run (default 10), BENCH_ROUNDS
 // (default 2: each target is measured this many times, interleaved), BENCH_TARGETS (default
 // `reference,api,api-unbatched`), plus the usual POSTGRES_* and RABBITMQ_URL. The API runs with
-// the environment it would get in production (LOG_LEVEL=info: it logs no line per request); `api-unbatched` adds
-// CREATE_BATCH_WINDOW_MS=0. BENCH_BASELINE_BUILD=/path/to/another/checkout adds the target `baseline`:
-// that checkout's built API (its dist/), e.g. the commit before a change, on the same database.
+// the environment it would get in production (LOG_LEVEL=info: it logs no line per request);
+// `api-unbatched` adds CREATE_BATCH_WINDOW_MS=0. BENCH_BASELINE_BUILD=/path/to/another/checkout
+// adds the target `baseline`: that checkout's built API (its dist/), e.g. the commit before a
+// change, on the same database. Besides rates and latencies it prints the CPU each request cost
+// the server process and the Postgres backends, which holds better than a rate on a busy machine.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -86,7 +88,7 @@ async function main() {
       baseline: () => start(children, ['dist/apps/api/src/main.js'], env, process.env.BENCH_BASELINE_BUILD),
     };
     console.log(`POST /api/v1/tasks, ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} rounds, node ${process.versions.node}\n`);
-    console.log('target            round    req/s   p50 ms   p99 ms   errors   server CPU ms/req   idle p50 ms   idle p99 ms');
+    console.log('target            round    req/s   p50 ms   p99 ms   errors   server CPU ms/req   Postgres CPU ms/req   idle p50 ms   idle p99 ms');
     const body = JSON.stringify({ title: 'bench', priority: 'LOW' });
     for (let round = 1; round <= ROUNDS; round++) {
       for (const target of TARGETS) {
@@ -94,15 +96,17 @@ async function main() {
         const server = await servers[target]();
         await load(server.port, body, CONNECTIONS, 2); // warm-up
         const cpuBefore = cpuMs(server.child.pid);
+        const dbBefore = await databaseCpuMs(db);
         const loaded = await load(server.port, body, CONNECTIONS, SECONDS);
         const cpuPerRequest = (cpuMs(server.child.pid) - cpuBefore) / loaded.count;
+        const dbPerRequest = ((await databaseCpuMs(db)) - dbBefore) / loaded.count;
         const idle = await load(server.port, body, 1, 3);
         server.child.kill('SIGKILL');
         await new Promise((resolve) => server.child.once('exit', resolve));
         console.log(
           `${target.padEnd(16)}  ${String(round).padStart(5)}  ${Math.round(loaded.rate).toLocaleString('en').padStart(7)}  ` +
             `${loaded.p50.toFixed(1).padStart(7)}  ${loaded.p99.toFixed(1).padStart(7)}  ${String(loaded.errors).padStart(7)}  ` +
-            `${cpuPerRequest.toFixed(3).padStart(18)}  ` +
+            `${cpuPerRequest.toFixed(3).padStart(18)}  ${dbPerRequest.toFixed(3).padStart(20)}  ` +
             `${idle.p50.toFixed(2).padStart(12)}  ${idle.p99.toFixed(2).padStart(12)}`,
         );
       }
@@ -156,6 +160,24 @@ async function load(port, body, connections, seconds) {
   latencies.sort((a, b) => a - b);
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))];
   return { count: latencies.length, rate: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), errors };
+}
+
+/**
+ * CPU time so far of the Postgres backends serving the bench database, other than `db`'s own, in
+ * milliseconds. Both servers keep their pool's connections open, so the difference over a run is
+ * what their statements cost the database (a backend started during the run adds its start-up).
+ */
+async function databaseCpuMs(db) {
+  const { rows } = await db.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+  let total = 0;
+  for (const { pid } of rows) {
+    try {
+      total += cpuMs(pid);
+    } catch {
+      // The backend ended between the query and the read.
+    }
+  }
+  return total;
 }
 
 /** User and system CPU time of a process so far, in milliseconds (Linux). */
