@@ -73,6 +73,7 @@ async function main() {
   const env = { ...process.env, POSTGRES_DB: name, RABBITMQ_URL: amqpUrl, LOG_LEVEL: 'info', API_PORT: '0', HEALTH_CHECK_PORT: '0' };
   const options = postgresConnectionOptions(postgres, name);
   const admin = new pg.Client(postgresConnectionOptions(postgres, 'postgres'));
+  admin.on('error', () => undefined);
   await admin.connect();
   execFileSync('rabbitmqctl', ['-q', 'add_vhost', name]);
   execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', name, amqpBase.username || 'guest', '.*', '.*', '.*']);
@@ -80,6 +81,8 @@ async function main() {
   try {
     execFileSync(process.execPath, ['dist/apps/migrate/src/main.js'], { env, stdio: 'ignore' });
     const db = new pg.Client(options);
+    // A connection ended from outside fails the next query (and the run) instead of the process.
+    db.on('error', () => undefined);
     await db.connect();
     const servers = {
       reference: () => start(children, [process.argv[1], '--serve'], { ...env, REFERENCE_POSTGRES: JSON.stringify(options) }),
