@@ -62,6 +62,13 @@ export interface AppConfig {
     corsOrigins: string[];
     /** Which peers may name the client in X-Forwarded-For (TRUSTED_PROXIES); see {@link TrustedProxies}. */
     trustedProxies: TrustedProxies;
+    /**
+     * Group commit of `POST /tasks`: creates that arrive side by side are written by one
+     * statement. `windowMs` (CREATE_BATCH_WINDOW_MS) is how long a batch that opens while another
+     * is being written collects more; 0 turns batching off. `max` (CREATE_BATCH_MAX): most
+     * creates in one statement.
+     */
+    createBatch: { windowMs: number; max: number };
   };
   health: { port: number };
   worker: {

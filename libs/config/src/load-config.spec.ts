@@ -9,7 +9,15 @@ const documentedDefaults: AppConfig = {
   production: false,
   postgres: { host: '127.0.0.1', port: 5432, database: 'tasks', user: 'postgres', password: 'postgres', url: undefined, pooler: 'none' },
   rabbitmq: { urls: ['amqp://guest:guest@127.0.0.1:5672'], queueType: 'classic' },
-  api: { port: 3000, bodyLimitBytes: 1_048_576, keys: [], rateLimit: { max: 0, windowSeconds: 60 }, corsOrigins: [], trustedProxies: { kind: 'none' } },
+  api: {
+    port: 3000,
+    bodyLimitBytes: 1_048_576,
+    keys: [],
+    rateLimit: { max: 0, windowSeconds: 60 },
+    corsOrigins: [],
+    trustedProxies: { kind: 'none' },
+    createBatch: { windowMs: 1, max: 500 },
+  },
   health: { port: 3001 },
   worker: {
     queues: ['tasks.high', 'tasks.medium', 'tasks.low'],
@@ -403,6 +411,32 @@ describe(loadConfig.name, () => {
       const sut = configErrorOf({ HTTP_TASK_MAX_RESPONSE_BYTES: value });
 
       expect(sut.problems).toEqual([{ variable: 'HTTP_TASK_MAX_RESPONSE_BYTES', message: `must be a whole number from 1 to 104857600 (got '${value}')` }]);
+    });
+  });
+
+  describe('create batching', () => {
+    it('batches creates within 1 ms, up to 500 per statement, by default', () => {
+      const sut = loadConfig({});
+
+      expect(sut.api.createBatch).toEqual({ windowMs: 1, max: 500 });
+    });
+
+    it('reads CREATE_BATCH_WINDOW_MS=0 as batching off and CREATE_BATCH_MAX', () => {
+      const sut = loadConfig({ CREATE_BATCH_WINDOW_MS: '0', CREATE_BATCH_MAX: '1000' });
+
+      expect(sut.api.createBatch).toEqual({ windowMs: 0, max: 1000 });
+    });
+
+    it.each(['-1', '1001', '0.5', 'fast'])('refuses CREATE_BATCH_WINDOW_MS=%s, naming what it accepts', (value) => {
+      const sut = configErrorOf({ CREATE_BATCH_WINDOW_MS: value });
+
+      expect(sut.problems).toEqual([{ variable: 'CREATE_BATCH_WINDOW_MS', message: `must be a whole number from 0 to 1000 (got '${value}')` }]);
+    });
+
+    it.each(['0', '1001', 'many'])('refuses CREATE_BATCH_MAX=%s, naming what it accepts', (value) => {
+      const sut = configErrorOf({ CREATE_BATCH_MAX: value });
+
+      expect(sut.problems).toEqual([{ variable: 'CREATE_BATCH_MAX', message: `must be a whole number from 1 to 1000 (got '${value}')` }]);
     });
   });
 

@@ -31,6 +31,8 @@ export const CONFIG_DEFAULTS = {
   API_KEYS: '',
   RATE_LIMIT_MAX: '0',
   RATE_LIMIT_WINDOW_SECONDS: '60',
+  CREATE_BATCH_WINDOW_MS: '1',
+  CREATE_BATCH_MAX: '500',
   CORS_ORIGINS: '',
   TRUSTED_PROXIES: '',
   HEALTH_CHECK_PORT: '3001',
@@ -89,6 +91,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       rateLimit: { max: reader.integer('RATE_LIMIT_MAX', 0, 1_000_000), windowSeconds: reader.integer('RATE_LIMIT_WINDOW_SECONDS', 1, 86_400) },
       corsOrigins: reader.originList('CORS_ORIGINS'),
       trustedProxies: reader.trustedProxies('TRUSTED_PROXIES'),
+      createBatch: { windowMs: reader.integer('CREATE_BATCH_WINDOW_MS', 0, 1000), max: reader.integer('CREATE_BATCH_MAX', 1, 1000) },
     },
     health: { port: reader.integer('HEALTH_CHECK_PORT', 0, 65535) },
     worker: {

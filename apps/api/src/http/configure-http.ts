@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -10,6 +9,7 @@ import { API_PREFIX } from './api-prefix.js';
 import { CorrelationInterceptor } from './correlation.interceptor.js';
 import { clientErrorHandler, frameworkErrors, refuseConnect } from './edge-errors.js';
 import { RouteTable } from './route-table.js';
+import { HELMET_OPTIONS, securityHeaders } from './security-headers.js';
 import { createValidationPipe } from './validation.js';
 
 export { API_PREFIX };
@@ -58,16 +58,11 @@ export async function configureHttp(
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
 
-  await app.register(helmet, {
-    // Swagger UI at /docs runs an inline initialiser and inline styles.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-      },
-    },
+  // helmet's headers on every answer, computed once (see securityHeaders).
+  const headers = securityHeaders(HELMET_OPTIONS);
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    for (const [name, value] of headers) reply.raw.setHeader(name, value);
+    done();
   });
   if (config.api.corsOrigins.length > 0) {
     app.enableCors({

@@ -66,7 +66,7 @@ export class TasksController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TaskView> {
     const idempotency = idempotencyOf('tasks', idempotencyKey, request);
-    const { tasks, replayed } = await this.tasks.create([body], String(request.id), idempotency);
+    const { tasks, replayed } = await this.tasks.createOne(body, String(request.id), idempotency);
     const task = tasks[0];
     if (!task) throw ApiError.conflict('IDEMPOTENCY_KEY_REUSED', 'The task created with this Idempotency-Key no longer exists');
     reply.header('location', `/${API_PREFIX}/tasks/${task.id}`);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TASK_HANDLERS, TaskRegistry } from '#tasks';
 import { TaskTypesController } from './task-types.controller.js';
 import { TasksController } from './tasks.controller.js';
+import { TaskCreateBatcher } from './task-create-batcher.js';
 import { TasksService } from './tasks.service.js';
 import { TaskInputValidator } from './validation/task-input.validator.js';
 
@@ -9,6 +10,7 @@ import { TaskInputValidator } from './validation/task-input.validator.js';
   controllers: [TasksController, TaskTypesController],
   providers: [
     TasksService,
+    TaskCreateBatcher,
     TaskInputValidator,
     // Reads the handlers' metadata only; the API never constructs a handler.
     { provide: TaskRegistry, useFactory: () => new TaskRegistry(TASK_HANDLERS) },

@@ -19,6 +19,7 @@ import { MetricsService } from '#observability';
 import { defaultMaxAttempts, TaskPriority, TaskStatus, TaskStatusMachine } from '#tasks';
 import { ApiError } from '../problems/api-error.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
+import { TaskCreateBatcher } from './task-create-batcher.js';
 
 /**
  * An Idempotency-Key with the request it came with. `scope` is the call (`tasks`,
@@ -52,7 +53,20 @@ export class TasksService {
     private readonly idempotency: IdempotencyRepository,
     private readonly queues: QueueInspector,
     private readonly metrics: MetricsService,
+    private readonly batcher: TaskCreateBatcher,
   ) {}
+
+  /**
+   * `POST /tasks`: one task. Without an idempotency key it is written by group commit, in one
+   * statement and one commit with the single creates of other requests that arrive alongside
+   * (TaskCreateBatcher); with one, exactly as {@link create}.
+   */
+  async createOne(dto: CreateTaskDto, correlationId: string, idempotency?: IdempotencyRequest): Promise<CreateOutcome> {
+    if (idempotency) return this.create([dto], correlationId, idempotency);
+    const created = [await this.batcher.create(this.toNewTask(dto, correlationId))];
+    this.countCreated(created);
+    return { tasks: created, replayed: false };
+  }
 
   /**
    * Writes the tasks (validated by TaskInputValidator) and their outbox rows in one statement.

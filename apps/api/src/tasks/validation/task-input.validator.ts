@@ -7,6 +7,7 @@ import { ApiError } from '../../problems/api-error.js';
 import { CreateTaskBatchDto } from '../dto/create-task-batch.dto.js';
 import { CreateTaskDto } from '../dto/create-task.dto.js';
 import { jsonSafetyErrors } from './json-safety.js';
+import { plainCreateTask } from './plain-create-task.js';
 
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
@@ -14,12 +15,22 @@ export const MAX_PAYLOAD_BYTES = 64 * 1024;
  * Checks a create request completely before anything is written, and reports every problem at
  * once: the body's shape (class-validator DTOs), then each task's type and payload against the
  * registry, with fields named as `title`, `payload.ms` or, in a batch, `tasks[3].payload.ms`.
+ * A plainly valid single create is read by {@link plainCreateTask} instead of the DTO classes;
+ * every other body, and every answer about a bad field, comes from the DTO classes.
  */
 @Injectable()
 export class TaskInputValidator {
   constructor(private readonly registry: TaskRegistry) {}
 
   one(body: unknown): CreateTaskDto {
+    if (isObject(body) && jsonSafetyErrors(body).length === 0) {
+      // The hot path: a plainly valid body skips class-transformer and class-validator.
+      const plain = plainCreateTask(body);
+      if (plain) {
+        this.throwIfAny(this.typeAndPayload(body, ''));
+        return plain;
+      }
+    }
     const dto = this.shape(CreateTaskDto, body);
     this.throwIfAny([...dto.errors, ...this.typeAndPayload(body, '')]);
     return dto.value;
