@@ -31,7 +31,10 @@ export class AmqpConnectionService implements OnApplicationShutdown {
         reconnectTimeInSeconds: 1,
         // Shown by `rabbitmqctl list_connections client_properties` and the management UI, so an
         // operator (or a test) can tell which process a connection belongs to.
-        connectionOptions: { clientProperties: { connection_name: `${hostname()}:${process.pid}` } },
+        // noDelay: a worker's acknowledgement is followed at once by its basic.get for the next
+        // message; with Nagle's algorithm the second small frame would wait for the TCP ack of
+        // the first (about 40 ms with delayed acks).
+        connectionOptions: { clientProperties: { connection_name: `${hostname()}:${process.pid}` }, noDelay: true },
       });
       this.manager = manager;
       // Registered before any channel exists, so it runs before their setups on every connect.

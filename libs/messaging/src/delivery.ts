@@ -1,7 +1,7 @@
-import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { ConfirmChannel, Message } from 'amqplib';
 
 /**
- * One delivery and the channel it came on. Acknowledging goes to that very channel: after a
+ * One delivery (pushed to a consumer or fetched with basic.get) and the channel it came on. Acknowledging goes to that very channel: after a
  * reconnect its delivery tag means nothing on the new channel (acking it there would close the
  * channel with PRECONDITION_FAILED), and the broker has already requeued the message.
  */
@@ -9,7 +9,7 @@ export class Delivery {
   private settled = false;
 
   constructor(
-    readonly message: ConsumeMessage,
+    readonly message: Message,
     readonly queue: string,
     private readonly channel: ConfirmChannel,
     private readonly isOpen: () => boolean,
