@@ -7,6 +7,9 @@ import type { ConfirmChannel, Message } from 'amqplib';
  */
 export class Delivery {
   private settled = false;
+  private whenSettled?: () => void;
+  /** Resolves once the delivery is acknowledged or handed back (also on a closed channel). */
+  readonly done = new Promise<void>((resolve) => (this.whenSettled = resolve));
 
   constructor(
     readonly message: Message,
@@ -36,6 +39,7 @@ export class Delivery {
   private settle(action: () => void): boolean {
     if (this.settled) return false;
     this.settled = true;
+    this.whenSettled?.();
     if (!this.isOpen()) return false;
     try {
       action();

@@ -1,15 +1,7 @@
-import type { ConfirmChannel } from 'amqplib';
+import type { ConfirmChannel, Message } from 'amqplib';
 import type { AmqpConnectionService } from './amqp-connection.service.js';
 import { Delivery, type DeliveryHandler } from './delivery.js';
 import { LastingChannel } from './lasting-channel.js';
-
-/** What {@link QueueConsumer.take} brought. */
-export interface Taken {
-  /** Messages handed to the callback. */
-  count: number;
-  /** Messages the broker said were still ready in the queue after the first one; undefined when the channel failed. */
-  waiting: number | undefined;
-}
 
 /**
  * One queue on its own channel, re-set up after every reconnect and after the broker closes the
@@ -18,10 +10,10 @@ export interface Taken {
  *
  * - subscribed (`start`, `pause`, `resume`): a consumer with `prefetch`, its deliveries go to
  *   `onDelivery`; re-subscribed on every new channel unless paused;
- * - on demand (`take`): up to n messages now, with a basic.get and, when the broker says more
- *   are ready, a consumer limited to the rest and cancelled at once (RabbitMQ delivers what the
- *   new consumer's prefetch allows before it answers the cancel), so n messages cost four round
- *   trips, not n.
+ * - on demand (`ready`, then `take`): how many messages wait, then up to n of them now: one
+ *   with a basic.get, more with a consumer whose prefetch is n, cancelled once the broker
+ *   confirmed it (RabbitMQ delivers what a new consumer's prefetch allows before it answers),
+ *   so n messages cost two round trips, not n.
  *
  * Channel operations run one after another, so a `take` never changes the prefetch a
  * subscription is being made with.
@@ -31,8 +23,13 @@ export class QueueConsumer {
   private consumerTag?: string;
   private current?: { channel: ConfirmChannel; open: () => boolean };
   private paused = false;
+  /** Counts the channels set up: a stream of an older one is gone. */
+  generation = 0;
   /** The operation in progress on the channel; the next one waits for it. */
   private busy: Promise<unknown> = Promise.resolve();
+  /** The prefetch a take last set on `takeChannel`, so a take of the same size skips basic.qos. */
+  private takePrefetch = 0;
+  private takeChannel?: ConfirmChannel;
 
   constructor(
     private readonly amqp: AmqpConnectionService,
@@ -47,6 +44,7 @@ export class QueueConsumer {
       channel.on('close', () => (open = false));
       channel.on('error', () => (open = false));
       this.current = { channel, open: () => open };
+      this.generation++;
       this.consumerTag = undefined;
       this.busy = Promise.resolve();
       await this.amqp.topologyReady();
@@ -74,6 +72,7 @@ export class QueueConsumer {
       const { channel, open } = current;
       // Set before every subscription: a take in between uses its own.
       await channel.prefetch(this.prefetch);
+      this.takePrefetch = 0;
       const { consumerTag } = await channel.consume(this.queue, (message) => {
         // A null message means the broker cancelled the consumer (queue deleted); the
         // manager re-runs the setup on the next reconnect.
@@ -97,38 +96,96 @@ export class QueueConsumer {
     }
   }
 
-  /**
-   * Takes up to `max` messages now, handing each to `onDelivery` as it arrives. Resolves with
-   * how many came and how many the broker still had ready; a closed channel brings nothing.
-   */
-  take(max: number, onDelivery: DeliveryHandler): Promise<Taken> {
+  /** How many messages are ready in the queue (queue.declare passive); undefined when the channel is down. */
+  ready(): Promise<number | undefined> {
     return this.serial(async () => {
       const current = this.current;
-      if (!current || !current.open() || max < 1) return { count: 0, waiting: undefined };
+      if (!current || !current.open()) return undefined;
+      try {
+        return (await current.channel.checkQueue(this.queue)).messageCount;
+      } catch {
+        return undefined;
+      }
+    });
+  }
+
+  /**
+   * Takes up to `max` messages now, handing each to `onDelivery` as it arrives, and resolves
+   * with how many came: one with a basic.get; more with a consumer whose prefetch is `max`,
+   * cancelled as soon as the broker confirmed it (the cancel goes on in the background; the
+   * next operation on this channel waits for it). A closed channel brings nothing.
+   */
+  take(max: number, onDelivery: DeliveryHandler): Promise<number> {
+    let taken!: (count: number) => void;
+    const result = new Promise<number>((resolve) => (taken = resolve));
+    void this.serial(async () => {
+      const current = this.current;
+      if (!current || !current.open() || max < 1) return taken(0);
       const { channel, open } = current;
       let count = 0;
-      try {
-        const first = await channel.get(this.queue, { noAck: false });
-        if (!first) return { count: 0, waiting: 0 };
+      const hand = (message: Message) => {
         count++;
-        onDelivery(new Delivery(first, this.queue, channel, open));
-        const ready = first.fields.messageCount;
-        const rest = Math.min(max - 1, ready);
-        if (rest > 0) {
-          await channel.prefetch(rest);
-          const { consumerTag } = await channel.consume(this.queue, (message) => {
-            if (message) {
-              count++;
-              onDelivery(new Delivery(message, this.queue, channel, open));
-            }
-          });
-          await channel.cancel(consumerTag);
+        onDelivery(new Delivery(message, this.queue, channel, open));
+      };
+      try {
+        if (max === 1) {
+          const message = await channel.get(this.queue, { noAck: false });
+          if (message) hand(message);
+          return taken(count);
         }
-        return { count, waiting: Math.max(0, ready - (count - 1)) };
+        if (this.takePrefetch !== max || this.takeChannel !== channel) {
+          await channel.prefetch(max);
+          this.takePrefetch = max;
+          this.takeChannel = channel;
+        }
+        const { consumerTag } = await channel.consume(this.queue, (message) => {
+          if (message) hand(message);
+        });
+        taken(count);
+        await channel.cancel(consumerTag);
       } catch {
         // The channel closed on the way: what came is on a dead channel (the broker requeued
-        // it) and the caller's executor drops it; the new channel's setup calls onReady.
-        return { count, waiting: undefined };
+        // it) and the executor drops it; the new channel's setup calls onReady.
+        taken(count);
+      }
+    });
+    return result;
+  }
+
+  /**
+   * Subscribes a second consumer with a prefetch of `max` that stays until {@link unstream}:
+   * each message it delivers has a slot, and each acknowledgement lets the broker push the next
+   * one at once. Resolves with its tag (undefined when the channel is down) once the broker
+   * confirmed it.
+   */
+  stream(max: number, onDelivery: DeliveryHandler): Promise<string | undefined> {
+    return this.serial(async () => {
+      const current = this.current;
+      if (!current || !current.open() || max < 1) return undefined;
+      const { channel, open } = current;
+      try {
+        await channel.prefetch(max);
+        this.takePrefetch = max;
+        this.takeChannel = channel;
+        const { consumerTag } = await channel.consume(this.queue, (message) => {
+          if (message) onDelivery(new Delivery(message, this.queue, channel, open));
+        });
+        return consumerTag;
+      } catch {
+        return undefined;
+      }
+    });
+  }
+
+  /** Cancels a {@link stream}; nothing is delivered for it after this resolves. */
+  unstream(tag: string): Promise<void> {
+    return this.serial(async () => {
+      const current = this.current;
+      if (!current || !current.open()) return;
+      try {
+        await current.channel.cancel(tag);
+      } catch {
+        // The channel closed: it delivers nothing more.
       }
     });
   }

@@ -1,4 +1,4 @@
-import type { Delivery, DeliveryHandler, Taken } from '#messaging';
+import type { Delivery, DeliveryHandler } from '#messaging';
 import { PullIntake, type QueueSource, type Slots } from './intake.js';
 import { type PriorityPolicy, StrictPolicy, WeightedPolicy } from './priority-policy.js';
 
@@ -8,7 +8,16 @@ const rank = (queue: string) => QUEUES.indexOf(queue);
 interface FakeMessage {
   queue: string;
   name: string;
-  nacked?: boolean;
+  done: Promise<void>;
+  /** Acknowledges it (what the executor does when the task is over). */
+  settle: () => void;
+}
+
+function fakeDelivery(queue: string, name: string): Delivery {
+  let settle!: () => void;
+  const done = new Promise<void>((resolve) => (settle = resolve));
+  const message: FakeMessage = { queue, name, done, settle };
+  return message as unknown as Delivery;
 }
 
 /** Lets every pending promise callback run. */
@@ -16,9 +25,13 @@ const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Queues of named messages that hand them out on demand or, while subscribed, push the next one. */
 class FakeQueue implements QueueSource {
-  readonly ready: string[] = [];
+  readonly messages: string[] = [];
   subscribed = false;
   asks = 0;
+  takes = 0;
+  readonly generation = 0;
+  /** Lasting consumers by tag: how many more each may be pushed. */
+  readonly streams = new Map<string, { credit: number; onDelivery: DeliveryHandler }>();
 
   constructor(
     readonly queue: string,
@@ -26,17 +39,33 @@ class FakeQueue implements QueueSource {
   ) {}
 
   publish(...names: string[]): void {
-    this.ready.push(...names);
+    this.messages.push(...names);
     this.push();
   }
 
   async start(): Promise<void> {}
 
-  async take(max: number, onDelivery: DeliveryHandler): Promise<Taken> {
+  async ready(): Promise<number> {
     this.asks++;
-    const taken = this.ready.splice(0, max);
-    for (const name of taken) onDelivery({ queue: this.queue, name } as unknown as Delivery);
-    return { count: taken.length, waiting: this.ready.length };
+    return this.messages.length;
+  }
+
+  async take(max: number, onDelivery: DeliveryHandler): Promise<number> {
+    this.takes++;
+    const taken = this.messages.splice(0, max);
+    for (const name of taken) onDelivery(fakeDelivery(this.queue, name));
+    return taken.length;
+  }
+
+  async stream(max: number, onDelivery: DeliveryHandler): Promise<string> {
+    const tag = `stream-${this.streams.size + 1}`;
+    this.streams.set(tag, { credit: max, onDelivery });
+    this.push();
+    return tag;
+  }
+
+  async unstream(tag: string): Promise<void> {
+    this.streams.delete(tag);
   }
 
   async resume(): Promise<void> {
@@ -52,11 +81,21 @@ class FakeQueue implements QueueSource {
     this.subscribed = false;
   }
 
-  /** A subscription with a prefetch of one: one message, then the intake cancels it. */
+  /** Streams take what their credit allows (credit comes back when a message is settled); a watch takes one. */
   private push(): void {
-    if (!this.subscribed || this.ready.length === 0) return;
-    const name = this.ready.shift()!;
-    this.onPush()({ queue: this.queue, name } as unknown as Delivery);
+    for (const stream of this.streams.values()) {
+      while (stream.credit > 0 && this.messages.length > 0) {
+        stream.credit--;
+        const delivery = fakeDelivery(this.queue, this.messages.shift()!);
+        void delivery.done.then(() => {
+          stream.credit++;
+          this.push();
+        });
+        stream.onDelivery(delivery);
+      }
+    }
+    if (!this.subscribed || this.messages.length === 0) return;
+    this.onPush()(fakeDelivery(this.queue, this.messages.shift()!));
   }
 }
 
@@ -85,14 +124,15 @@ class FakeSlots implements Slots {
 
 function intakeWith(slots: number, policy: PriorityPolicy = new StrictPolicy(QUEUES)) {
   const fakeSlots = new FakeSlots(slots);
-  let sut: PullIntake | undefined;
-  const queues = Object.fromEntries(QUEUES.map((queue) => [queue, new FakeQueue(queue, () => sut!.watched)]));
-  sut = new PullIntake(Object.values(queues), policy, fakeSlots, () => 0);
+  // The queues reach the intake only once it exists (when a message is pushed).
+  const queues: Record<string, FakeQueue> = Object.fromEntries(QUEUES.map((queue) => [queue, new FakeQueue(queue, () => sut.watched)]));
+  const sut = new PullIntake(Object.values(queues), policy, fakeSlots, () => 0);
   const finish = async (name: string) => {
     const index = fakeSlots.running.findIndex((m) => m.name === name);
     if (index < 0) throw new Error(`${name} is not running`);
-    fakeSlots.running.splice(index, 1);
-    sut!.slotFreed();
+    const [message] = fakeSlots.running.splice(index, 1);
+    message.settle();
+    sut.slotFreed();
     await settle();
   };
   return { sut, slots: fakeSlots, high: queues['tasks.high'], medium: queues['tasks.medium'], low: queues['tasks.low'], finish };
@@ -109,8 +149,8 @@ describe(PullIntake.name, () => {
     await settle();
 
     expect(slots.started).toEqual(['h1', 'h2']);
-    expect(high.ready).toEqual(['h3']);
-    expect(low.ready).toEqual(['l1', 'l2']);
+    expect(high.messages).toEqual(['h3']);
+    expect(low.messages).toEqual(['l1', 'l2']);
     expect(slots.mostHeld).toBe(2);
   });
 
@@ -131,6 +171,56 @@ describe(PullIntake.name, () => {
     expect(slots.started).toEqual(['m1', 'h1', 'l1', 'l2']);
   });
 
+  it('strict: streams the top queue, so a finished HIGH task lets the next one in without asking again', async () => {
+    const { sut, slots, high, finish } = intakeWith(2);
+    high.publish('h1', 'h2', 'h3', 'h4');
+    await sut.resume();
+    await settle();
+    expect(slots.started).toEqual(['h1', 'h2']);
+    expect(high.streams.size).toBe(1);
+    expect(high.takes).toBe(0);
+
+    await finish('h1');
+    await finish('h2');
+
+    expect(slots.started).toEqual(['h1', 'h2', 'h3', 'h4']);
+    expect(high.takes).toBe(0);
+    expect(slots.mostHeld).toBe(2);
+  });
+
+  it('strict: cancels the stream once the top queue is empty and gives its slots to the lower queues', async () => {
+    const { sut, slots, high, low, finish } = intakeWith(2);
+    high.publish('h1', 'h2');
+    low.publish('l1', 'l2', 'l3');
+    await sut.resume();
+    await settle();
+    expect(slots.started).toEqual(['h1', 'h2']);
+
+    await finish('h1');
+    await settle();
+    expect(high.streams.size).toBe(0);
+    expect(slots.started).toEqual(['h1', 'h2', 'l1']);
+
+    high.publish('h3');
+    await finish('l1');
+    expect(slots.started).toEqual(['h1', 'h2', 'l1', 'h3']);
+    expect(low.messages).toEqual(['l2', 'l3']);
+  });
+
+  it('strict: a stream takes no more than its own slots while the others run lower tasks', async () => {
+    const { sut, slots, high, low, finish } = intakeWith(3);
+    low.publish('l1', 'l2');
+    await sut.resume();
+    await settle();
+    high.publish('h1', 'h2', 'h3', 'h4', 'h5');
+    await finish('l1');
+
+    // h1 came by the watch of the free third slot; h2 by a stream of one, for the slot l1 freed.
+    expect(slots.started).toEqual(['l1', 'l2', 'h1', 'h2']);
+    expect(high.messages).toEqual(['h3', 'h4', 'h5']);
+    expect(slots.mostHeld).toBe(3);
+  });
+
   it('holds nothing while every slot is busy: messages published meanwhile wait in the broker', async () => {
     const { sut, slots, high, low, finish } = intakeWith(2);
     low.publish('l1', 'l2');
@@ -141,12 +231,12 @@ describe(PullIntake.name, () => {
     await settle();
 
     expect(slots.started).toEqual(['l1', 'l2']);
-    expect(high.ready).toEqual(['h1', 'h2', 'h3']);
+    expect(high.messages).toEqual(['h1', 'h2', 'h3']);
     expect([high, low].some((q) => q.subscribed)).toBe(false);
 
     await finish('l1');
     expect(slots.started).toEqual(['l1', 'l2', 'h1']);
-    expect(high.ready).toEqual(['h2', 'h3']);
+    expect(high.messages).toEqual(['h2', 'h3']);
   });
 
   it('watches every queue while idle and starts a message pushed to it at once, then asks again for the rest', async () => {
@@ -159,7 +249,7 @@ describe(PullIntake.name, () => {
     await settle();
 
     expect(slots.started).toEqual(['l1', 'l2', 'l3']);
-    expect(low.ready).toEqual(['l4']);
+    expect(low.messages).toEqual(['l4']);
     expect([high, medium, low].some((q) => q.subscribed)).toBe(false);
   });
 
@@ -215,6 +305,6 @@ describe(PullIntake.name, () => {
     await settle();
 
     expect(slots.started).toHaveLength(12);
-    expect(high.ready).toHaveLength(8);
+    expect(high.messages).toHaveLength(8);
   });
 });

@@ -1,4 +1,4 @@
-import type { Delivery, DeliveryHandler, Taken } from '#messaging';
+import type { Delivery, DeliveryHandler } from '#messaging';
 import type { PriorityPolicy } from './priority-policy.js';
 
 /** How the worker takes messages: started once, paused while Postgres is in trouble, closed at shutdown. */
@@ -18,8 +18,15 @@ export interface QueueSource {
   readonly queue: string;
   /** Opens the channel; subscribes at once unless `paused`. */
   start(paused?: boolean): Promise<void>;
-  /** Takes up to `max` messages now, handing each to `onDelivery` as it arrives. */
-  take(max: number, onDelivery: DeliveryHandler): Promise<Taken>;
+  /** How many messages are ready in the queue; undefined when it cannot be asked (channel down). */
+  ready(): Promise<number | undefined>;
+  /** Takes up to `max` messages now, handing each to `onDelivery` as it arrives; resolves with how many. */
+  take(max: number, onDelivery: DeliveryHandler): Promise<number>;
+  /** A lasting consumer with a prefetch of `max`; resolves with its tag, undefined when the channel is down. */
+  stream(max: number, onDelivery: DeliveryHandler): Promise<string | undefined>;
+  unstream(tag: string): Promise<void>;
+  /** Changes whenever the channel is replaced: the streams of an older one are gone. */
+  readonly generation: number;
   /** Subscribes with a prefetch of one: the next message pushed goes to the watch handler. */
   resume(): Promise<void>;
   /** Cancels that subscription. */
@@ -41,20 +48,39 @@ export interface Slots {
  * them, and the choice between queues is made when a slot is free rather than when a message
  * happens to arrive.
  *
- * Whenever a slot frees, it asks the queues the policy names (strict: highest priority first;
- * weighted: by turns) for as many messages as there are free slots: a basic.get, plus a
- * short-lived consumer for the rest when the broker says more are ready (see
- * QueueConsumer.take), so a busy queue drains in batches as large as the free slots. When every
- * queue is empty it watches them all with a prefetch of one each, so an idle worker starts a new
- * task at once; the first message pushed ends the watch (cancelled) and the asking starts again.
+ * Whenever a slot frees, it asks every queue how many messages are ready (one round trip, the
+ * queues in parallel) and takes as many as there are free slots from the queues the policy
+ * names (strict: the highest with a message; weighted: by turns): one with a basic.get, more
+ * with a short-lived consumer (see QueueConsumer.take), so a busy queue drains in batches as
+ * large as the free slots. When every queue is empty it watches them all with a prefetch of one
+ * each, so an idle worker starts a new task at once; the first message pushed ends the watch
+ * (cancelled) and the asking starts again.
+ *
+ * Strict mode streams the top queue: nothing can go before it, so slots it fills are given to a
+ * lasting consumer with that many as its prefetch, and a busy top queue drains as a
+ * subscription does, one acknowledgement and one push per task. The stream holds nothing
+ * beyond its slots; when a slot of it frees and the queue is empty it is cancelled, and its
+ * slots go back to asking.
  *
  * What it may hold beyond the running tasks: the messages of a watch that arrive together (one
  * per queue, and only while at least one slot is free). Nothing is ever handed back while the
  * worker runs, so no message goes round the broker again (a quorum queue would count that as a
  * delivery attempt).
  */
+/** A lasting consumer on the top queue (strict mode), owning `prefetch` slots. */
+interface Stream {
+  readonly source: QueueSource;
+  readonly prefetch: number;
+  readonly generation: number;
+  tag?: string;
+  /** Its deliveries not yet acknowledged or handed back. */
+  unsettled: number;
+  closing: boolean;
+}
+
 export class PullIntake implements MessageIntake {
   private active = false;
+  private readonly streams: Stream[] = [];
   private watching = false;
   private filling = false;
   private fillAgain = false;
@@ -97,7 +123,7 @@ export class PullIntake implements MessageIntake {
   async pause(): Promise<void> {
     this.active = false;
     this.watching = false;
-    await this.unwatch();
+    await Promise.all([this.unwatch(), ...[...this.streams].map((stream) => this.closeStream(stream))]);
   }
 
   async close(): Promise<void> {
@@ -107,7 +133,53 @@ export class PullIntake implements MessageIntake {
   }
 
   private get free(): number {
-    return this.slots.free - this.reserved;
+    return this.slots.free - this.reserved - this.streamCredit;
+  }
+
+  /** Slots the streams may still fill (a stream on its way or being cancelled counts whole). */
+  private get streamCredit(): number {
+    let credit = 0;
+    for (const stream of this.streams) {
+      if (stream.generation !== stream.source.generation && !stream.closing) stream.closing = true;
+      credit += stream.generation === stream.source.generation ? Math.max(0, stream.prefetch - stream.unsettled) : 0;
+    }
+    return credit;
+  }
+
+  private async openStream(source: QueueSource, count: number): Promise<number> {
+    const stream: Stream = { source, prefetch: count, generation: source.generation, unsettled: 0, closing: false };
+    this.streams.push(stream);
+    let delivered = 0;
+    stream.tag = await source.stream(count, (delivery) => {
+      delivered++;
+      stream.unsettled++;
+      void delivery.done.then(() => {
+        stream.unsettled--;
+        this.streamSlotFreed(stream);
+      });
+      this.hand(delivery);
+    });
+    if (stream.tag === undefined) this.streams.splice(this.streams.indexOf(stream), 1);
+    // Fewer than counted (another worker was quicker): do not keep slots for an empty queue.
+    else if (delivered < count) this.streamSlotFreed(stream);
+    return delivered;
+  }
+
+  /** A stream's slot freed: the broker pushes the next message into it, unless the queue is empty (then the stream goes). */
+  private streamSlotFreed(stream: Stream): void {
+    if (stream.closing || stream.tag === undefined) return;
+    void stream.source.ready().then((ready) => {
+      if (ready === 0 && !stream.closing && stream.prefetch - stream.unsettled > 0) void this.closeStream(stream);
+    });
+  }
+
+  private async closeStream(stream: Stream): Promise<void> {
+    if (stream.closing && stream.tag === undefined) return;
+    stream.closing = true;
+    if (stream.tag !== undefined && stream.generation === stream.source.generation) await stream.source.unstream(stream.tag);
+    const index = this.streams.indexOf(stream);
+    if (index >= 0) this.streams.splice(index, 1);
+    this.slotFreed();
   }
 
   private hand(delivery: Delivery): void {
@@ -135,29 +207,46 @@ export class PullIntake implements MessageIntake {
     }
   }
 
+  /**
+   * While slots are free: ask every queue how many messages it has (in parallel, one round
+   * trip), let the policy plan, and take. Strict mode takes from one queue per round, so the
+   * queues are asked again before a lower one is served a second time.
+   */
   private async fillOnce(): Promise<void> {
-    const empty = new Set<string>();
     while (this.active && !this.watching && this.free > 0) {
+      const counts = await Promise.all(this.sources.map((source) => source.ready()));
+      const ready = new Map(this.sources.map((source, i) => [source.queue, counts[i] ?? 0]));
+      const now = this.clock();
+      // What each queue holds, for aging and for the credit of empty queues.
+      for (const [queue, count] of ready) this.policy.taken(queue, 0, count, now);
       let took = 0;
-      for (const ask of this.policy.plan(this.free, this.clock())) {
-        const count = Math.min(ask.count, this.free);
-        if (!this.active || count <= 0) break;
-        if (empty.has(ask.queue)) continue;
+      for (const ask of this.policy.plan(this.free, now)) {
+        const left = ready.get(ask.queue) ?? 0;
+        const count = Math.min(ask.count, this.free, left);
+        if (!this.active || this.free <= 0) break;
+        if (count <= 0) continue;
         const source = this.sources.find((s) => s.queue === ask.queue)!;
-        this.reserved += count;
-        let taken: Taken;
-        try {
-          taken = await source.take(count, (delivery) => this.hand(delivery));
-        } finally {
-          this.reserved -= count;
+        let taken: number;
+        if (this.policy.oneAskAtATime && source === this.sources[0]) {
+          taken = await this.openStream(source, count);
+        } else {
+          this.reserved += count;
+          try {
+            taken = await source.take(count, (delivery) => this.hand(delivery));
+          } finally {
+            this.reserved -= count;
+          }
         }
-        this.policy.taken(ask.queue, taken.count, taken.waiting, this.clock());
-        took += taken.count;
-        if (taken.count < count) empty.add(ask.queue);
-        if (this.policy.oneAskAtATime && taken.count > 0) break;
+        // Fewer than counted: another worker was quicker; the rest of that count is gone too.
+        ready.set(ask.queue, taken < count ? 0 : left - taken);
+        this.policy.taken(ask.queue, taken, ready.get(ask.queue), this.clock());
+        took += taken;
+        if (this.policy.oneAskAtATime && taken > 0) break;
       }
       if (took === 0) {
-        if (this.active && this.free > 0) await this.watch();
+        if (this.active && this.free > 0 && [...ready.values()].every((count) => count === 0)) await this.watch();
+        // Counted but taken by others meanwhile: ask again.
+        else if (this.active && this.free > 0) continue;
         return;
       }
     }

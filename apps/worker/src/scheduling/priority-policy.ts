@@ -14,8 +14,8 @@ export interface PriorityPolicy {
   /** The asks for `free` slots, in order; a later ask only fills what the earlier ones left. */
   plan(free: number, now: number): Ask[];
   /**
-   * What an ask brought: `count` messages and, when the broker said so, how many are still
-   * waiting in the queue (`undefined`: not known).
+   * What an ask brought: `count` messages and how many are still waiting in the queue
+   * (`undefined`: not known). `taken(queue, 0, n)` reports a queue found holding n messages.
    */
   taken(queue: string, count: number, waiting: number | undefined, now: number): void;
 }
