@@ -76,6 +76,9 @@ interface Stream {
   /** Its deliveries not yet acknowledged or handed back. */
   unsettled: number;
   closing: boolean;
+  /** A question about the queue's depth is on its way; `askAgain`: a slot freed meanwhile. */
+  asking: boolean;
+  askAgain: boolean;
 }
 
 export class PullIntake implements MessageIntake {
@@ -139,15 +142,16 @@ export class PullIntake implements MessageIntake {
   /** Slots the streams may still fill (a stream on its way or being cancelled counts whole). */
   private get streamCredit(): number {
     let credit = 0;
-    for (const stream of this.streams) {
-      if (stream.generation !== stream.source.generation && !stream.closing) stream.closing = true;
-      credit += stream.generation === stream.source.generation ? Math.max(0, stream.prefetch - stream.unsettled) : 0;
+    for (const stream of [...this.streams]) {
+      // Its channel is gone, and with it the consumer: nothing more comes.
+      if (stream.generation !== stream.source.generation) this.streams.splice(this.streams.indexOf(stream), 1);
+      else credit += Math.max(0, stream.prefetch - stream.unsettled);
     }
     return credit;
   }
 
   private async openStream(source: QueueSource, count: number): Promise<number> {
-    const stream: Stream = { source, prefetch: count, generation: source.generation, unsettled: 0, closing: false };
+    const stream: Stream = { source, prefetch: count, generation: source.generation, unsettled: 0, closing: false, asking: false, askAgain: false };
     this.streams.push(stream);
     let delivered = 0;
     stream.tag = await source.stream(count, (delivery) => {
@@ -165,11 +169,24 @@ export class PullIntake implements MessageIntake {
     return delivered;
   }
 
-  /** A stream's slot freed: the broker pushes the next message into it, unless the queue is empty (then the stream goes). */
+  /**
+   * A stream's slot freed: the broker pushes the next message into it, unless the queue is
+   * empty; then the stream goes. One question at a time per stream (slots that free meanwhile
+   * ask again once it is answered), so a busy stream asks about once per round trip, not once
+   * per task.
+   */
   private streamSlotFreed(stream: Stream): void {
     if (stream.closing || stream.tag === undefined) return;
+    if (stream.asking) {
+      stream.askAgain = true;
+      return;
+    }
+    stream.asking = true;
+    stream.askAgain = false;
     void stream.source.ready().then((ready) => {
+      stream.asking = false;
       if (ready === 0 && !stream.closing && stream.prefetch - stream.unsettled > 0) void this.closeStream(stream);
+      else if (stream.askAgain) this.streamSlotFreed(stream);
     });
   }
 
