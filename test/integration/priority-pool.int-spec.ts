@@ -40,7 +40,8 @@ describe('priorities across a pool of workers', () => {
   const claimedBy = async (ids: string[]): Promise<string[]> =>
     (
       await suite.sql.query<{ worker: string }>(
-        "SELECT split_part(worker, ':', 1) || ':' || split_part(worker, ':', 2) AS worker FROM task_events WHERE task_id = ANY($1) AND status = 'IN_PROGRESS' ORDER BY at",
+        `SELECT split_part(worker, ':', 1) || ':' || split_part(worker, ':', 2) AS worker
+           FROM task_events WHERE task_id = ANY($1) AND status = 'IN_PROGRESS' ORDER BY at`,
         [ids],
       )
     ).rows.map((r) => r.worker);

@@ -142,9 +142,11 @@ export class PullIntake implements MessageIntake {
   /** Slots the streams may still fill (a stream on its way or being cancelled counts whole). */
   private get streamCredit(): number {
     let credit = 0;
-    for (const stream of [...this.streams]) {
+    // Backwards, so dropping one does not skip the next.
+    for (let i = this.streams.length - 1; i >= 0; i--) {
+      const stream = this.streams[i];
       // Its channel is gone, and with it the consumer: nothing more comes.
-      if (stream.generation !== stream.source.generation) this.streams.splice(this.streams.indexOf(stream), 1);
+      if (stream.generation !== stream.source.generation) this.streams.splice(i, 1);
       else credit += Math.max(0, stream.prefetch - stream.unsettled);
     }
     return credit;
