@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { DatabaseService } from '#database';
-import { AmqpConnectionService, ControlConsumer, type Delivery, QueueConsumer } from '#messaging';
+import { AmqpConnectionService, ControlConsumer, type Delivery } from '#messaging';
 import { TaskExecutor } from './execution/task-executor.service.js';
+import { createIntake } from './scheduling/create-intake.js';
+import type { MessageIntake } from './scheduling/intake.js';
 import { PriorityScheduler } from './scheduling/priority-scheduler.js';
 
 /** The first pause after a claim or status write failed; each further failure in a row doubles it. */
@@ -10,8 +12,9 @@ const FIRST_PAUSE_MS = 500;
 const LONGEST_PAUSE_MS = 30_000;
 
 /**
- * Consumes WORKER_QUEUES, each on its own channel with WORKER_PREFETCH, and runs at most
- * WORKER_PREFETCH tasks at once, highest-priority queue first. Listens for cancel requests on
+ * Takes messages from WORKER_QUEUES (one channel per queue) for no more than its free slots (see
+ * scheduling/intake.ts) and runs at most WORKER_PREFETCH tasks at once, in the order
+ * WORKER_PRIORITY_MODE says. Listens for cancel requests on
  * its own control queue. Stops taking messages for a while after Postgres failed a claim or a
  * status write (backing off while failures go on), and until Postgres answers again.
  *
@@ -21,7 +24,7 @@ const LONGEST_PAUSE_MS = 30_000;
 @Injectable()
 export class WorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Worker');
-  private readonly consumers: QueueConsumer[];
+  private readonly intake: MessageIntake;
   private readonly control: ControlConsumer;
   private readonly scheduler: PriorityScheduler<Delivery>;
   private waitingForDatabase?: Promise<void>;
@@ -37,12 +40,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   ) {
     const { queues, prefetch } = config.worker;
     this.scheduler = new PriorityScheduler<Delivery>(queues, prefetch, (delivery) => this.executor.execute(delivery));
-    this.consumers = queues.map(
-      (queue) =>
-        new QueueConsumer(amqp, queue, prefetch, (delivery) => {
-          if (!this.scheduler.offer(delivery)) delivery.nack(true);
-        }),
-    );
+    this.intake = createIntake(amqp, config.worker, this.scheduler);
+    this.scheduler.onSlotFreed = () => this.intake.slotFreed();
     this.control = new ControlConsumer(amqp, (message) => this.executor.cancel(message.taskId));
     this.executor.onDatabaseTrouble = () => this.pauseUntilDatabaseIsBack();
     this.executor.onClaimAnswered = () => (this.failuresInARow = 0);
@@ -51,10 +50,11 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   async onApplicationBootstrap(): Promise<void> {
     // Not awaited: with the broker down the worker still starts (and /ready says 503); the
     // consumers subscribe as soon as the connection comes up.
-    for (const consumer of [this.control, ...this.consumers]) {
+    for (const consumer of [this.control, this.intake]) {
       consumer.start().catch((error: Error) => this.logger.error(`consumer failed to start: ${error.message}`));
     }
-    this.logger.log(`consuming ${this.config.worker.queues.join(', ')} with prefetch ${this.config.worker.prefetch} as ${this.executor.workerId}`);
+    const { queues, prefetch, priority } = this.config.worker;
+    this.logger.log(`consuming ${queues.join(', ')} (${priority.mode}) with prefetch ${prefetch} as ${this.executor.workerId}`);
   }
 
   /**
@@ -68,13 +68,13 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.failuresInARow++;
     this.logger.warn(`PostgreSQL failed a claim or a status write: not taking messages for ${pauseMs} ms and until it answers`);
     const pausing: Promise<void> = (async () => {
-      await Promise.all(this.consumers.map((c) => c.pause()));
+      await this.intake.pause();
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
       while (!this.stopping && !(await this.database.ping())) await new Promise((resolve) => setTimeout(resolve, 1000));
       if (this.stopping) return;
       // Cleared before resuming, so a failure of the first message taken again pauses anew.
       this.waitingForDatabase = undefined;
-      await Promise.all(this.consumers.map((c) => c.resume()));
+      await this.intake.resume();
       this.logger.log('PostgreSQL answers: taking messages again');
     })().finally(() => {
       if (this.waitingForDatabase === pausing) this.waitingForDatabase = undefined;
@@ -84,7 +84,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    await Promise.all(this.consumers.map((c) => c.pause()));
+    await this.intake.pause();
     const notStarted = this.scheduler.stop();
     for (const delivery of notStarted) delivery.nack(true);
     this.logger.log(`stopped consuming; handed back ${notStarted.length} waiting, ${this.scheduler.running} running`);
@@ -101,6 +101,6 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       this.executor.abortAll();
       await this.scheduler.whenIdle();
     }
-    await Promise.all([this.control, ...this.consumers].map((c) => c.close()));
+    await Promise.all([this.control, this.intake].map((c) => c.close()));
   }
 }

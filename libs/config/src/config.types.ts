@@ -2,6 +2,13 @@
 export const TASK_QUEUES = ['tasks.high', 'tasks.medium', 'tasks.low'] as const;
 export type TaskQueueName = (typeof TASK_QUEUES)[number];
 
+/** How a worker serving several queues chooses the next one to take a message from. */
+export const PRIORITY_MODES = ['strict', 'weighted'] as const;
+export type PriorityMode = (typeof PRIORITY_MODES)[number];
+
+/** WORKER_PRIORITY_WEIGHTS when unset: each queue's weight, read in WORKER_QUEUES order. */
+export const DEFAULT_PRIORITY_WEIGHTS: Readonly<Record<TaskQueueName, number>> = { 'tasks.high': 8, 'tasks.medium': 3, 'tasks.low': 1 };
+
 export const QUEUE_TYPES = ['classic', 'quorum'] as const;
 export type QueueType = (typeof QUEUE_TYPES)[number];
 
@@ -73,9 +80,22 @@ export interface AppConfig {
   health: { port: number };
   worker: {
     queues: TaskQueueName[];
+    /** Tasks run at once; also the most messages the worker holds unsettled (see documents/architecture.md). */
     prefetch: number;
     /** Most deliveries claimed, or outcomes written, in one statement (1: one statement per task). */
     writeBatch: number;
+    /**
+     * `strict`: the highest-priority queue with a message always goes first. `weighted`: queues
+     * take turns by {@link weights} (smooth weighted round robin), and a queue left waiting
+     * {@link agingMs} goes next.
+     */
+    priority: {
+      mode: PriorityMode;
+      /** One positive weight per queue, in `queues` order (weighted mode only). */
+      weights: number[];
+      /** Weighted mode: a queue with messages left waiting this long is served next; 0: never. */
+      agingMs: number;
+    };
     taskTimeoutSeconds: number;
     /** How long a claim holds a task without a heartbeat; renewed every third of it while the handler runs. */
     leaseSeconds: number;

@@ -23,6 +23,7 @@ const documentedDefaults: AppConfig = {
     queues: ['tasks.high', 'tasks.medium', 'tasks.low'],
     prefetch: 10,
     writeBatch: 100,
+    priority: { mode: 'strict', weights: [], agingMs: 30_000 },
     taskTimeoutSeconds: 300,
     leaseSeconds: 30,
     resultMaxBytes: 1_048_576,
@@ -256,7 +257,9 @@ describe(loadConfig.name, () => {
       expect(sut.problems).toEqual([
         {
           variable: 'WORKER_QUEUES',
-          message: `must list the queues highest priority first (tasks.high, tasks.medium, tasks.low): got '${value}', did you mean '${meant}'?`,
+          message:
+            `must list the queues highest priority first (tasks.high, tasks.medium, tasks.low): got '${value}', did you mean '${meant}'? ` +
+            '(Any order is accepted with WORKER_PRIORITY_MODE=weighted and WORKER_PRIORITY_WEIGHTS given in the same order.)',
         },
       ]);
     });
@@ -504,5 +507,74 @@ describe(loadConfig.name, () => {
         ]);
       },
     );
+  });
+
+  describe('WORKER_PRIORITY_MODE, WORKER_PRIORITY_WEIGHTS and WORKER_PRIORITY_AGING_MS', () => {
+    it('defaults to strict, with no weights and the aging bound unused', () => {
+      expect(loadConfig({}).worker.priority).toEqual({ mode: 'strict', weights: [], agingMs: 30_000 });
+    });
+
+    it.each([
+      ['tasks.high,tasks.medium,tasks.low', [8, 3, 1]],
+      ['tasks.high,tasks.low', [8, 1]],
+      ['tasks.medium', [3]],
+    ])('gives weighted mode on WORKER_QUEUES=%s the weights %j when none are set', (queues, weights) => {
+      expect(loadConfig({ WORKER_PRIORITY_MODE: 'weighted', WORKER_QUEUES: queues }).worker.priority).toEqual({ mode: 'weighted', weights, agingMs: 30_000 });
+    });
+
+    it('reads the weights in WORKER_QUEUES order and the aging bound', () => {
+      const sut = loadConfig({ WORKER_PRIORITY_MODE: 'Weighted', WORKER_PRIORITY_WEIGHTS: ' 5, 2 ,1', WORKER_PRIORITY_AGING_MS: '0' });
+
+      expect(sut.worker.priority).toEqual({ mode: 'weighted', weights: [5, 2, 1], agingMs: 0 });
+    });
+
+    it('accepts any queue order in weighted mode when the weights are given in that order', () => {
+      const sut = loadConfig({ WORKER_PRIORITY_MODE: 'weighted', WORKER_QUEUES: 'tasks.low,tasks.high', WORKER_PRIORITY_WEIGHTS: '1,4' });
+
+      expect(sut.worker.queues).toEqual(['tasks.low', 'tasks.high']);
+      expect(sut.worker.priority.weights).toEqual([1, 4]);
+    });
+
+    it('refuses a queue order other than highest first in weighted mode without explicit weights (the defaults assume it)', () => {
+      const sut = configErrorOf({ WORKER_PRIORITY_MODE: 'weighted', WORKER_QUEUES: 'tasks.low,tasks.high' });
+
+      expect(sut.problems).toEqual([{ variable: 'WORKER_QUEUES', message: expect.stringContaining("did you mean 'tasks.high,tasks.low'?") }]);
+    });
+
+    it('refuses an unknown mode, naming the values it accepts', () => {
+      const sut = configErrorOf({ WORKER_PRIORITY_MODE: 'fair' });
+
+      expect(sut.problems).toEqual([{ variable: 'WORKER_PRIORITY_MODE', message: "must be one of strict, weighted (got 'fair')" }]);
+    });
+
+    it.each([['8,3'], ['8,3,1,1'], ['8,0,1'], ['8,-3,1'], ['8,3.5,1'], ['a,b,c'], ['8,,1'], ['1001,1,1']])(
+      'refuses WORKER_PRIORITY_WEIGHTS=%j for three queues, saying what it accepts',
+      (value) => {
+        const sut = configErrorOf({ WORKER_PRIORITY_MODE: 'weighted', WORKER_PRIORITY_WEIGHTS: value });
+
+        expect(sut.problems).toEqual([
+          {
+            variable: 'WORKER_PRIORITY_WEIGHTS',
+            message:
+              'must be a comma list of 3 whole weights from 1 to 1000, one per queue of WORKER_QUEUES in its order ' +
+              `(tasks.high, tasks.medium, tasks.low), e.g. 8,3,1 (got '${value}')`,
+          },
+        ]);
+      },
+    );
+
+    it('refuses weights in strict mode, where they would do nothing', () => {
+      const sut = configErrorOf({ WORKER_PRIORITY_WEIGHTS: '8,3,1' });
+
+      expect(sut.problems).toEqual([
+        { variable: 'WORKER_PRIORITY_WEIGHTS', message: expect.stringContaining('applies only with WORKER_PRIORITY_MODE=weighted') },
+      ]);
+    });
+
+    it.each(['-1', '3600001', '1.5', 'soon'])('refuses WORKER_PRIORITY_AGING_MS=%j', (value) => {
+      const sut = configErrorOf({ WORKER_PRIORITY_MODE: 'weighted', WORKER_PRIORITY_AGING_MS: value });
+
+      expect(sut.problems).toEqual([{ variable: 'WORKER_PRIORITY_AGING_MS', message: `must be a whole number from 0 to 3600000 (got '${value}')` }]);
+    });
   });
 });

@@ -4,8 +4,11 @@ import { ConfigError, type ConfigProblem } from './config.error.js';
 import { parseBrokerUrls } from './rabbitmq-urls.js';
 import {
   type AppConfig,
+  DEFAULT_PRIORITY_WEIGHTS,
   LOG_LEVELS,
   type LogLevel,
+  PRIORITY_MODES,
+  type PriorityMode,
   QUEUE_TYPES,
   POSTGRES_POOLERS,
   type PostgresPooler,
@@ -39,6 +42,9 @@ export const CONFIG_DEFAULTS = {
   WORKER_QUEUES: TASK_QUEUES.join(','),
   WORKER_PREFETCH: '10',
   WORKER_WRITE_BATCH: '100',
+  WORKER_PRIORITY_MODE: 'strict',
+  WORKER_PRIORITY_WEIGHTS: '',
+  WORKER_PRIORITY_AGING_MS: '30000',
   MAX_RETRIES: '3',
   RETRY_DELAYS_SECONDS: '5,30,120',
   TASK_TIMEOUT_SECONDS: '300',
@@ -95,7 +101,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     health: { port: reader.integer('HEALTH_CHECK_PORT', 0, 65535) },
     worker: {
-      queues: reader.queueList('WORKER_QUEUES'),
+      ...reader.workerQueues(),
       prefetch: reader.integer('WORKER_PREFETCH', 1, 1000),
       writeBatch: reader.integer('WORKER_WRITE_BATCH', 1, 1000),
       taskTimeoutSeconds: reader.integer('TASK_TIMEOUT_SECONDS', 1, 86_400),
@@ -266,7 +272,46 @@ class EnvReader {
     return { kind: 'none' };
   }
 
-  queueList(name: ConfigVariable): TaskQueueName[] {
+  /**
+   * WORKER_QUEUES with WORKER_PRIORITY_MODE, WORKER_PRIORITY_WEIGHTS and WORKER_PRIORITY_AGING_MS,
+   * read together: in strict mode the listing order is the priority order, so it must be highest
+   * first; in weighted mode the weights decide, so any order is accepted once the weights are
+   * given explicitly (they are read in that order).
+   */
+  workerQueues(): { queues: TaskQueueName[]; priority: AppConfig['worker']['priority'] } {
+    const mode = this.oneOf<PriorityMode>('WORKER_PRIORITY_MODE', PRIORITY_MODES);
+    const weightsGiven = this.raw('WORKER_PRIORITY_WEIGHTS') !== '';
+    const queues = this.queueList('WORKER_QUEUES', mode === 'strict' || !weightsGiven ? 'highest first' : 'any order');
+    const agingMs = this.integer('WORKER_PRIORITY_AGING_MS', 0, 3_600_000);
+    if (mode === 'strict') {
+      // Weights would silently do nothing; the aging bound has a default and is simply unused.
+      if (weightsGiven)
+        this.fail(
+          'WORKER_PRIORITY_WEIGHTS',
+          "applies only with WORKER_PRIORITY_MODE=weighted: leave it empty in strict mode (got '" + this.raw('WORKER_PRIORITY_WEIGHTS') + "')",
+        );
+      return { queues, priority: { mode, weights: [], agingMs } };
+    }
+    return { queues, priority: { mode, weights: this.weightList('WORKER_PRIORITY_WEIGHTS', queues), agingMs } };
+  }
+
+  /** One whole weight from 1 to 1000 per queue, in WORKER_QUEUES order; empty: 8, 3 and 1 for high, medium and low. */
+  weightList(name: ConfigVariable, queues: readonly TaskQueueName[]): number[] {
+    const value = this.raw(name);
+    if (value === '') return queues.map((queue) => DEFAULT_PRIORITY_WEIGHTS[queue]);
+    const weights = value.split(',').map((item) => (/^\d+$/.test(item.trim()) ? Number(item.trim()) : Number.NaN));
+    if (weights.length !== queues.length || weights.some((w) => !Number.isSafeInteger(w) || w < 1 || w > 1000)) {
+      this.fail(
+        name,
+        `must be a comma list of ${queues.length} whole weights from 1 to 1000, one per queue of WORKER_QUEUES in its order ` +
+          `(${queues.join(', ')}), e.g. ${queues.map((queue) => DEFAULT_PRIORITY_WEIGHTS[queue]).join(',')} (got '${value}')`,
+      );
+      return queues.map((queue) => DEFAULT_PRIORITY_WEIGHTS[queue]);
+    }
+    return weights;
+  }
+
+  queueList(name: ConfigVariable, order: 'highest first' | 'any order' = 'highest first'): TaskQueueName[] {
     const value = this.raw(name);
     const items = value
       .split(',')
@@ -277,12 +322,17 @@ class EnvReader {
       this.fail(name, `must be a comma list of distinct queues from ${TASK_QUEUES.join(', ')}, highest priority first (got '${value}')`);
       return [...TASK_QUEUES];
     }
+    if (order === 'any order') return items as TaskQueueName[];
     // The worker serves its queues in this order: a lower queue listed first would make its
     // tasks go before higher ones. Refused, never silently put in order.
     const ranks = items.map((item) => (TASK_QUEUES as readonly string[]).indexOf(item));
     if (ranks.some((rank, i) => i > 0 && rank < ranks[i - 1])) {
       const ordered = [...items].sort((a, b) => (TASK_QUEUES as readonly string[]).indexOf(a) - (TASK_QUEUES as readonly string[]).indexOf(b));
-      this.fail(name, `must list the queues highest priority first (${TASK_QUEUES.join(', ')}): got '${value}', did you mean '${ordered.join(',')}'?`);
+      this.fail(
+        name,
+        `must list the queues highest priority first (${TASK_QUEUES.join(', ')}): got '${value}', did you mean '${ordered.join(',')}'? ` +
+          '(Any order is accepted with WORKER_PRIORITY_MODE=weighted and WORKER_PRIORITY_WEIGHTS given in the same order.)',
+      );
       return ordered as TaskQueueName[];
     }
     return items as TaskQueueName[];

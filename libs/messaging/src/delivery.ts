@@ -1,4 +1,4 @@
-import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { ConfirmChannel, Message } from 'amqplib';
 import { AckCoalescer } from './ack-coalescer.js';
 
 /**
@@ -9,22 +9,22 @@ import { AckCoalescer } from './ack-coalescer.js';
  */
 export class ChannelAcks {
   private readonly coalescer = new AckCoalescer();
-  private readonly messages = new Map<number, ConsumeMessage>();
+  private readonly messages = new Map<number, Message>();
   private scheduled?: NodeJS.Immediate;
 
   constructor(private readonly channel: ConfirmChannel) {}
 
-  received(message: ConsumeMessage): void {
+  received(message: Message): void {
     this.coalescer.received(message.fields.deliveryTag);
     this.messages.set(message.fields.deliveryTag, message);
   }
 
-  ack(message: ConsumeMessage): void {
+  ack(message: Message): void {
     this.coalescer.ack(message.fields.deliveryTag);
     this.scheduled ??= setImmediate(() => this.flush());
   }
 
-  nack(message: ConsumeMessage, requeue: boolean): void {
+  nack(message: Message, requeue: boolean): void {
     this.coalescer.settledElsewhere(message.fields.deliveryTag);
     this.messages.delete(message.fields.deliveryTag);
     this.channel.nack(message, false, requeue);
@@ -52,15 +52,18 @@ export class ChannelAcks {
 }
 
 /**
- * One delivery and the channel it came on. Acknowledging goes to that very channel: after a
+ * One delivery (pushed to a consumer or fetched with basic.get) and the channel it came on. Acknowledging goes to that very channel: after a
  * reconnect its delivery tag means nothing on the new channel (acking it there would close the
  * channel with PRECONDITION_FAILED), and the broker has already requeued the message.
  */
 export class Delivery {
   private settled = false;
+  private whenSettled?: () => void;
+  /** Resolves once the delivery is acknowledged or handed back (also on a closed channel). */
+  readonly done = new Promise<void>((resolve) => (this.whenSettled = resolve));
 
   constructor(
-    readonly message: ConsumeMessage,
+    readonly message: Message,
     readonly queue: string,
     private readonly acks: ChannelAcks,
     private readonly isOpen: () => boolean,
@@ -92,6 +95,7 @@ export class Delivery {
   private settle(action: () => void): boolean {
     if (this.settled) return false;
     this.settled = true;
+    this.whenSettled?.();
     if (!this.isOpen()) return false;
     try {
       action();

@@ -5,14 +5,17 @@ export interface Queued {
 
 /**
  * Runs at most `slots` jobs at once and, whenever a slot frees, starts the waiting job of the
- * highest-priority queue. Each queue's consumer holds up to WORKER_PREFETCH messages, so a
- * HIGH message is already here when a slot frees and never waits behind MEDIUM or LOW ones.
+ * highest-priority queue, then tells {@link onSlotFreed} so the worker's intake can take the
+ * next message from the broker. Jobs wait here only briefly: the intake asks for no more than
+ * the free slots (see intake.ts).
  */
 export class PriorityScheduler<T extends Queued> {
   private readonly waiting = new Map<string, T[]>();
   private active = 0;
   private idleWaiters: (() => void)[] = [];
   private accepting = true;
+  /** Called after a job finished and its slot was given to a waiting job, if any. */
+  onSlotFreed: () => void = () => undefined;
 
   constructor(
     /** Queue names, highest priority first. */
@@ -25,6 +28,11 @@ export class PriorityScheduler<T extends Queued> {
 
   get running(): number {
     return this.active;
+  }
+
+  /** Slots neither running a job nor promised to a waiting one. */
+  get free(): number {
+    return Math.max(0, this.slots - this.active - this.waitingCount);
   }
 
   get waitingCount(): number {
@@ -85,6 +93,7 @@ export class PriorityScheduler<T extends Queued> {
           this.active--;
           if (this.active === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
           this.pump();
+          if (this.accepting) this.onSlotFreed();
         });
     }
   }

@@ -1,0 +1,42 @@
+import { type AppConfig, TASK_QUEUES } from '#config';
+import { type AmqpConnectionService, type Delivery, QueueConsumer } from '#messaging';
+import { type MessageIntake, PullIntake, SubscribedIntake, type Slots } from './intake.js';
+import { type PriorityPolicy, StrictPolicy, WeightedPolicy } from './priority-policy.js';
+
+/** Rank of a work queue by its own priority: 0 for tasks.high. */
+export const queueRank = (queue: string): number => (TASK_QUEUES as readonly string[]).indexOf(queue);
+
+/** The policy WORKER_PRIORITY_MODE names, for the queues of WORKER_QUEUES. */
+export function priorityPolicy(worker: AppConfig['worker'], now: number = Date.now()): PriorityPolicy {
+  const { queues, priority } = worker;
+  if (priority.mode === 'weighted') return new WeightedPolicy(queues, priority.weights, priority.agingMs, queueRank, now);
+  return new StrictPolicy(queues);
+}
+
+/**
+ * How a worker takes its messages: with one queue, a subscription with a prefetch of
+ * WORKER_PREFETCH; with several, a {@link PullIntake} that asks the queues for no more messages
+ * than it has free slots.
+ */
+export function createIntake(amqp: AmqpConnectionService, worker: AppConfig['worker'], slots: Slots): MessageIntake {
+  const offer = (delivery: Delivery) => {
+    if (!slots.offer(delivery)) delivery.nack(true);
+  };
+  if (worker.queues.length === 1) {
+    return new SubscribedIntake(new QueueConsumer(amqp, worker.queues[0], worker.prefetch, offer));
+  }
+  // The consumers call back into the intake built right after them.
+  let intake: PullIntake | undefined;
+  const consumers = worker.queues.map(
+    (queue) =>
+      new QueueConsumer(
+        amqp,
+        queue,
+        1,
+        (delivery) => intake!.watched(delivery),
+        () => intake?.slotFreed(),
+      ),
+  );
+  intake = new PullIntake(consumers, priorityPolicy(worker), slots);
+  return intake;
+}
