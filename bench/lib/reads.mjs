@@ -78,45 +78,48 @@ export async function readCases(db) {
   ];
 }
 
-/** Median and p99 latency of each read through the API: 3 warm-up requests, then `requests` in a row. */
-export async function timeReads(cases, get, requests) {
-  const out = {};
-  for (const c of cases) {
-    for (let i = 0; i < 3; i++) await get(c.path);
-    const latencies = [];
+/**
+ * Median and p99 latency of each read at two table sizes, interleaved: request i at one size,
+ * then at the other (which goes first alternates), so the noise of a shared machine falls on both
+ * alike. `run(size, case)` performs one read; `casesBySize` holds each size's cases (their ids and
+ * cursors differ), with the same keys in the same order.
+ */
+export async function timeInterleaved(casesBySize, run, requests) {
+  const sizes = Object.keys(casesBySize);
+  const out = Object.fromEntries(sizes.map((size) => [size, {}]));
+  for (let k = 0; k < casesBySize[sizes[0]].length; k++) {
+    const latencies = Object.fromEntries(sizes.map((size) => [size, []]));
+    for (const size of sizes) for (let i = 0; i < 3; i++) await run(size, casesBySize[size][k]);
     for (let i = 0; i < requests; i++) {
-      const t0 = performance.now();
-      await get(c.path);
-      latencies.push(performance.now() - t0);
+      for (const size of i % 2 === 0 ? sizes : [...sizes].reverse()) {
+        const t0 = performance.now();
+        await run(size, casesBySize[size][k]);
+        latencies[size].push(performance.now() - t0);
+      }
     }
-    out[c.key] = { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+    for (const size of sizes) {
+      out[size][casesBySize[size][k].key] = { p50: percentile(latencies[size], 0.5), p99: percentile(latencies[size], 0.99) };
+    }
   }
   return out;
 }
 
-/** Median and p99 time of each read's SQL sent straight to Postgres: the database's share, without HTTP. */
-export async function timeSql(db, cases, sql, runs) {
-  const out = {};
-  for (const c of cases) {
-    const text = c.get ? sql.get : sql.list;
-    for (let i = 0; i < 3; i++) await db.query(text, c.params);
-    const latencies = [];
-    for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
-      await db.query(text, c.params);
-      latencies.push(performance.now() - t0);
-    }
-    out[c.key] = { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
-  }
-  return out;
-}
-
-/** EXPLAIN (ANALYZE, BUFFERS) of each read's SQL with the repository's parameters. */
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of each read's SQL with the repository's parameters (second of two
+ * runs, so the cache is warm), and the shared buffers its top node touched: the work it did, which
+ * unlike a timing does not depend on the machine's load.
+ */
 export async function explainReads(db, cases, sql) {
   const plans = {};
+  const buffers = {};
   for (const c of cases) {
-    const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${c.get ? sql.get : sql.list}`, c.params);
-    plans[c.key] = rows.map((r) => r['QUERY PLAN']).join('\n');
+    const text = `EXPLAIN (ANALYZE, BUFFERS) ${c.get ? sql.get : sql.list}`;
+    await db.query(text, c.params);
+    const { rows } = await db.query(text, c.params);
+    const lines = rows.map((r) => r['QUERY PLAN']);
+    plans[c.key] = lines.join('\n');
+    const top = lines.find((line) => /^\s*Buffers: shared/.test(line)) ?? '';
+    buffers[c.key] = ['hit', 'read'].reduce((sum, kind) => sum + Number(new RegExp(`${kind}=(\\d+)`).exec(top)?.[1] ?? 0), 0);
   }
-  return plans;
+  return { plans, buffers };
 }
