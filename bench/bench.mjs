@@ -727,8 +727,12 @@ function round(value) {
   return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v)));
 }
 
-main().catch(async (error) => {
-  console.error(`bench failed: ${error.stack ?? error.message}`);
-  await stopAll();
-  process.exit(1);
-});
+// Exits when done: the peers' clients (ioredis, pg-boss) can keep timers alive after they close.
+main().then(
+  () => process.exit(0),
+  async (error) => {
+    console.error(`bench failed: ${error.stack ?? error.message}`);
+    await stopAll();
+    process.exit(1);
+  },
+);
