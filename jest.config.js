@@ -20,7 +20,7 @@ const transform = {
 const common = {
   transform,
   extensionsToTreatAsEsm: ['.ts'],
-  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   moduleNameMapper: {
     '^#(config|database|messaging|tasks|observability|runtime)$': '<rootDir>/libs/$1/src/index.ts',
     '^#tasks/core$': '<rootDir>/libs/tasks/src/core.ts',

@@ -10,6 +10,7 @@ import { LeaseTakeover1764230000000 } from './1764230000000-lease-takeover.js';
 import { IdempotencyScopePerApiKey1764240000000 } from './1764240000000-idempotency-scope-per-api-key.js';
 import { HotLeaseRenewals1764250000000 } from './1764250000000-hot-lease-renewals.js';
 import { BatchClaims1764300000000 } from './1764300000000-batch-claims.js';
+import { TaskTypeListIndex1764320000000 } from './1764320000000-task-type-list-index.js';
 
 /** Every migration, oldest first. A new migration is a new timestamped file, listed here. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   IdempotencyScopePerApiKey1764240000000,
   HotLeaseRenewals1764250000000,
   BatchClaims1764300000000,
+  TaskTypeListIndex1764320000000,
 ];

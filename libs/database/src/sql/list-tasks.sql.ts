@@ -5,8 +5,9 @@
  * Keyset pagination on (created_at, id): the cursor is the last row's pair, and the next page
  * is everything strictly after it in this order. Rows inserted meanwhile are newer and sort
  * before the cursor, so pages neither repeat nor skip a row. `created_at::text` keeps the
- * microseconds that a JavaScript Date would drop. Served by tasks_list_idx and
- * tasks_status_list_idx.
+ * microseconds that a JavaScript Date would drop. Served by tasks_list_idx, or by
+ * tasks_status_list_idx or tasks_type_list_idx when a filter makes the planner prefer them (a
+ * filter combination that few rows match reads the index entries of its filters, not the table).
  *
  * $1 statuses, $2 priorities, $3 types, $4 cursor created_at, $5 cursor id, $6 limit.
  */
