@@ -30,10 +30,6 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 # at run time, so a read-only root filesystem works.
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
-# 2 MiB semi-spaces for V8's young generation instead of up to 16 MiB: each app grows it to the
-# maximum while loading its modules and keeps it, 20-30 MiB of resident memory per app for
-# nothing (documents/deployment.md, "Memory"). Set NODE_OPTIONS yourself to change it.
-ENV NODE_OPTIONS=--max-semi-space-size=2
 WORKDIR /app
 COPY package.json ./
 COPY --from=production-dependencies /app/node_modules ./node_modules

@@ -5,7 +5,7 @@
 //   node bench/memory-load.mjs latency  create-to-start of single tasks on an idle system, then of HIGH tasks behind 20,000 queued LOW
 //   node bench/memory-load.mjs drain    rows/s a relay (then two relays at once) drains from a pre-filled outbox (DRAIN_ROWS)
 //
-// The apps run with the V8 flags `npm start` gives them; APP_NODE_FLAGS replaces them ('' for none).
+// The apps run with the V8 flags `npm start` gives them; APP_NODE_FLAGS replaces them for all three ('' for none).
 // Run it on a quiet machine: every number here is bounded by CPU the other processes leave.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ const env = {
   API_PORT: '0',
   HEALTH_CHECK_PORT: '0',
 };
-const appFlags = (process.env.APP_NODE_FLAGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
+const appFlags = (app) => (process.env.APP_NODE_FLAGS ?? (app === 'api' ? '' : '--max-semi-space-size=2')).split(' ').filter(Boolean);
 const children = [];
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -46,7 +46,7 @@ const percentiles = (xs) => [0.5, 0.9, 0.99].map((p) => `p${Math.round(p * 100)}
 
 function start(app, extraEnv = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...appFlags, `dist/apps/${app}/src/main.js`], {
+    const child = spawn(process.execPath, [...appFlags(app), `dist/apps/${app}/src/main.js`], {
       env: { ...env, LOG_LEVEL: 'info', ...extraEnv },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

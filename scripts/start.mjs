@@ -50,13 +50,15 @@ if (problems.length > 0) {
   process.exit(1);
 }
 
-// A young generation of 2 MiB semi-spaces instead of V8's up to 16 (each app grows it to the
-// maximum while it loads its modules, and keeps it): see documents/deployment.md, "Memory".
-const APP_NODE_FLAGS = ['--max-semi-space-size=2'];
+// The relay and the worker run with 2 MiB semi-spaces instead of V8's up to 16 (each app grows
+// them to the maximum while it loads its modules, and keeps them). Not the API: its requests
+// allocate fast enough that a small young generation promotes them and costs throughput.
+// See documents/architecture.md, "Memory".
+const NODE_FLAGS = { relay: ['--max-semi-space-size=2'], worker: ['--max-semi-space-size=2'] };
 
 const width = 8;
 function run(name, script, env = {}) {
-  const child = spawn(process.execPath, [...APP_NODE_FLAGS, script], {
+  const child = spawn(process.execPath, [...(NODE_FLAGS[name] ?? []), script], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
