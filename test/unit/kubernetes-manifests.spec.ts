@@ -329,9 +329,10 @@ describe('deploy/kubernetes', () => {
       ]);
     });
 
-    it('the HPA alternative scales the same Deployments on a gauge the workers export and on the depth of their queues', () => {
-      const metricsSource = read('libs/observability/src/metrics/metrics.service.ts');
-      const exported = new Set([...metricsSource.matchAll(/name: '([a-z_]+)'/g)].map((m) => m[1]));
+    it('the HPA alternative scales the same Deployments on a gauge the workers export and on the depth of their queues the relay exports', () => {
+      const gaugeNames = (path: string) => new Set([...read(path).matchAll(/name: '([a-z_]+)'/g)].map((m) => m[1]));
+      const exported = gaugeNames('libs/observability/src/metrics/metrics.service.ts');
+      const queueGauges = gaugeNames('libs/observability/src/metrics/queue-metrics.ts');
       for (const object of hpa) {
         const spec = object.spec as {
           scaleTargetRef: { kind: string; name: string };
@@ -345,8 +346,10 @@ describe('deploy/kubernetes', () => {
         const podMetrics = spec.metrics.filter((m) => m.type === 'Pods').map((m) => m.pods!.metric.name);
         expect(podMetrics.length).toBeGreaterThan(0);
         expect(podMetrics.filter((name) => !exported.has(name))).toEqual([]);
-        const queues = spec.metrics.filter((m) => m.type === 'External').map((m) => m.external!.metric.selector.matchLabels.queue);
-        expect(queues).toEqual(queuesOf(spec.scaleTargetRef.name));
+        const external = spec.metrics.filter((m) => m.type === 'External').map((m) => m.external!.metric);
+        expect(external.map((m) => m.selector.matchLabels.queue)).toEqual(queuesOf(spec.scaleTargetRef.name));
+        expect(new Set(external.map((m) => m.name))).toEqual(new Set(['tasks_queue_messages_ready']));
+        expect(queueGauges.has('tasks_queue_messages_ready')).toBe(true);
       }
       expect(hpa.map((h) => (h.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name).sort()).toEqual([
         'task-service-worker',

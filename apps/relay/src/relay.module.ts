@@ -7,7 +7,10 @@ import { MaintenanceService } from './maintenance.service.js';
 import { OutboxRelayService } from './outbox-relay.service.js';
 import { ReconcilerService } from './reconciler.service.js';
 
-/** The outbox relay, with `/health`, `/ready` and `/metrics` on HEALTH_CHECK_PORT. */
+/**
+ * The outbox relay, with `/health`, `/ready` and `/metrics` on HEALTH_CHECK_PORT; its `/metrics`
+ * also carries the depth and consumers of each task queue (the HPA component scales the workers on them).
+ */
 @Module({})
 export class RelayModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -17,7 +20,7 @@ export class RelayModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         MessagingModule,
-        ObservabilityModule.forRoot({ healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator] }),
+        ObservabilityModule.forRoot({ healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator], queueMetrics: true }),
       ],
       providers: [OutboxRelayService, MaintenanceService, ReconcilerService],
     };
