@@ -650,8 +650,11 @@ async function truncate(db) {
 
 /** Starts an app (dist/apps/<app>) or a reference script; resolves once it says it listens. */
 function start(app, script = `dist/apps/${app}/src/main.js`, extraEnv = {}) {
+  // The node flags `npm start` gives each app (scripts/start.mjs): relay and worker run with a
+  // smaller young generation, as deployed.
+  const flags = ['relay', 'worker'].includes(app) ? ['--max-semi-space-size=2'] : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { env: { ...appEnv, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...flags, script], { env: { ...appEnv, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
     const entry = { app, child, port: 0, exited: new Promise((r) => child.once('exit', r)) };
     children.add(entry);
     createInterface({ input: child.stdout }).on('line', (line) => {
