@@ -228,8 +228,10 @@ describe('deploy/kubernetes', () => {
       expect(podTemplate(deployment).spec.terminationGracePeriodSeconds).toBeGreaterThan(Number(config.SHUTDOWN_TIMEOUT_SECONDS));
     });
 
-    it.each(deployments.map((d) => [d.metadata.name, d] as const))('%s requests 160Mi and is limited to 256Mi', (_, deployment) => {
-      expect(mainContainer(deployment).resources).toMatchObject({ requests: { memory: '160Mi' }, limits: { memory: '256Mi' } });
+    it.each(deployments.map((d) => [d.metadata.name, d] as const))('%s requests and is limited to the memory measured for its app', (name, deployment) => {
+      // The api peaks near 270 MB under a full benchmark load; relay and workers stay near 150 MB.
+      const memory = name === 'task-service-api' ? { requests: '256Mi', limits: '384Mi' } : { requests: '160Mi', limits: '256Mi' };
+      expect(mainContainer(deployment).resources).toMatchObject({ requests: { memory: memory.requests }, limits: { memory: memory.limits } });
     });
 
     it.each(workloads.map((w) => [w.metadata.name, w] as const))('%s gives every container a memory request and limit and a CPU request', (_, workload) => {
