@@ -41,6 +41,21 @@ describe('task and outbox atomicity', () => {
     await suite.teardown();
   });
 
+  it('survives a connection cut between the statements of a transaction: the transaction fails, the pool goes on', async () => {
+    const database = new DatabaseService(pool);
+    const cut = database.transaction(async (tx) => {
+      const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await suite.sql.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+      // Between two statements, as the relay is while it waits for its confirms: the client sees
+      // its socket end with no query running, an 'error' event that must not end the process.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await tx.query('SELECT 1');
+    });
+    await expect(cut).rejects.toThrow();
+    const { rows } = await database.query<{ one: number }>('SELECT 1 AS one');
+    expect(rows[0].one).toBe(1);
+  });
+
   it('writes one outbox row per task, in one statement', async () => {
     const items = [newTask('a'), newTask('b'), newTask('c')];
     const created = await repository.createWithDispatch(new DatabaseService(pool), items);

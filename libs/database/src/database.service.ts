@@ -40,14 +40,21 @@ export class DatabaseService implements SqlExecutor, OnModuleInit, OnApplication
   /** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A connection that breaks while no statement runs on it (Postgres restarted while the relay
+    // waits for its confirms, say) says so with an 'error' event, which would end the process
+    // without a listener: the pool listens only while the connection is idle. The next statement
+    // then fails, the transaction with it, and the pool drops the connection.
+    let broken: Error | undefined;
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
     } catch (error) {
+      client.removeListener('error', onError);
       client.release(error as Error);
       throw error;
     }
-    // A connection whose ROLLBACK failed is unusable: the pool drops it instead of reusing it.
-    let broken: Error | undefined;
+    // A connection whose ROLLBACK failed is unusable too: the pool drops it instead of reusing it.
     try {
       const result = await work(new ClientExecutor(client));
       await client.query('COMMIT');
@@ -56,6 +63,7 @@ export class DatabaseService implements SqlExecutor, OnModuleInit, OnApplication
       await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       throw error;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }
