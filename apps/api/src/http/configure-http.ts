@@ -100,6 +100,8 @@ export async function configureHttp(
           'When API_KEYS is set, every route but /health, /ready, /metrics and /docs needs "Authorization: Bearer <key>".',
       )
       .setVersion('1')
+      // Relative: the host that serves this document (paths carry /api/v1 themselves).
+      .addServer('/', 'The host that serves this document')
       .addBearerAuth()
       .build(),
   );

@@ -20,7 +20,7 @@ export class CreateTaskDto {
   @LengthInCharacters(1, 200)
   title!: string;
 
-  @ApiPropertyOptional({ description: 'Up to 5,000 characters.', nullable: true, maxLength: 5000, example: 'Requested by the profile page' })
+  @ApiPropertyOptional({ type: String, description: 'Up to 5,000 characters.', nullable: true, maxLength: 5000, example: 'Requested by the profile page' })
   @IsOptional()
   @IsString()
   @LengthInCharacters(0, 5000)
