@@ -28,7 +28,11 @@ describe('the OpenAPI document', () => {
   });
 
   it('the linter finds what a generator stops at: a schema referenced and never defined, empty servers, a public route without security', async () => {
-    const broken = structuredClone(api.document) as unknown as { servers: unknown[]; components: { schemas: Record<string, unknown> }; paths: Record<string, any> };
+    const broken = structuredClone(api.document) as unknown as {
+      servers: unknown[];
+      components: { schemas: Record<string, unknown> };
+      paths: Record<string, any>;
+    };
     broken.servers = [];
     delete broken.components.schemas.CountByPriority;
     delete broken.paths['/health'].get.security;
