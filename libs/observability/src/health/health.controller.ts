@@ -1,5 +1,4 @@
 import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PublicRoute } from '../http/public-route.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -11,25 +10,7 @@ import { HEALTH_INDICATORS, type HealthIndicator } from './health-indicator.js';
  * scrapers carry no key, and nothing here reads or writes a task (metrics are counts by type
  * and status).
  */
-/**
- * In the OpenAPI document: `security: []` says in the document's own terms that these routes
- * need no key, where a missing `security` would leave a reader (and a linter) guessing.
- */
-const PUBLIC = { security: [] };
-
-const READY_SCHEMA = {
-  type: 'object' as const,
-  properties: {
-    status: { type: 'string' as const, enum: ['ready', 'unavailable'] },
-    checks: { type: 'object' as const, additionalProperties: { type: 'string' as const, enum: ['up', 'down'] }, example: { postgres: 'up', rabbitmq: 'up' } },
-    failed: { type: 'array' as const, items: { type: 'string' as const }, example: ['rabbitmq'] },
-    detail: { type: 'string' as const },
-  },
-  required: ['status', 'checks'],
-};
-
 @PublicRoute()
-@ApiTags('health')
 @Controller()
 export class HealthController {
   constructor(
@@ -40,21 +21,12 @@ export class HealthController {
   /** The process is alive. */
   @Get('health')
   @HttpCode(200)
-  @ApiOperation({ summary: 'The process is alive', description: 'Public: no API key, no rate limit.', ...PUBLIC })
-  @ApiResponse({
-    status: 200,
-    description: 'Alive.',
-    schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, required: ['status'] },
-  })
   health(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   /** Every registered indicator is up: 200; otherwise 503 naming what failed and why. */
   @Get('ready')
-  @ApiOperation({ summary: 'Its Postgres and RabbitMQ connections work', description: 'Public: no API key, no rate limit.', ...PUBLIC })
-  @ApiResponse({ status: 200, description: 'Ready.', schema: READY_SCHEMA })
-  @ApiResponse({ status: 503, description: 'Not ready: `failed` names what is unreachable and `detail` says why.', schema: READY_SCHEMA })
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const results = await Promise.all(
       this.indicators.map(async (indicator) => ({
@@ -78,9 +50,6 @@ export class HealthController {
   }
 
   @Get('metrics')
-  @ApiOperation({ summary: 'Prometheus metrics', description: 'Public: no API key, no rate limit.', ...PUBLIC })
-  @ApiProduces('text/plain')
-  @ApiResponse({ status: 200, description: 'Prometheus text format 0.0.4.', content: { 'text/plain': { schema: { type: 'string' } } } })
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async metricsText(): Promise<string> {
     return this.metrics.render();
