@@ -42,7 +42,7 @@ export class CreateTaskDto {
   @IsObject()
   payload?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 20, description: 'Tries before FAILED; default 1 + MAX_RETRIES.', example: 3 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 20, description: 'Tries before FAILED; default 1 + MAX_RETRIES.', example: 3 })
   @IsOptional()
   @IsInt()
   @Min(1)

@@ -22,9 +22,9 @@ export class TaskView {
   // One of every JSON type, so a generated client does not narrow it to an object.
   @ApiProperty({ oneOf: ANY_JSON, description: 'What the handler returned: any JSON value.', example: null }) result!: unknown;
   @ApiProperty({ type: String, nullable: true, description: 'The last failure.' }) error!: string | null;
-  @ApiProperty({ example: 0 }) attempts!: number;
-  @ApiProperty({ example: 4 }) maxAttempts!: number;
-  @ApiProperty({ type: Number, nullable: true, minimum: 0, maximum: 100 }) progress!: number | null;
+  @ApiProperty({ type: 'integer', example: 0 }) attempts!: number;
+  @ApiProperty({ type: 'integer', example: 4 }) maxAttempts!: number;
+  @ApiProperty({ type: 'integer', nullable: true, minimum: 0, maximum: 100 }) progress!: number | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) runAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextRetryAt!: string | null;
   @ApiProperty({ example: 'req-7f3a', description: 'From X-Request-ID.' }) correlationId!: string;
@@ -37,9 +37,9 @@ export class TaskView {
 export class TaskStatusView {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: TaskStatus }) status!: TaskStatus;
-  @ApiProperty({ type: Number, nullable: true }) progress!: number | null;
-  @ApiProperty() attempts!: number;
-  @ApiProperty() maxAttempts!: number;
+  @ApiProperty({ type: 'integer', nullable: true, minimum: 0, maximum: 100 }) progress!: number | null;
+  @ApiProperty({ type: 'integer' }) attempts!: number;
+  @ApiProperty({ type: 'integer' }) maxAttempts!: number;
   @ApiProperty({ type: String, nullable: true }) error!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextRetryAt!: string | null;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
@@ -62,14 +62,14 @@ class CountByPriority {
 }
 
 class OutboxStatsView {
-  @ApiProperty({ description: 'Rows due and not yet published.' }) backlog!: number;
+  @ApiProperty({ type: 'integer', description: 'Rows due and not yet published.' }) backlog!: number;
   @ApiProperty({ description: 'Seconds the oldest of them has waited.' }) oldestAgeSeconds!: number;
 }
 
 class QueueStatsView {
   @ApiProperty({ example: 'tasks.high' }) queue!: string;
-  @ApiProperty({ type: Number, nullable: true, description: 'Messages ready in RabbitMQ; null when the broker cannot be asked.' }) depth!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) consumers!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Messages ready in RabbitMQ; null when the broker cannot be asked.' }) depth!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) consumers!: number | null;
   @ApiProperty({ description: 'Seconds the oldest PENDING task of this priority has waited.' }) oldestAgeSeconds!: number;
 }
 
@@ -104,7 +104,7 @@ export class TaskTypeListView {
 export class TaskEventView {
   @ApiProperty({ format: 'date-time' }) at!: string;
   @ApiProperty({ enum: TaskStatus }) status!: TaskStatus;
-  @ApiProperty({ description: 'The attempt the task was in.' }) attempt!: number;
+  @ApiProperty({ type: 'integer', description: 'The attempt the task was in.' }) attempt!: number;
   @ApiProperty({ type: String, nullable: true, description: 'The worker (host:pid) that held the task.' }) worker!: string | null;
   @ApiProperty({ type: String, nullable: true }) error!: string | null;
   @ApiProperty({
