@@ -12,6 +12,9 @@ import {
 } from '#client';
 import { type ApiUnderTest, Suite } from './support/suite.js';
 
+/** A real api process may take long to start on a machine busy with other suites; this waits, it decides nothing. */
+const START_TIMEOUT_MS = 45_000;
+
 /**
  * The typed client of libs/client against a running api (listening on a port, reached through
  * the global fetch), with a relay and a worker so tasks finish: every call, idempotency keys,
@@ -167,7 +170,7 @@ describe('the typed client against a running api', () => {
 
   it('throws 429 as RateLimitedProblem with the seconds of Retry-After', async () => {
     // A real process: @nestjs/throttler loads only outside Jest's module loader.
-    const proc = await suite.startProcess('api', { RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_SECONDS: '3600' });
+    const proc = await suite.startProcess('api', { RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_SECONDS: '3600' }, START_TIMEOUT_MS);
     const limited = new TaskServiceClient({ baseUrl: proc.url });
     await limited.taskTypes();
     await limited.taskTypes();
@@ -176,5 +179,5 @@ describe('the typed client against a running api', () => {
     expect(refused).toBeInstanceOf(TaskServiceProblem);
     expect(refused).toMatchObject({ status: 429, kind: 'rate-limited', retryAfterSeconds: expect.any(Number) });
     expect((refused as RateLimitedProblem).retryAfterSeconds).toBeGreaterThan(0);
-  });
+  }, 90_000);
 });

@@ -3,6 +3,9 @@ import request from 'supertest';
 import { CLIENT_TYPES_FILE, DOCUMENT_FILE, clientTypesSource, documentText, lintDocument } from '../../scripts/openapi.mjs';
 import { type ApiUnderTest, Suite } from './support/suite.js';
 
+/** A real api process may take long to start on a machine busy with other suites; this waits, it decides nothing. */
+const START_TIMEOUT_MS = 45_000;
+
 /**
  * The OpenAPI document the api serves, through Redocly's recommended rules (what client
  * generators trip on), and the two files made from it: documents/openapi.json and the typed
@@ -67,12 +70,12 @@ describe('the OpenAPI document', () => {
   });
 
   it('the real process serves that same document at /docs-json', async () => {
-    const proc = await suite.startProcess('api');
+    const proc = await suite.startProcess('api', {}, START_TIMEOUT_MS);
     try {
       const served = await request(proc.url).get('/docs-json').expect(200);
       expect(served.body).toEqual(JSON.parse(readFileSync(DOCUMENT_FILE, 'utf8')));
     } finally {
       await proc.kill();
     }
-  });
+  }, 90_000);
 });
