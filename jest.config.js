@@ -22,7 +22,7 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   moduleNameMapper: {
-    '^#(config|database|messaging|tasks|observability|runtime)$': '<rootDir>/libs/$1/src/index.ts',
+    '^#(config|database|messaging|tasks|observability|runtime|client)$': '<rootDir>/libs/$1/src/index.ts',
     '^#tasks/core$': '<rootDir>/libs/tasks/src/core.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -7,6 +7,7 @@ import { ApiError } from '../problems/api-error.js';
 import { ProblemFilter } from '../problems/problem.filter.js';
 import { API_PREFIX } from './api-prefix.js';
 import { CorrelationInterceptor } from './correlation.interceptor.js';
+import './health-docs.js';
 import { clientErrorHandler, frameworkErrors, refuseConnect } from './edge-errors.js';
 import { RouteTable } from './route-table.js';
 import { HELMET_OPTIONS, securityHeaders } from './security-headers.js';
@@ -100,6 +101,8 @@ export async function configureHttp(
           'When API_KEYS is set, every route but /health, /ready, /metrics and /docs needs "Authorization: Bearer <key>".',
       )
       .setVersion('1')
+      // Relative: the host that serves this document (paths carry /api/v1 themselves).
+      .addServer('/', 'The host that serves this document')
       .addBearerAuth()
       .build(),
   );

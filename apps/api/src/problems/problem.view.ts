@@ -9,7 +9,7 @@ class FieldErrorView {
 export class ProblemView {
   @ApiProperty({ example: '/problems/validation-error' }) type!: string;
   @ApiProperty({ example: 'Your request is not valid' }) title!: string;
-  @ApiProperty({ example: 400 }) status!: number;
+  @ApiProperty({ type: 'integer', example: 400 }) status!: number;
   @ApiProperty({ example: '1 field is not valid: title' }) detail!: string;
   @ApiProperty({ example: 'VALIDATION_FAILED' }) code!: string;
   @ApiPropertyOptional({ example: '/api/v1/tasks' }) instance?: string;

@@ -20,7 +20,7 @@ export class CreateTaskDto {
   @LengthInCharacters(1, 200)
   title!: string;
 
-  @ApiPropertyOptional({ description: 'Up to 5,000 characters.', nullable: true, maxLength: 5000, example: 'Requested by the profile page' })
+  @ApiPropertyOptional({ type: String, description: 'Up to 5,000 characters.', nullable: true, maxLength: 5000, example: 'Requested by the profile page' })
   @IsOptional()
   @IsString()
   @LengthInCharacters(0, 5000)
@@ -42,7 +42,7 @@ export class CreateTaskDto {
   @IsObject()
   payload?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 20, description: 'Tries before FAILED; default 1 + MAX_RETRIES.', example: 3 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 20, description: 'Tries before FAILED; default 1 + MAX_RETRIES.', example: 3 })
   @IsOptional()
   @IsInt()
   @Min(1)

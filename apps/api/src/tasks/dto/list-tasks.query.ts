@@ -24,7 +24,8 @@ export class ListTasksQuery {
   @MaxLength(2000)
   type?: string;
 
-  @ApiPropertyOptional({ description: 'Page size, 1–100.', default: 20, example: 20 })
+  // A query string is text to the validator; to a client the page size is a whole number.
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, description: 'Page size, 1–100.', default: 20, example: 20 })
   @IsOptional()
   @IsString()
   limit?: string;

@@ -1,6 +1,15 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { TaskPriority, TaskStatus } from '#tasks';
 
+/** Any JSON value, null included (OpenAPI 3.0 has no `type: null`: the object branch is nullable). */
+const ANY_JSON = [
+  { type: 'object', additionalProperties: true, nullable: true },
+  { type: 'array', items: {} },
+  { type: 'string' },
+  { type: 'number' },
+  { type: 'boolean' },
+];
+
 /** A task as the API returns it (documents/api.md, "The task"); documents the response schema. */
 export class TaskView {
   @ApiProperty({ format: 'uuid', example: '4f6c0a52-5d0e-4c57-9a0e-0a4b1f1e3c2d' }) id!: string;
@@ -10,11 +19,12 @@ export class TaskView {
   @ApiProperty({ enum: TaskPriority }) priority!: TaskPriority;
   @ApiProperty({ type: 'object', additionalProperties: true, example: { ms: 250 } }) payload!: Record<string, unknown>;
   @ApiProperty({ enum: TaskStatus, example: TaskStatus.NEW }) status!: TaskStatus;
-  @ApiProperty({ nullable: true, description: 'What the handler returned.', example: null }) result!: unknown;
+  // One of every JSON type, so a generated client does not narrow it to an object.
+  @ApiProperty({ oneOf: ANY_JSON, description: 'What the handler returned: any JSON value.', example: null }) result!: unknown;
   @ApiProperty({ type: String, nullable: true, description: 'The last failure.' }) error!: string | null;
-  @ApiProperty({ example: 0 }) attempts!: number;
-  @ApiProperty({ example: 4 }) maxAttempts!: number;
-  @ApiProperty({ type: Number, nullable: true, minimum: 0, maximum: 100 }) progress!: number | null;
+  @ApiProperty({ type: 'integer', example: 0 }) attempts!: number;
+  @ApiProperty({ type: 'integer', example: 4 }) maxAttempts!: number;
+  @ApiProperty({ type: 'integer', nullable: true, minimum: 0, maximum: 100 }) progress!: number | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) runAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextRetryAt!: string | null;
   @ApiProperty({ example: 'req-7f3a', description: 'From X-Request-ID.' }) correlationId!: string;
@@ -27,9 +37,9 @@ export class TaskView {
 export class TaskStatusView {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: TaskStatus }) status!: TaskStatus;
-  @ApiProperty({ type: Number, nullable: true }) progress!: number | null;
-  @ApiProperty() attempts!: number;
-  @ApiProperty() maxAttempts!: number;
+  @ApiProperty({ type: 'integer', nullable: true, minimum: 0, maximum: 100 }) progress!: number | null;
+  @ApiProperty({ type: 'integer' }) attempts!: number;
+  @ApiProperty({ type: 'integer' }) maxAttempts!: number;
   @ApiProperty({ type: String, nullable: true }) error!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextRetryAt!: string | null;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
@@ -46,30 +56,36 @@ export class TaskBatchView {
 }
 
 class CountByPriority {
-  @ApiProperty() LOW!: number;
-  @ApiProperty() MEDIUM!: number;
-  @ApiProperty() HIGH!: number;
+  @ApiProperty({ type: 'integer', example: 0 }) LOW!: number;
+  @ApiProperty({ type: 'integer', example: 2 }) MEDIUM!: number;
+  @ApiProperty({ type: 'integer', example: 0 }) HIGH!: number;
 }
 
 class OutboxStatsView {
-  @ApiProperty({ description: 'Rows due and not yet published.' }) backlog!: number;
+  @ApiProperty({ type: 'integer', description: 'Rows due and not yet published.' }) backlog!: number;
   @ApiProperty({ description: 'Seconds the oldest of them has waited.' }) oldestAgeSeconds!: number;
 }
 
 class QueueStatsView {
   @ApiProperty({ example: 'tasks.high' }) queue!: string;
-  @ApiProperty({ type: Number, nullable: true, description: 'Messages ready in RabbitMQ; null when the broker cannot be asked.' }) depth!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) consumers!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Messages ready in RabbitMQ; null when the broker cannot be asked.' }) depth!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) consumers!: number | null;
   @ApiProperty({ description: 'Seconds the oldest PENDING task of this priority has waited.' }) oldestAgeSeconds!: number;
 }
 
+/** Every status is present, 0s included, so a generated client can type the counts exactly. */
+class TaskCountsView implements Record<TaskStatus, CountByPriority> {
+  @ApiProperty({ type: CountByPriority }) NEW!: CountByPriority;
+  @ApiProperty({ type: CountByPriority }) PENDING!: CountByPriority;
+  @ApiProperty({ type: CountByPriority }) IN_PROGRESS!: CountByPriority;
+  @ApiProperty({ type: CountByPriority }) RETRYING!: CountByPriority;
+  @ApiProperty({ type: CountByPriority }) COMPLETED!: CountByPriority;
+  @ApiProperty({ type: CountByPriority }) FAILED!: CountByPriority;
+  @ApiProperty({ type: CountByPriority }) CANCELLED!: CountByPriority;
+}
+
 export class StatsView {
-  @ApiProperty({
-    type: 'object',
-    additionalProperties: { $ref: '#/components/schemas/CountByPriority' },
-    description: 'Counts by status, then by priority.',
-    example: { NEW: { LOW: 0, MEDIUM: 2, HIGH: 0 } },
-  })
+  @ApiProperty({ type: TaskCountsView, description: 'Counts by status, then by priority.' })
   tasks!: Record<TaskStatus, CountByPriority>;
   @ApiProperty({ type: OutboxStatsView }) outbox!: OutboxStatsView;
   @ApiProperty({ type: [QueueStatsView] }) queues!: QueueStatsView[];
@@ -88,7 +104,7 @@ export class TaskTypeListView {
 export class TaskEventView {
   @ApiProperty({ format: 'date-time' }) at!: string;
   @ApiProperty({ enum: TaskStatus }) status!: TaskStatus;
-  @ApiProperty({ description: 'The attempt the task was in.' }) attempt!: number;
+  @ApiProperty({ type: 'integer', description: 'The attempt the task was in.' }) attempt!: number;
   @ApiProperty({ type: String, nullable: true, description: 'The worker (host:pid) that held the task.' }) worker!: string | null;
   @ApiProperty({ type: String, nullable: true }) error!: string | null;
   @ApiProperty({
