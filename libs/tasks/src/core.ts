@@ -9,3 +9,4 @@ export * from './status/task-status.js';
 export * from './status/task-status-machine.js';
 export * from './retry/retry-delay.js';
 export * from './storable-text.js';
+export * from './policy/task-policy.js';
