@@ -40,7 +40,10 @@ export class AmqpConnectionService implements OnApplicationShutdown {
   private declared: Promise<void> = new Promise(() => undefined);
   private readonly connectListeners: (() => void)[] = [];
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, @Optional() @Inject(MESSAGING_OPTIONS) options?: MessagingOptions) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(MESSAGING_OPTIONS) options?: MessagingOptions,
+  ) {
     // The ladder's steps and the types' own: one delay queue per distinct value (buildTopology drops repeats).
     const retryDelaysSeconds = [...config.retry.delaysSeconds, ...(options?.retryDelayStepsSeconds ?? [])];
     this.topology = buildTopology({ queueType: config.rabbitmq.queueType, retryDelaysSeconds });

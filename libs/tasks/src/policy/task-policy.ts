@@ -54,8 +54,7 @@ export function policyDefaults(config: Pick<AppConfig, 'retry' | 'worker'>): Pol
 
 /** How a type's retries wait, once resolved: the global ladder, or its own backoff. */
 export type EffectiveRetry =
-  | { backoff: 'ladder'; delaysSeconds: readonly number[] }
-  | { backoff: RetryBackoff; initialDelaySeconds: number; maxDelaySeconds: number };
+  { backoff: 'ladder'; delaysSeconds: readonly number[] } | { backoff: RetryBackoff; initialDelaySeconds: number; maxDelaySeconds: number };
 
 /** A type's policy with every default filled in. */
 export interface EffectiveTaskPolicy {
@@ -80,8 +79,8 @@ export interface PolicyProblem {
  * by at most a seventh.
  */
 export const DELAY_STEP_GRID: readonly number[] = [
-  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20, 25, 30, 40, 50, 60, 75, 90, 120, 150, 180, 240, 300, 360, 480, 600, 780, 1020, 1350, 1800, 2400, 3000,
-  3600, 4800, 6000, 7200, 9600, 12000, 14400, 19200, 24000, 28800, 36000, 43200, 57600, 72000, 86400,
+  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20, 25, 30, 40, 50, 60, 75, 90, 120, 150, 180, 240, 300, 360, 480, 600, 780, 1020, 1350, 1800, 2400, 3000, 3600, 4800,
+  6000, 7200, 9600, 12000, 14400, 19200, 24000, 28800, 36000, 43200, 57600, 72000, 86400,
 ];
 
 /**
@@ -160,7 +159,12 @@ export function validateTaskPolicy(options: TaskPolicyOptions): PolicyProblem[] 
     if (retry.initialDelaySeconds === undefined) problems.push({ field: 'retry.initialDelaySeconds', message: 'is required' });
     wholeIn('retry.initialDelaySeconds', retry.initialDelaySeconds, 1, MAX_POLICY_SECONDS);
     const initialOk = Number.isInteger(retry.initialDelaySeconds) && (retry.initialDelaySeconds as number) >= 1;
-    wholeIn('retry.maxDelaySeconds', retry.maxDelaySeconds, initialOk ? Math.min(retry.initialDelaySeconds as number, MAX_POLICY_SECONDS) : 1, MAX_POLICY_SECONDS);
+    wholeIn(
+      'retry.maxDelaySeconds',
+      retry.maxDelaySeconds,
+      initialOk ? Math.min(retry.initialDelaySeconds as number, MAX_POLICY_SECONDS) : 1,
+      MAX_POLICY_SECONDS,
+    );
     const known = new Set(['backoff', 'initialDelaySeconds', 'maxDelaySeconds']);
     for (const key of Object.keys(retry)) if (!known.has(key)) problems.push({ field: `retry.${key}`, message: 'is not a retry setting' });
   }

@@ -82,14 +82,16 @@ export class RetryPolicyView {
     description: "`ladder`: the global RETRY_DELAYS_SECONDS; otherwise the type's own backoff.",
   })
   backoff!: 'ladder' | 'fixed' | 'linear' | 'exponential';
-  @ApiProperty({ type: Number, nullable: true, example: 1, description: 'The backoff\'s delay before the first retry; null for the ladder.' })
+  @ApiProperty({ type: Number, nullable: true, example: 1, description: "The backoff's delay before the first retry; null for the ladder." })
   initialDelaySeconds!: number | null;
   @ApiProperty({ type: Number, nullable: true, example: 60, description: 'No delay of the backoff is longer; null for the ladder.' })
   maxDelaySeconds!: number | null;
   @ApiProperty({
     type: [Number],
     example: [1, 2, 4],
-    description: 'The delay before each retry of a task with maxAttempts attempts, in seconds, as the delay queues apply it (a backoff rounded onto the grid of delay steps).',
+    description:
+      'The delay before each retry of a task with maxAttempts attempts, in seconds, as the delay queues apply it ' +
+      '(a backoff rounded onto the grid of delay steps).',
   })
   delaysSeconds!: number[];
 }
