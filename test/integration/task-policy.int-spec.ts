@@ -208,6 +208,31 @@ describe('task policies and hooks', () => {
   const hookFailures = async (type: string, hook: string) =>
     (await worker.get(MetricsService).taskHookFailures.get()).values.find((v) => v.labels.type === type && v.labels.hook === hook)?.value ?? 0;
 
+  /** Six limited tasks, then four free ones in the same queue: the free ones finish while two limited ones run, never more. */
+  const concurrencyScenario = async () => {
+    limited.most = 0;
+    const limitedTasks = [];
+    for (let i = 0; i < 6; i++) limitedTasks.push(await create({ title: `limited ${i}`, type: 'policy.limited' }));
+    const freeTasks = [];
+    for (let i = 0; i < 4; i++) freeTasks.push(await create({ title: `free ${i}`, type: 'policy.free' }));
+
+    // The free tasks, created after the six limited ones in the same queue, finish while the limited ones wait.
+    for (const task of freeTasks) await until(task.id, 'COMPLETED');
+    await eventually(async () => limitedGate.waiting === 2, 10_000, 'two limited handlers');
+    expect(limited.running).toBe(2);
+    const statuses = await Promise.all(limitedTasks.map((t) => statusOf(t.id)));
+    expect(statuses.filter((s) => s === 'COMPLETED')).toHaveLength(0);
+
+    // Let them through two by two.
+    for (;;) {
+      const done = (await Promise.all(limitedTasks.map((t) => statusOf(t.id)))).filter((s) => s === 'COMPLETED').length;
+      if (done === limitedTasks.length) break;
+      limitedGate.open();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(limited.most).toBe(2);
+  };
+
   beforeAll(async () => {
     suite = await Suite.create('policy', { RETRY_DELAYS_SECONDS: '30', MAX_RETRIES: '1', TASK_TIMEOUT_SECONDS: '60', WORKER_PREFETCH: '10' });
     db = suite.sql;
@@ -301,26 +326,15 @@ describe('task policies and hooks', () => {
   });
 
   it('runs at most concurrency tasks of a type at once, while other types queued behind them run', async () => {
-    const limitedTasks = [];
-    for (let i = 0; i < 6; i++) limitedTasks.push(await create({ title: `limited ${i}`, type: 'policy.limited' }));
-    const freeTasks = [];
-    for (let i = 0; i < 4; i++) freeTasks.push(await create({ title: `free ${i}`, type: 'policy.free' }));
+    await concurrencyScenario();
+  });
 
-    // The free tasks, created after the six limited ones in the same queue, finish while the limited ones wait.
-    for (const task of freeTasks) await until(task.id, 'COMPLETED');
-    await eventually(async () => limitedGate.waiting === 2, 10_000, 'two limited handlers');
-    expect(limited.running).toBe(2);
-    const statuses = await Promise.all(limitedTasks.map((t) => statusOf(t.id)));
-    expect(statuses.filter((s) => s === 'COMPLETED')).toHaveLength(0);
+  it('does the same on a worker that serves one queue, whose parked messages would fill a subscription', async () => {
+    await suite.stop(worker);
+    // Two running and three parked limited tasks would be all five messages a subscription's prefetch allows.
+    worker = await suite.startWorker({ WORKER_QUEUES: 'tasks.medium', WORKER_PREFETCH: '5' }, POLICY_HANDLERS);
 
-    // Let them through two by two.
-    for (;;) {
-      const done = (await Promise.all(limitedTasks.map((t) => statusOf(t.id)))).filter((s) => s === 'COMPLETED').length;
-      if (done === limitedTasks.length) break;
-      limitedGate.open();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(limited.most).toBe(2);
+    await concurrencyScenario();
   });
 
   it('runs onError then onSuccess once each, after the status they follow is committed', async () => {
