@@ -139,6 +139,20 @@ class HookedHandler implements TaskHandlerContract<FailingPayload> {
   }
 }
 
+@Injectable()
+@TaskHandler({ type: 'policy.cancellable', payload: EmptyPayload, description: 'Test only: runs until cancelled, records its hooks.' })
+class CancellableHandler implements TaskHandlerContract<EmptyPayload> {
+  async run(_payload: EmptyPayload, context: TaskContext): Promise<unknown> {
+    await new Promise((_, reject) => context.signal.addEventListener('abort', () => reject(context.signal.reason as Error)));
+    return {};
+  }
+
+  async onError(error: Error, context: TaskHookContext, info: TaskErrorInfo): Promise<void> {
+    const statusInDatabase = await statusOf(context.taskId);
+    hookCalls.push({ taskId: context.taskId, hook: 'onError', contextStatus: context.status, statusInDatabase, willRetry: info.willRetry, error: error.name });
+  }
+}
+
 class BadHookPayload {
   @IsBoolean() fail!: boolean;
   /** The hook's way of failing: throw at once, reject later, or never settle. */
@@ -175,7 +189,17 @@ function failHook(context: TaskHookContext): Promise<void> {
   return new Promise(() => undefined);
 }
 
-const POLICY_HANDLERS = [...TASK_HANDLERS, FixedHandler, ExponentialHandler, SlowHandler, LimitedHandler, FreeHandler, HookedHandler, BadHookHandler];
+const POLICY_HANDLERS = [
+  ...TASK_HANDLERS,
+  FixedHandler,
+  ExponentialHandler,
+  SlowHandler,
+  LimitedHandler,
+  FreeHandler,
+  HookedHandler,
+  CancellableHandler,
+  BadHookHandler,
+];
 
 /** Above a step: the relay's poll, the broker's expiry and the worker's claim. */
 const TOLERANCE_MS = 2_000;
@@ -361,6 +385,20 @@ describe('task policies and hooks', () => {
       ['onError', 'FAILED', 'FAILED', false],
     ]);
     await suite.drainQueue('tasks.dlq');
+  });
+
+  it('runs onError once for a task cancelled while it runs, after CANCELLED is committed', async () => {
+    const task = await create({ title: 'cancel me', type: 'policy.cancellable' });
+    await until(task.id, 'IN_PROGRESS');
+
+    await request(api.getHttpServer()).delete(`/api/v1/tasks/${task.id}`).expect(202);
+
+    await until(task.id, 'CANCELLED');
+    await eventually(async () => hookCalls.some((c) => c.taskId === task.id), 5_000, 'the hook call');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(hookCalls.filter((c) => c.taskId === task.id)).toEqual([
+      { taskId: task.id, hook: 'onError', contextStatus: 'CANCELLED', statusInDatabase: 'CANCELLED', willRetry: false, error: 'TaskCancelledError' },
+    ]);
   });
 
   it.each([
