@@ -684,6 +684,15 @@ describe('REST API', () => {
         expect(t.payloadSchema).toMatchObject({ type: 'object', additionalProperties: false });
       }
       const sleep = types.find((t) => t.type === 'sleep')!;
+      // No policy of its own: the global settings, with the delay before each retry spelled out.
+      const config = suite.config();
+      expect(sleep.policy).toEqual({
+        maxAttempts: 1 + config.retry.maxRetries,
+        retry: { backoff: 'ladder', initialDelaySeconds: null, maxDelaySeconds: null, delaysSeconds: expect.any(Array) },
+        timeoutSeconds: config.worker.taskTimeoutSeconds,
+        concurrency: null,
+      });
+      expect(sleep.policy.retry.delaysSeconds).toHaveLength(config.retry.maxRetries);
       expect(sleep.payloadSchema.required).toEqual(['ms']);
       expect(sleep.payloadSchema.properties.ms).toMatchObject({ type: 'integer', minimum: 0, maximum: 600_000 });
       const http_ = types.find((t) => t.type === 'http.request')!;

@@ -3,6 +3,7 @@ import { type AppConfig, ConfigModule } from '#config';
 import { DatabaseModule, PostgresHealthIndicator } from '#database';
 import { MessagingModule, RabbitMqHealthIndicator } from '#messaging';
 import { ObservabilityModule } from '#observability';
+import { TASK_HANDLERS, type TaskHandlerClass, TaskRegistry } from '#tasks';
 import { MaintenanceService } from './maintenance.service.js';
 import { OutboxRelayService } from './outbox-relay.service.js';
 import { ReconcilerService } from './reconciler.service.js';
@@ -13,13 +14,16 @@ import { ReconcilerService } from './reconciler.service.js';
  */
 @Module({})
 export class RelayModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, handlers: readonly TaskHandlerClass[] = TASK_HANDLERS): DynamicModule {
+    // The relay runs no handler, but declares the same delay queues as the worker and the api:
+    // those of the types' retry policies, read from the handlers' metadata.
+    const registry = new TaskRegistry(handlers);
     return {
       module: RelayModule,
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
-        MessagingModule,
+        MessagingModule.forRoot({ retryDelayStepsSeconds: registry.retryDelaySteps() }),
         ObservabilityModule.forRoot({ healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator], queueMetrics: true }),
       ],
       providers: [OutboxRelayService, MaintenanceService, ReconcilerService],

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { DatabaseService } from '#database';
-import { AmqpConnectionService, ControlConsumer, type Delivery } from '#messaging';
+import { AmqpConnectionService, ControlConsumer, type Delivery, parseTaskMessage } from '#messaging';
+import { TaskRegistry } from '#tasks';
 import { TaskExecutor } from './execution/task-executor.service.js';
 import { createIntake } from './scheduling/create-intake.js';
 import type { MessageIntake } from './scheduling/intake.js';
@@ -37,10 +38,17 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     amqp: AmqpConnectionService,
     private readonly database: DatabaseService,
     private readonly executor: TaskExecutor,
+    registry: TaskRegistry,
   ) {
     const { queues, prefetch } = config.worker;
-    this.scheduler = new PriorityScheduler<Delivery>(queues, prefetch, (delivery) => this.executor.execute(delivery));
-    this.intake = createIntake(amqp, config.worker, this.scheduler);
+    // A type's `concurrency`: at most that many of it run at once here; the others wait without a slot.
+    const limits = new Map(registry.list().flatMap((t) => (t.concurrency === undefined ? [] : [[t.type, t.concurrency] as const])));
+    const kindOf = (delivery: Delivery) => {
+      const message = parseTaskMessage(delivery.message.content);
+      return typeof message === 'string' ? undefined : message.type;
+    };
+    this.scheduler = new PriorityScheduler<Delivery>(queues, prefetch, (delivery) => this.executor.execute(delivery), { kindOf, limits });
+    this.intake = createIntake(amqp, config.worker, this.scheduler, limits.size > 0);
     this.scheduler.onSlotFreed = () => this.intake.slotFreed();
     this.control = new ControlConsumer(amqp, (message) => this.executor.cancel(message.taskId));
     this.executor.onDatabaseTrouble = () => this.pauseUntilDatabaseIsBack();

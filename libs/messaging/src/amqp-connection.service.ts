@@ -1,10 +1,18 @@
 import { hostname } from 'node:os';
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import amqp, { type AmqpConnectionManager, type ChannelWrapper, type CreateChannelOpts } from 'amqp-connection-manager';
 import type { ChannelModel } from 'amqplib';
 import { APP_CONFIG, type AppConfig, brokerAddress } from '#config';
 import { declareTopology } from './declare-topology.js';
 import { buildTopology, type Topology } from './topology.js';
+
+/** What an app adds to the topology it declares: see MessagingModule.forRoot. */
+export interface MessagingOptions {
+  /** Delay steps the task types' retry policies need, beside the ladder of RETRY_DELAYS_SECONDS. */
+  retryDelayStepsSeconds?: readonly number[];
+}
+
+export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 
 /**
  * The process's one connection to RabbitMQ. amqp-connection-manager reconnects by itself and
@@ -32,8 +40,13 @@ export class AmqpConnectionService implements OnApplicationShutdown {
   private declared: Promise<void> = new Promise(() => undefined);
   private readonly connectListeners: (() => void)[] = [];
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.topology = buildTopology({ queueType: config.rabbitmq.queueType, retryDelaysSeconds: config.retry.delaysSeconds });
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(MESSAGING_OPTIONS) options?: MessagingOptions,
+  ) {
+    // The ladder's steps and the types' own: one delay queue per distinct value (buildTopology drops repeats).
+    const retryDelaysSeconds = [...config.retry.delaysSeconds, ...(options?.retryDelayStepsSeconds ?? [])];
+    this.topology = buildTopology({ queueType: config.rabbitmq.queueType, retryDelaysSeconds });
   }
 
   private connection(): AmqpConnectionManager {

@@ -92,11 +92,13 @@ export class Suite {
   /** The API over Fastify, ready for supertest: `request(api.getHttpServer())`. */
   /**
    * The API in-process (no Swagger UI files: see configureHttp), with its route table and
-   * OpenAPI document. Suites that need the real process use {@link startApiProcess}.
+   * OpenAPI document. Suites that need the real process use {@link startApiProcess}. `handlers`
+   * replaces the deployment's handler list (for test-only task types).
    */
-  async startApi(overrides: Record<string, string> = {}): Promise<ApiUnderTest> {
+  async startApi(overrides: Record<string, string> = {}, handlers?: readonly TaskHandlerClass[]): Promise<ApiUnderTest> {
     const config = this.config(overrides);
-    const app = await NestFactory.create<NestFastifyApplication>(await ApiModule.forRoot(config), new FastifyAdapter(apiFastifyOptions(config)), {
+    const module = await ApiModule.forRoot(config, handlers);
+    const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(apiFastifyOptions(config)), {
       logger: new AppLogger(config.logLevel, process.stderr),
     });
     const { routes, document } = await configureHttp(app, config, { serveDocs: false });
@@ -106,8 +108,9 @@ export class Suite {
     return { app, routes, document, getHttpServer: () => app.getHttpServer() };
   }
 
-  async startRelay(overrides: Record<string, string> = {}): Promise<INestApplicationContext> {
-    return this.startContext((config) => RelayModule.forRoot(config), overrides);
+  /** The relay in-process; `handlers` replaces the deployment's handler list, whose retry policies add delay queues. */
+  async startRelay(overrides: Record<string, string> = {}, handlers?: readonly TaskHandlerClass[]): Promise<INestApplicationContext> {
+    return this.startContext((config) => RelayModule.forRoot(config, handlers), overrides);
   }
 
   /** A worker in-process; `handlers` replaces the deployment's handler list (for test-only task types). */

@@ -1,7 +1,7 @@
 import type { TaskRecord } from '#database';
 import { TaskPriority, TaskStatus } from '#tasks';
 import { decodeCursor } from './cursor.js';
-import { presentEvents, presentPage, presentStats, presentTask } from './task.presenter.js';
+import { presentEvents, presentPage, presentPolicy, presentStats, presentTask } from './task.presenter.js';
 
 const createdAt = new Date('2026-11-25T17:41:02.123Z');
 const task: TaskRecord = {
@@ -88,5 +88,40 @@ describe(presentStats.name, () => {
       { queue: 'tasks.high', depth: 7, consumers: 1, oldestAgeSeconds: 2 },
       { queue: 'tasks.low', depth: null, consumers: null, oldestAgeSeconds: 0 },
     ]);
+  });
+});
+
+describe(presentPolicy.name, () => {
+  it('spells out the delay before each retry of a backoff, rounded onto the grid', () => {
+    const sut = presentPolicy({
+      maxAttempts: 5,
+      retry: { backoff: 'exponential', initialDelaySeconds: 5, maxDelaySeconds: 60 },
+      timeoutSeconds: 30,
+      concurrency: 2,
+    });
+
+    expect(sut).toEqual({
+      maxAttempts: 5,
+      retry: { backoff: 'exponential', initialDelaySeconds: 5, maxDelaySeconds: 60, delaysSeconds: [5, 10, 20, 40] },
+      timeoutSeconds: 30,
+      concurrency: 2,
+    });
+  });
+
+  it('shows the ladder with null backoff settings, its last step repeating', () => {
+    const sut = presentPolicy({ maxAttempts: 4, retry: { backoff: 'ladder', delaysSeconds: [5, 30] }, timeoutSeconds: 300, concurrency: null });
+
+    expect(sut.retry).toEqual({ backoff: 'ladder', initialDelaySeconds: null, maxDelaySeconds: null, delaysSeconds: [5, 30, 30] });
+  });
+
+  it('lists no delay for a type with one attempt', () => {
+    const sut = presentPolicy({
+      maxAttempts: 1,
+      retry: { backoff: 'fixed', initialDelaySeconds: 3, maxDelaySeconds: 3 },
+      timeoutSeconds: 1,
+      concurrency: null,
+    });
+
+    expect(sut.retry.delaysSeconds).toEqual([]);
   });
 });

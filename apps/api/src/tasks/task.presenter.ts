@@ -1,8 +1,27 @@
 import type { TaskEvent, TaskPage, TaskRecord, TaskStats } from '#database';
 import { queueOfPriority, type QueueDepth } from '#messaging';
-import { payloadJsonSchema, type RegisteredTaskType, TASK_PRIORITIES, TASK_STATUSES, type TaskStatus } from '#tasks';
+import {
+  type EffectiveTaskPolicy,
+  payloadJsonSchema,
+  type PolicyDefaults,
+  type RegisteredTaskType,
+  resolveTaskPolicy,
+  retryDelays,
+  TASK_PRIORITIES,
+  TASK_STATUSES,
+  type TaskStatus,
+} from '#tasks';
 import { encodeCursor } from './cursor.js';
-import type { CountByPriority, StatsView, TaskEventListView, TaskPageView, TaskStatusView, TaskTypeListView, TaskView } from './dto/task.view.js';
+import type {
+  CountByPriority,
+  StatsView,
+  TaskEventListView,
+  TaskPageView,
+  TaskPolicyView,
+  TaskStatusView,
+  TaskTypeListView,
+  TaskView,
+} from './dto/task.view.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -62,9 +81,32 @@ export function presentStats(stats: TaskStats, depths: QueueDepth[]): StatsView 
   };
 }
 
-/** `GET /task-types`: each registered type with the JSON Schema of its payload. */
-export function presentTaskTypes(types: readonly RegisteredTaskType[]): TaskTypeListView {
-  return { items: types.map((t) => ({ type: t.type, description: t.description, payloadSchema: payloadJsonSchema(t.payload) })) };
+/** `GET /task-types`: each registered type with the JSON Schema of its payload and its effective policy. */
+export function presentTaskTypes(types: readonly RegisteredTaskType[], defaults: PolicyDefaults): TaskTypeListView {
+  return {
+    items: types.map((t) => ({
+      type: t.type,
+      description: t.description,
+      payloadSchema: payloadJsonSchema(t.payload),
+      policy: presentPolicy(resolveTaskPolicy(t, defaults)),
+    })),
+  };
+}
+
+/** A type's effective policy, with the delay before each of its retries spelled out. */
+export function presentPolicy(policy: EffectiveTaskPolicy): TaskPolicyView {
+  const { retry } = policy;
+  return {
+    maxAttempts: policy.maxAttempts,
+    retry: {
+      backoff: retry.backoff,
+      initialDelaySeconds: retry.backoff === 'ladder' ? null : retry.initialDelaySeconds,
+      maxDelaySeconds: retry.backoff === 'ladder' ? null : retry.maxDelaySeconds,
+      delaysSeconds: retryDelays(retry, policy.maxAttempts - 1),
+    },
+    timeoutSeconds: policy.timeoutSeconds,
+    concurrency: policy.concurrency,
+  };
 }
 
 function round(seconds: number): number {

@@ -16,7 +16,7 @@ import {
 } from '#database';
 import { cancelControlMessage, dispatchMessage, type QueueDepth, QueueInspector } from '#messaging';
 import { MetricsService } from '#observability';
-import { defaultMaxAttempts, TaskPriority, TaskStatus, TaskStatusMachine } from '#tasks';
+import { defaultMaxAttempts, type PolicyDefaults, policyDefaults, TaskPriority, TaskRegistry, TaskStatus, TaskStatusMachine } from '#tasks';
 import { ApiError } from '../problems/api-error.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
 import { TaskCreateBatcher } from './task-create-batcher.js';
@@ -46,6 +46,9 @@ export interface CreateOutcome {
  */
 @Injectable()
 export class TasksService {
+  /** The global settings a type's policy falls back to. */
+  private readonly defaults: PolicyDefaults;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly database: DatabaseService,
@@ -54,7 +57,10 @@ export class TasksService {
     private readonly queues: QueueInspector,
     private readonly metrics: MetricsService,
     private readonly batcher: TaskCreateBatcher,
-  ) {}
+    private readonly registry: TaskRegistry,
+  ) {
+    this.defaults = policyDefaults(config);
+  }
 
   /**
    * `POST /tasks`: one task. Without an idempotency key it is written by group commit, in one
@@ -173,7 +179,8 @@ export class TasksService {
       description: dto.description ?? null,
       priority: dto.priority ?? TaskPriority.MEDIUM,
       payload,
-      maxAttempts: dto.maxAttempts ?? defaultMaxAttempts(this.config.retry.maxRetries),
+      // The request's own, else its type's, else 1 + MAX_RETRIES.
+      maxAttempts: dto.maxAttempts ?? this.registry.policy(type, this.defaults)?.maxAttempts ?? defaultMaxAttempts(this.config.retry.maxRetries),
       runAt: dto.runAt ? new Date(dto.runAt) : null,
       correlationId,
     };

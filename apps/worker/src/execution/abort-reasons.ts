@@ -1,8 +1,9 @@
 /** Why a handler's AbortSignal fired. */
 export class TaskTimeoutError extends Error {
   readonly code = 'TASK_TIMEOUT';
-  constructor(seconds: number) {
-    super(`timed out after ${seconds} s (TASK_TIMEOUT_SECONDS)`);
+  /** `source` names the setting that gave the limit: TASK_TIMEOUT_SECONDS, or the type's own timeoutSeconds. */
+  constructor(seconds: number, source = 'TASK_TIMEOUT_SECONDS') {
+    super(`timed out after ${seconds} s (${source})`);
     this.name = 'TaskTimeoutError';
   }
 }

@@ -6,7 +6,7 @@ const ladder = [5, 30, 120];
 const resultMaxBytes = 1_024;
 
 /** Attempt 1 of 3: two retries left. */
-const firstOfThree: OutcomeContext = { attempt: 1, maxAttempts: 3, retryDelaysSeconds: ladder, resultMaxBytes };
+const firstOfThree: OutcomeContext = { attempt: 1, maxAttempts: 3, retry: { backoff: 'ladder', delaysSeconds: ladder }, resultMaxBytes };
 /** Attempt 2 of 3: one retry left. */
 const secondOfThree: OutcomeContext = { ...firstOfThree, attempt: 2 };
 /** Attempt 3 of 3: no retry left. */
@@ -71,6 +71,14 @@ describe(decideOutcome.name, () => {
       const sut = decideOutcome(failed(boom), fifthOfSix);
 
       expect(sut).toEqual({ action: 'retry', error: 'boom', delaySeconds: 120, nextAttempt: 6 });
+    });
+
+    it("retries after its type's own backoff step when the type has one", () => {
+      const exponential = { ...secondOfThree, retry: { backoff: 'exponential' as const, initialDelaySeconds: 1, maxDelaySeconds: 60 } };
+
+      const sut = decideOutcome(failed(boom), exponential);
+
+      expect(sut).toEqual({ action: 'retry', error: 'boom', delaySeconds: 2, nextAttempt: 3 });
     });
 
     it('retries a timeout', () => {

@@ -1,4 +1,4 @@
-import { PermanentTaskError, retryDelaySeconds } from '#tasks';
+import { type EffectiveRetry, PermanentTaskError, policyRetryDelaySeconds } from '#tasks';
 import { LeaseLostError, TaskCancelledError, TaskTimeoutError, WorkerShutdownError } from './abort-reasons.js';
 import { ResultNotStorableError, serializeResult, storableText } from './storable.js';
 
@@ -10,8 +10,8 @@ export interface OutcomeContext {
   /** The attempt that ran (after a take-over, the one the claim moved the count on to). */
   readonly attempt: number;
   readonly maxAttempts: number;
-  /** RETRY_DELAYS_SECONDS: the delay before retry k is its k-th step, the last one repeating. */
-  readonly retryDelaysSeconds: readonly number[];
+  /** The type's retry policy: the RETRY_DELAYS_SECONDS ladder (retry k waits its k-th step, the last repeating) or its own backoff. */
+  readonly retry: EffectiveRetry;
   /** TASK_RESULT_MAX_BYTES. */
   readonly resultMaxBytes: number;
 }
@@ -77,7 +77,7 @@ export function decideOutcome(outcome: AttemptOutcome, context: OutcomeContext):
   if (failure instanceof TaskCancelledError) return { action: 'cancel' };
   if (!(failure instanceof PermanentTaskError) && context.attempt < context.maxAttempts) {
     const { attempt } = context;
-    return { action: 'retry', error: errorText(failure), delaySeconds: retryDelaySeconds(context.retryDelaysSeconds, attempt), nextAttempt: attempt + 1 };
+    return { action: 'retry', error: errorText(failure), delaySeconds: policyRetryDelaySeconds(context.retry, attempt), nextAttempt: attempt + 1 };
   }
   return fail(failure, context);
 }

@@ -25,9 +25,19 @@ import {
   type TaskMessage,
 } from '#messaging';
 import { MetricsService, withCorrelationId } from '#observability';
-import { PermanentTaskError, type TaskHandlerContract, TaskRegistry } from '#tasks';
+import {
+  type EffectiveTaskPolicy,
+  PermanentTaskError,
+  type PolicyDefaults,
+  policyDefaults,
+  resolveTaskPolicy,
+  type TaskHandlerContract,
+  type TaskHookContext,
+  TaskRegistry,
+} from '#tasks';
 import { GroupCommit, type ItemResult } from './group-commit.js';
 import { OutcomeSummary } from './outcome-summary.js';
+import { ResultNotStorableError } from './storable.js';
 import { LeaseLostError, TaskCancelledError, TaskTimeoutError, WorkerShutdownError } from './abort-reasons.js';
 import {
   type AttemptOutcome,
@@ -98,6 +108,11 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   onClaimAnswered: () => void = () => undefined;
   /** Each registered type's handler instance, resolved once at start. */
   private readonly handlers = new Map<string, TaskHandlerContract>();
+  /** Each registered type's policy, its own settings over the global ones, resolved once at start. */
+  private readonly policies = new Map<string, EffectiveTaskPolicy>();
+  private readonly defaults: PolicyDefaults;
+  /** Hooks running now, aborted with the handlers when shutdown runs past its deadline. */
+  private readonly hooks = new Set<AbortController>();
   private readonly claims: GroupCommit<Claim, TaskRow | null>;
   private readonly outcomes: GroupCommit<Finish, FinishedStatus | null>;
   private readonly summary = new OutcomeSummary(performance.now());
@@ -113,6 +128,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     private readonly moduleRef: ModuleRef,
   ) {
     const { writeBatch } = config.worker;
+    this.defaults = policyDefaults(config);
     this.claims = new GroupCommit((claims) => this.claimBatch(claims), writeBatch, WRITES_IN_FLIGHT);
     this.outcomes = new GroupCommit((finishes) => this.finishBatch(finishes), writeBatch, WRITES_IN_FLIGHT);
   }
@@ -120,6 +136,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     for (const entry of this.registry.list()) {
       this.handlers.set(entry.type, this.moduleRef.get<TaskHandlerContract>(entry.handler, { strict: false }));
+      this.policies.set(entry.type, this.registry.policy(entry.type, this.defaults)!);
     }
     this.summaryTimer = setInterval(() => this.logSummary(), SUMMARY_INTERVAL_MS);
     this.summaryTimer.unref();
@@ -156,9 +173,15 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     return this.leaseMs - Math.max(500, this.leaseMs / 6);
   }
 
-  /** Aborts every running handler: used when shutdown runs past its deadline. */
+  /** Aborts every running handler and hook: used when shutdown runs past its deadline. */
   abortAll(): void {
     for (const attempt of this.running.values()) attempt.controller.abort(new WorkerShutdownError());
+    for (const hook of this.hooks) hook.abort(new WorkerShutdownError());
+  }
+
+  /** The policy of `type`; the global settings for a type this worker does not know. */
+  private policyOf(type: string): EffectiveTaskPolicy {
+    return this.policies.get(type) ?? resolveTaskPolicy({}, this.defaults);
   }
 
   /**
@@ -211,6 +234,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     // A take-over is a new attempt: the claim may have moved the count on.
     claim.attempt = task.attempts;
     const attempt = this.hold(claim, sentAt);
+    let committed: { status: string; outcome: AttemptOutcome } | undefined;
     try {
       const outcome =
         outcomeWithoutRunning({ cancelRequested: task.cancel_requested_at !== null, attempt: claim.attempt, maxAttempts: task.max_attempts }) ??
@@ -236,8 +260,51 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
       // Acknowledge only after the status it caused is committed. On a channel that closed
       // meanwhile this does nothing: the redelivered copy finds the task finished and is skipped.
       delivery.ack();
+      committed = { status, outcome };
     } finally {
       this.letGo(attempt);
+    }
+    // After the commit and the acknowledgement, outside the lease: a hook changes nothing about the task.
+    await this.runHook(task, claim.attempt, committed.status, committed.outcome);
+  }
+
+  /**
+   * The handler's onSuccess (after COMPLETED) or onError (after RETRYING, FAILED or CANCELLED),
+   * once per outcome this worker committed; nothing after SUPERSEDED. It keeps the delivery's
+   * slot while it runs, so hooks are bounded by WORKER_PREFETCH and a shutdown waits for them,
+   * but at most for the type's timeoutSeconds: a hook that hangs is given up then (its signal
+   * fires). A hook that throws, rejects or is given up is logged and counted, and that is all.
+   */
+  private async runHook(task: TaskRow, attempt: number, status: string, outcome: AttemptOutcome): Promise<void> {
+    const handler = this.handlers.get(task.type);
+    if (!handler) return;
+    const hook = status === 'COMPLETED' ? 'onSuccess' : status === 'RETRYING' || status === 'FAILED' || status === 'CANCELLED' ? 'onError' : undefined;
+    if (!hook || typeof handler[hook] !== 'function') return;
+    const { timeoutSeconds } = this.policyOf(task.type);
+    const controller = new AbortController();
+    const context: TaskHookContext = {
+      taskId: task.id,
+      type: task.type,
+      attempt,
+      maxAttempts: task.max_attempts,
+      correlationId: task.correlation_id,
+      status: status as TaskHookContext['status'],
+      signal: controller.signal,
+    };
+    const timer = setTimeout(() => controller.abort(new Error(`still running after ${timeoutSeconds} s`)), timeoutSeconds * 1000);
+    this.hooks.add(controller);
+    try {
+      const called =
+        hook === 'onSuccess'
+          ? handler.onSuccess!(outcome.ok ? outcome.result : undefined, context)
+          : handler.onError!(hookError(status, outcome), context, { willRetry: status === 'RETRYING' });
+      await Promise.race([Promise.resolve(called), rejectOnAbort(controller.signal)]);
+    } catch (error) {
+      this.metrics.taskHookFailures.inc({ type: task.type, hook });
+      this.logger.error(`task ${task.id} (${task.type}) ${hook} hook failed: ${describe(error)}; the task stays ${status}`);
+    } finally {
+      clearTimeout(timer);
+      this.hooks.delete(controller);
     }
   }
 
@@ -285,7 +352,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     return {
       attempt: claim.attempt,
       maxAttempts: task.max_attempts,
-      retryDelaysSeconds: this.config.retry.delaysSeconds,
+      retry: this.policyOf(task.type).retry,
       resultMaxBytes: this.config.worker.resultMaxBytes,
     };
   }
@@ -371,10 +438,9 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   /** Runs the handler under an AbortSignal that fires on time-out, cancel, lost lease or forced shutdown. */
   private async run(task: TaskRow, attempt: Attempt): Promise<AttemptOutcome> {
     const { controller, claim } = attempt;
-    const timeout = setTimeout(
-      () => controller.abort(new TaskTimeoutError(this.config.worker.taskTimeoutSeconds)),
-      this.config.worker.taskTimeoutSeconds * 1000,
-    );
+    const { timeoutSeconds } = this.policyOf(task.type);
+    const source = this.registry.get(task.type)?.timeoutSeconds === undefined ? 'TASK_TIMEOUT_SECONDS' : `timeoutSeconds of ${task.type}`;
+    const timeout = setTimeout(() => controller.abort(new TaskTimeoutError(timeoutSeconds, source)), timeoutSeconds * 1000);
     const started = process.hrtime.bigint();
     this.metrics.tasksInFlight.inc();
     try {
@@ -495,6 +561,17 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
       delivery.nack(false);
     }
   }
+}
+
+/** The error onError is given: the attempt's own, or what ended it when its write became another status. */
+function hookError(status: string, outcome: AttemptOutcome): Error {
+  if (status === 'CANCELLED') return outcome.ok || !(outcome.error instanceof TaskCancelledError) ? new TaskCancelledError() : outcome.error;
+  if (outcome.ok) return new ResultNotStorableError('the result could not be stored (the task error says why)');
+  return outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message || error.name : String(error);
 }
 
 function rejectOnAbort(signal: AbortSignal): Promise<never> {

@@ -16,13 +16,15 @@ export function priorityPolicy(worker: AppConfig['worker'], now: number = Date.n
 /**
  * How a worker takes its messages: with one queue, a subscription with a prefetch of
  * WORKER_PREFETCH; with several, a {@link PullIntake} that asks the queues for no more messages
- * than it has free slots.
+ * than it has free slots. `parks`: some task type has a concurrency limit, so a message may wait
+ * in the scheduler without a slot; a subscription's prefetch would count it and stop the queue,
+ * so one queue is then taken by asking too (see PriorityScheduler).
  */
-export function createIntake(amqp: AmqpConnectionService, worker: AppConfig['worker'], slots: Slots): MessageIntake {
+export function createIntake(amqp: AmqpConnectionService, worker: AppConfig['worker'], slots: Slots, parks = false): MessageIntake {
   const offer = (delivery: Delivery) => {
     if (!slots.offer(delivery)) delivery.nack(true);
   };
-  if (worker.queues.length === 1) {
+  if (worker.queues.length === 1 && !parks) {
     return new SubscribedIntake(new QueueConsumer(amqp, worker.queues[0], worker.prefetch, offer));
   }
   // The consumers call back into the intake built right after them.

@@ -28,24 +28,29 @@ const low = (name: string): Job => ({ queue: 'tasks.low', name });
 /** Lets the scheduler's `.finally` callbacks run: every pending microtask runs before setImmediate fires. */
 const flushPromises = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** A scheduler whose jobs run until the test finishes (or fails) them by name. */
-function schedulerWith(slots: number) {
+/** A scheduler whose jobs run until the test finishes (or fails) them by name; `limits`: per-kind concurrency, the kind being the name up to its dash. */
+function schedulerWith(slots: number, limits?: Record<string, number>) {
   const started: string[] = [];
   const jobs = new Map<string, Deferred>();
   let running = 0;
   let mostAtOnce = 0;
-  const sut = new PriorityScheduler<Job>(QUEUES, slots, async (job) => {
-    started.push(job.name);
-    running++;
-    mostAtOnce = Math.max(mostAtOnce, running);
-    const deferred = new Deferred();
-    jobs.set(job.name, deferred);
-    try {
-      await deferred.promise;
-    } finally {
-      running--;
-    }
-  });
+  const sut = new PriorityScheduler<Job>(
+    QUEUES,
+    slots,
+    async (job) => {
+      started.push(job.name);
+      running++;
+      mostAtOnce = Math.max(mostAtOnce, running);
+      const deferred = new Deferred();
+      jobs.set(job.name, deferred);
+      try {
+        await deferred.promise;
+      } finally {
+        running--;
+      }
+    },
+    limits && { kindOf: (job) => job.name.split('-')[0], limits: new Map(Object.entries(limits)) },
+  );
   return {
     sut,
     started,
@@ -205,6 +210,62 @@ describe(PriorityScheduler.name, () => {
       await finish('b');
       await whenIdle;
       expect(idle).toBe(true);
+    });
+  });
+
+  describe('with a concurrency limit per kind', () => {
+    it('never runs more of a kind than its limit, and runs other kinds beside it', async () => {
+      const { sut, started, finish } = schedulerWith(4, { email: 2 });
+
+      for (const name of ['email-1', 'email-2', 'email-3', 'email-4', 'report-1']) sut.offer(medium(name));
+
+      expect(started).toEqual(['email-1', 'email-2', 'report-1']);
+      expect(sut.running).toBe(3);
+      expect(sut.parkedCount).toBe(2);
+      await finish('email-1');
+      expect(started).toEqual(['email-1', 'email-2', 'report-1', 'email-3']);
+      expect(sut.parkedCount).toBe(1);
+    });
+
+    it('does not count parked jobs against the free slots, up to slots of them', () => {
+      const { sut } = schedulerWith(3, { email: 1 });
+
+      sut.offer(medium('email-1'));
+      sut.offer(medium('email-2'));
+      expect(sut.free).toBe(2);
+      sut.offer(medium('email-3'));
+      sut.offer(medium('email-4'));
+      // Three parked: as many as the slots, so nothing more is taken until one of them starts.
+      expect(sut.parkedCount).toBe(3);
+      expect(sut.free).toBe(0);
+    });
+
+    it('starts a parked job of a higher queue before a later one of its kind in a lower queue', async () => {
+      const { sut, started, finish } = schedulerWith(4, { email: 1 });
+
+      sut.offer(low('email-low'));
+      sut.offer(low('email-low2'));
+      sut.offer(high('email-high'));
+      await finish('email-low');
+
+      expect(started).toEqual(['email-low', 'email-high']);
+    });
+
+    it('hands back parked jobs on stop', () => {
+      const { sut } = schedulerWith(2, { email: 1 });
+      sut.offer(medium('email-1'));
+      sut.offer(medium('email-2'));
+
+      expect(sut.stop().map((job) => job.name)).toEqual(['email-2']);
+    });
+
+    it('limits nothing for a kind without a limit', () => {
+      const { sut, started } = schedulerWith(3, { email: 1 });
+
+      for (const name of ['sms-1', 'sms-2', 'sms-3']) sut.offer(medium(name));
+
+      expect(started).toEqual(['sms-1', 'sms-2', 'sms-3']);
+      expect(sut.parkedCount).toBe(0);
     });
   });
 });

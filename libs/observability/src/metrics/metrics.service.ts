@@ -26,6 +26,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly taskHookFailures = new Counter({
+    name: 'task_hook_failures_total',
+    help: "A handler's onSuccess or onError hook that threw, rejected or ran past its type's timeoutSeconds, by type and hook (the task's outcome stands)",
+    labelNames: ['type', 'hook'] as const,
+    registers: [this.registry],
+  });
+
   readonly taskDuration = new Histogram({
     name: 'task_duration_seconds',
     help: 'Time a handler ran, by type',

@@ -1,11 +1,16 @@
 import 'reflect-metadata';
+import type { TaskPolicyOptions } from '../policy/task-policy.js';
 
 export const TASK_HANDLER_METADATA = 'tasks:handler';
 
 export type PayloadClass = new () => object;
 
-/** What {@link TaskHandler} records on a handler class. */
-export interface TaskHandlerOptions {
+/**
+ * What {@link TaskHandler} records on a handler class. The policy fields (`maxAttempts`, `retry`,
+ * `timeoutSeconds`, `concurrency`: see {@link TaskPolicyOptions}) are optional; each one left out
+ * falls back to its global setting, and a bad one stops the app at boot naming the type and field.
+ */
+export interface TaskHandlerOptions extends TaskPolicyOptions {
   /** The task's `type`, e.g. `email.send`. */
   type: string;
   /** The class-validator class that the payload must satisfy, at the API and in the worker. */

@@ -10,6 +10,40 @@ class SecondNoopHandler {
   }
 }
 
+@TaskHandler({ type: 'email.send', payload: NoopPayload, description: 'A policy with a bad delay.', retry: { backoff: 'fixed', initialDelaySeconds: 0 } })
+class BadPolicyHandler {
+  async run(): Promise<unknown> {
+    return {};
+  }
+}
+
+@TaskHandler({
+  type: 'report.build',
+  payload: NoopPayload,
+  description: 'A full policy.',
+  maxAttempts: 2,
+  retry: { backoff: 'exponential', initialDelaySeconds: 1, maxDelaySeconds: 4 },
+  timeoutSeconds: 10,
+  concurrency: 2,
+})
+class PolicyHandler {
+  async run(): Promise<unknown> {
+    return {};
+  }
+}
+
+@TaskHandler({
+  type: 'sms.send',
+  payload: NoopPayload,
+  description: 'A fixed backoff of 45 s, a tie between 40 and 50.',
+  retry: { backoff: 'fixed', initialDelaySeconds: 45 },
+})
+class FixedHandler {
+  async run(): Promise<unknown> {
+    return {};
+  }
+}
+
 class UndecoratedHandler {
   async run(): Promise<unknown> {
     return {};
@@ -107,11 +141,52 @@ describe(TaskRegistry.name, () => {
       expect(error).toHaveProperty('message', expect.stringContaining("Task type 'Send Email' of BadlyNamedHandler"));
     });
 
+    it('throws TaskRegistryError naming the type, the class and the field of a bad policy', () => {
+      const error = captureError(() => new TaskRegistry([NoopHandler, BadPolicyHandler]));
+      expect(error).toBeInstanceOf(TaskRegistryError);
+      expect(error).toHaveProperty(
+        'message',
+        "Task type 'email.send' of BadPolicyHandler has an invalid policy: retry.initialDelaySeconds must be a whole number from 1 to 86400 (got 0)",
+      );
+    });
+
     it('throws TaskRegistryError for an empty list', () => {
       const error = captureError(() => new TaskRegistry([]));
 
       expect(error).toBeInstanceOf(TaskRegistryError);
       expect(error).toHaveProperty('message', 'No task handlers are registered');
+    });
+  });
+
+  describe('policies', () => {
+    const defaults = { maxAttempts: 4, retryDelaysSeconds: [5, 30, 120], timeoutSeconds: 300 };
+
+    it("resolves a type's own policy over the global settings", () => {
+      const sut = new TaskRegistry([NoopHandler, PolicyHandler]);
+
+      expect(sut.policy('report.build', defaults)).toEqual({
+        maxAttempts: 2,
+        retry: { backoff: 'exponential', initialDelaySeconds: 1, maxDelaySeconds: 4 },
+        timeoutSeconds: 10,
+        concurrency: 2,
+      });
+      expect(sut.policy('noop', defaults)).toEqual({
+        maxAttempts: 4,
+        retry: { backoff: 'ladder', delaysSeconds: [5, 30, 120] },
+        timeoutSeconds: 300,
+        concurrency: null,
+      });
+      expect(sut.policy('email.send', defaults)).toBeUndefined();
+    });
+
+    it('lists the delay steps the types need beside the ladder, each once, rounded onto the grid', () => {
+      const sut = new TaskRegistry([NoopHandler, PolicyHandler, FixedHandler]);
+
+      expect(sut.retryDelaySteps()).toEqual([1, 2, 4, 50]);
+    });
+
+    it('needs no step of its own when no type has a retry policy', () => {
+      expect(new TaskRegistry(BUILTIN_TASK_HANDLERS).retryDelaySteps()).toEqual([]);
     });
   });
 

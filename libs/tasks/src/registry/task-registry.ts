@@ -4,6 +4,7 @@ import type { TaskHandlerContract } from './task-handler.interface.js';
 import { readTaskHandlerOptions, type TaskHandlerOptions } from './task-handler.decorator.js';
 import { type FieldError, validateAgainst } from './payload-validation.js';
 import { TASK_TYPE_PATTERN } from '../task-patterns.js';
+import { delayStepsOf, type EffectiveTaskPolicy, type PolicyDefaults, resolveTaskPolicy, validateTaskPolicy } from '../policy/task-policy.js';
 
 export type TaskHandlerClass = Type<TaskHandlerContract>;
 
@@ -35,6 +36,11 @@ export class TaskRegistry {
       if (!TASK_TYPE_PATTERN.test(options.type)) {
         throw new TaskRegistryError(`Task type '${options.type}' of ${handler.name} must be 1-100 lowercase letters, digits, '.', '_' or '-'`);
       }
+      const problems = validateTaskPolicy(options);
+      if (problems.length > 0) {
+        const list = problems.map((p) => `${p.field} ${p.message}`).join('; ');
+        throw new TaskRegistryError(`Task type '${options.type}' of ${handler.name} has an invalid policy: ${list}`);
+      }
       const existing = this.types.get(options.type);
       if (existing) {
         throw new TaskRegistryError(`Task type '${options.type}' has two handlers: ${existing.handler.name} and ${handler.name}`);
@@ -59,6 +65,26 @@ export class TaskRegistry {
 
   get(type: string): RegisteredTaskType | undefined {
     return this.types.get(type);
+  }
+
+  /** The policy of `type` with the global settings filled in; undefined for an unknown type. */
+  policy(type: string, defaults: PolicyDefaults): EffectiveTaskPolicy | undefined {
+    const entry = this.types.get(type);
+    return entry && resolveTaskPolicy(entry, defaults);
+  }
+
+  /**
+   * The delay steps the types' own retry policies need, sorted (the ladder of RETRY_DELAYS_SECONDS
+   * is not among them): each app declares a delay queue for each, beside the ladder's.
+   */
+  retryDelaySteps(): number[] {
+    const steps = new Set<number>();
+    for (const entry of this.types.values()) {
+      if (!entry.retry) continue;
+      const policy = resolveTaskPolicy(entry, { maxAttempts: 1, retryDelaysSeconds: [1], timeoutSeconds: 1 });
+      for (const step of delayStepsOf(policy.retry)) steps.add(step);
+    }
+    return [...steps].sort((a, b) => a - b);
   }
 
   /** Field errors of `payload` for `type`; empty when it is valid. */

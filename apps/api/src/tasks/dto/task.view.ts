@@ -91,10 +91,46 @@ export class StatsView {
   @ApiProperty({ type: [QueueStatsView] }) queues!: QueueStatsView[];
 }
 
+export class RetryPolicyView {
+  @ApiProperty({
+    enum: ['ladder', 'fixed', 'linear', 'exponential'],
+    example: 'exponential',
+    description: "`ladder`: the global RETRY_DELAYS_SECONDS; otherwise the type's own backoff.",
+  })
+  backoff!: 'ladder' | 'fixed' | 'linear' | 'exponential';
+  @ApiProperty({ type: Number, nullable: true, example: 1, description: "The backoff's delay before the first retry; null for the ladder." })
+  initialDelaySeconds!: number | null;
+  @ApiProperty({ type: Number, nullable: true, example: 60, description: 'No delay of the backoff is longer; null for the ladder.' })
+  maxDelaySeconds!: number | null;
+  @ApiProperty({
+    type: [Number],
+    example: [1, 2, 4],
+    description:
+      'The delay before each retry of a task with maxAttempts attempts, in seconds, as the delay queues apply it ' +
+      '(a backoff rounded onto the grid of delay steps).',
+  })
+  delaysSeconds!: number[];
+}
+
+export class TaskPolicyView {
+  @ApiProperty({ example: 4, description: 'Attempts of a task of this type that does not set its own maxAttempts.' }) maxAttempts!: number;
+  @ApiProperty({ type: RetryPolicyView }) retry!: RetryPolicyView;
+  @ApiProperty({ example: 300, description: 'Seconds an attempt may run before it is aborted and counts as failed.' }) timeoutSeconds!: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 2,
+    description: 'At most this many tasks of this type run at once in one worker; null: no limit of its own (only WORKER_PREFETCH).',
+  })
+  concurrency!: number | null;
+}
+
 export class TaskTypeView {
   @ApiProperty({ example: 'sleep' }) type!: string;
   @ApiProperty({ example: 'Sleeps {ms} milliseconds.' }) description!: string;
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'JSON Schema of the payload.' }) payloadSchema!: Record<string, unknown>;
+  @ApiProperty({ type: TaskPolicyView, description: "The type's effective policy: its own settings, the global ones where it has none." })
+  policy!: TaskPolicyView;
 }
 
 export class TaskTypeListView {
