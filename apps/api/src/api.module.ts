@@ -4,6 +4,7 @@ import { type AppConfig, ConfigModule } from '#config';
 import { DatabaseModule, PostgresHealthIndicator } from '#database';
 import { MessagingModule, RabbitMqHealthIndicator } from '#messaging';
 import { ObservabilityModule } from '#observability';
+import { TASK_HANDLERS, type TaskHandlerClass, TaskRegistry } from '#tasks';
 import { ApiKeyGuard } from './security/api-key.guard.js';
 import { rateLimit } from './security/rate-limit.js';
 import { TasksModule } from './tasks/tasks.module.js';
@@ -11,16 +12,17 @@ import { TasksModule } from './tasks/tasks.module.js';
 /** The REST API: tasks over HTTP, writing to Postgres; RabbitMQ for queue depths and `/ready`. */
 @Module({})
 export class ApiModule {
-  static async forRoot(config: AppConfig): Promise<DynamicModule> {
+  /** `handlers`: the deployment's task handlers (their metadata only); tests may pass their own. */
+  static async forRoot(config: AppConfig, handlers: readonly TaskHandlerClass[] = TASK_HANDLERS): Promise<DynamicModule> {
     const limit = await rateLimit(config);
     return {
       module: ApiModule,
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
-        MessagingModule,
+        MessagingModule.forRoot({ queueGroups: new TaskRegistry(handlers).queueGroups() }),
         ObservabilityModule.forRoot({ healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator] }),
-        TasksModule,
+        TasksModule.forRoot(handlers),
         ...limit.imports,
       ],
       // Guards run in this order: the rate limit first, so guessing keys is throttled too.

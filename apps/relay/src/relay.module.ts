@@ -3,6 +3,7 @@ import { type AppConfig, ConfigModule } from '#config';
 import { DatabaseModule, PostgresHealthIndicator } from '#database';
 import { MessagingModule, RabbitMqHealthIndicator } from '#messaging';
 import { ObservabilityModule } from '#observability';
+import { TASK_HANDLERS, type TaskHandlerClass, TaskRegistry } from '#tasks';
 import { MaintenanceService } from './maintenance.service.js';
 import { OutboxRelayService } from './outbox-relay.service.js';
 import { ReconcilerService } from './reconciler.service.js';
@@ -13,13 +14,18 @@ import { ReconcilerService } from './reconciler.service.js';
  */
 @Module({})
 export class RelayModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /**
+   * `handlers`: the deployment's task handlers. The relay runs none; it reads their metadata for
+   * the queue groups, whose queues it declares, watches and reconciles like `tasks.*`.
+   */
+  static forRoot(config: AppConfig, handlers: readonly TaskHandlerClass[] = TASK_HANDLERS): DynamicModule {
+    const queueGroups = new TaskRegistry(handlers).queueGroups();
     return {
       module: RelayModule,
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
-        MessagingModule,
+        MessagingModule.forRoot({ queueGroups }),
         ObservabilityModule.forRoot({ healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator], queueMetrics: true }),
       ],
       providers: [OutboxRelayService, MaintenanceService, ReconcilerService],

@@ -19,6 +19,9 @@ import { buildTopology, type Topology } from './topology.js';
 /** How long a connect may stay silent (TCP connect or AMQP handshake) before the next node is tried. */
 const CONNECT_TIMEOUT_MS = 5_000;
 
+/** Injection token: the queue groups of the app's task types, whose queues the topology declares. */
+export const QUEUE_GROUPS = Symbol('QUEUE_GROUPS');
+
 @Injectable()
 export class AmqpConnectionService implements OnApplicationShutdown {
   private readonly logger = new Logger('Amqp');
@@ -32,8 +35,11 @@ export class AmqpConnectionService implements OnApplicationShutdown {
   private declared: Promise<void> = new Promise(() => undefined);
   private readonly connectListeners: (() => void)[] = [];
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.topology = buildTopology({ queueType: config.rabbitmq.queueType, retryDelaysSeconds: config.retry.delaysSeconds });
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(QUEUE_GROUPS) queueGroups: readonly string[],
+  ) {
+    this.topology = buildTopology({ queueType: config.rabbitmq.queueType, retryDelaysSeconds: config.retry.delaysSeconds, queueGroups });
   }
 
   private connection(): AmqpConnectionManager {

@@ -1,13 +1,25 @@
-import { Global, Module } from '@nestjs/common';
-import { AmqpConnectionService } from './amqp-connection.service.js';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { AmqpConnectionService, QUEUE_GROUPS } from './amqp-connection.service.js';
 import { MessagePublisher } from './message-publisher.service.js';
 import { QueueInspector } from './queue-inspector.service.js';
 import { RabbitMqHealthIndicator } from './rabbitmq-health.indicator.js';
 
+const PROVIDERS = [AmqpConnectionService, MessagePublisher, QueueInspector, RabbitMqHealthIndicator];
+
 /** RabbitMQ for the apps: the connection and the publisher. Consumers are built by the worker. */
 @Global()
-@Module({
-  providers: [AmqpConnectionService, MessagePublisher, QueueInspector, RabbitMqHealthIndicator],
-  exports: [AmqpConnectionService, MessagePublisher, QueueInspector, RabbitMqHealthIndicator],
-})
-export class MessagingModule {}
+@Module({})
+export class MessagingModule {
+  /**
+   * `queueGroups`: the queue groups of the task types (`TaskRegistry.queueGroups()`), whose work
+   * queues the topology declares beside `tasks.*`. Every app passes its registry's, so every app
+   * declares the same topology.
+   */
+  static forRoot(options: { queueGroups: readonly string[] }): DynamicModule {
+    return {
+      module: MessagingModule,
+      providers: [...PROVIDERS, { provide: QUEUE_GROUPS, useValue: [...options.queueGroups] }],
+      exports: [...PROVIDERS, QUEUE_GROUPS],
+    };
+  }
+}

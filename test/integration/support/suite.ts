@@ -94,9 +94,9 @@ export class Suite {
    * The API in-process (no Swagger UI files: see configureHttp), with its route table and
    * OpenAPI document. Suites that need the real process use {@link startApiProcess}.
    */
-  async startApi(overrides: Record<string, string> = {}): Promise<ApiUnderTest> {
+  async startApi(overrides: Record<string, string> = {}, handlers?: readonly TaskHandlerClass[]): Promise<ApiUnderTest> {
     const config = this.config(overrides);
-    const app = await NestFactory.create<NestFastifyApplication>(await ApiModule.forRoot(config), new FastifyAdapter(apiFastifyOptions(config)), {
+    const app = await NestFactory.create<NestFastifyApplication>(await ApiModule.forRoot(config, handlers), new FastifyAdapter(apiFastifyOptions(config)), {
       logger: new AppLogger(config.logLevel, process.stderr),
     });
     const { routes, document } = await configureHttp(app, config, { serveDocs: false });
@@ -106,8 +106,9 @@ export class Suite {
     return { app, routes, document, getHttpServer: () => app.getHttpServer() };
   }
 
-  async startRelay(overrides: Record<string, string> = {}): Promise<INestApplicationContext> {
-    return this.startContext((config) => RelayModule.forRoot(config), overrides);
+  /** The relay in-process; `handlers` replaces the deployment's handler list (its queue groups). */
+  async startRelay(overrides: Record<string, string> = {}, handlers?: readonly TaskHandlerClass[]): Promise<INestApplicationContext> {
+    return this.startContext((config) => RelayModule.forRoot(config, handlers), overrides);
   }
 
   /** A worker in-process; `handlers` replaces the deployment's handler list (for test-only task types). */
