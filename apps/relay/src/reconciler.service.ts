@@ -64,7 +64,10 @@ export class ReconcilerService implements OnApplicationBootstrap, BeforeApplicat
     await this.running;
   }
 
-  /** One pass over every work queue (the three priorities of `tasks.*` and of each queue group); returns the ids of the tasks dispatched again. A pass already running is joined. */
+  /**
+   * One pass over every work queue (the three priorities of `tasks.*` and of each queue group);
+   * returns the ids of the tasks dispatched again. A pass already running is joined.
+   */
   reconcile(): Promise<string[]> {
     this.running ??= this.pass().finally(() => {
       this.running = undefined;

@@ -40,7 +40,7 @@ export class QueueMetrics implements OnModuleInit {
     const depths = () => this.depths();
     new Gauge({
       name: 'tasks_queue_messages_ready',
-      help: 'Messages ready for delivery in a task queue (tasks.high, tasks.medium, tasks.low, tasks.dlq, the queues of queue groups), read from the broker at scrape time',
+      help: 'Messages ready for delivery in a task queue (tasks.*, tasks.dlq, the queues of queue groups), read from the broker at scrape time',
       labelNames: ['queue'] as const,
       registers: [this.metrics.registry],
       async collect() {
@@ -50,7 +50,7 @@ export class QueueMetrics implements OnModuleInit {
     });
     new Gauge({
       name: 'tasks_queue_consumers',
-      help: 'Consumers of a task queue (tasks.high, tasks.medium, tasks.low, tasks.dlq, the queues of queue groups), read from the broker at scrape time',
+      help: 'Consumers of a task queue (tasks.*, tasks.dlq, the queues of queue groups), read from the broker at scrape time',
       labelNames: ['queue'] as const,
       registers: [this.metrics.registry],
       async collect() {
