@@ -2,7 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { Channel } from 'amqplib';
 import request from 'supertest';
 import { TaskStatusMachine } from '#tasks';
-import { type AppProcess } from './support/app-process.js';
+import type { AppProcess } from './support/app-process.js';
 import { DEFAULT_POOL_TYPES, ROUTING_HANDLERS } from './support/routing-handlers.js';
 import { type ApiUnderTest, eventually, Suite } from './support/suite.js';
 import { taskClient } from './support/task-client.js';

@@ -22,7 +22,10 @@ export class WorkerModule {
   static forRoot(config: AppConfig, handlers: readonly TaskHandlerClass[] = TASK_HANDLERS): DynamicModule {
     const registry = new TaskRegistry(handlers);
     const selected = new Set(selectWorkerTaskTypes(registry.list(), config.worker.queues, config.worker.taskTypes));
-    const run = registry.list().filter((entry) => selected.has(entry.type)).map((entry) => entry.handler);
+    const run = registry
+      .list()
+      .filter((entry) => selected.has(entry.type))
+      .map((entry) => entry.handler);
     return {
       module: WorkerModule,
       imports: [

@@ -133,7 +133,7 @@ describe(loadConfig.name, () => {
       expect(loadConfig({ WORKER_QUEUES: value }).worker.queues).toEqual(expected);
     });
 
-    it('gives weighted mode the weights 8, 3, 1 of a queue group\'s priorities', () => {
+    it("gives weighted mode the weights 8, 3, 1 of a queue group's priorities", () => {
       const sut = loadConfig({ WORKER_PRIORITY_MODE: 'weighted', WORKER_QUEUES: 'reports.high,reports.medium,reports.low' });
 
       expect(sut.worker.priority.weights).toEqual([8, 3, 1]);
@@ -282,14 +282,11 @@ describe(loadConfig.name, () => {
       ['reports'],
       ['re.ports.high'],
       ['tasks.dlq'],
-    ])(
-      'refuses WORKER_QUEUES=%j',
-      (value) => {
-        const sut = configErrorOf({ WORKER_QUEUES: value });
+    ])('refuses WORKER_QUEUES=%j', (value) => {
+      const sut = configErrorOf({ WORKER_QUEUES: value });
 
-        expect(sut.problems).toEqual([{ variable: 'WORKER_QUEUES', message: expect.stringContaining('distinct queues') }]);
-      },
-    );
+      expect(sut.problems).toEqual([{ variable: 'WORKER_QUEUES', message: expect.stringContaining('distinct queues') }]);
+    });
 
     it.each([
       ['tasks.low,tasks.high', 'tasks.high,tasks.low'],
