@@ -270,3 +270,51 @@ describe('task routing: queue groups, type-scoped workers, task events', () => {
     await process.stop();
   });
 });
+
+/** The relay's reconciler walks each queue of each group on its own, and sends a task back to its group's queue. */
+describe('reconciler with queue groups', () => {
+  let suite: Suite;
+  let api: ApiUnderTest;
+  const client = taskClient(() => api, 30_000);
+  const redispatches = async (ids: string[]) =>
+    (
+      await suite.sql.query<{ task_id: string; routing_key: string }>(
+        "SELECT task_id, routing_key FROM outbox WHERE kind = 'redispatch' AND task_id = ANY($1) ORDER BY id",
+        [ids],
+      )
+    ).rows;
+
+  beforeAll(async () => {
+    suite = await Suite.create('routing_reconcile', { RECONCILE_AFTER_SECONDS: '1' });
+    api = await suite.startApi({}, ROUTING_HANDLERS);
+    await suite.startRelay({}, ROUTING_HANDLERS);
+  });
+
+  afterAll(async () => {
+    await suite.teardown();
+  });
+
+  it("dispatches a group's tasks again to their group's queue after it was purged, and leaves the default queue's tasks alone", async () => {
+    const reports = await Promise.all([1, 2, 3].map((i) => client.create({ title: `report ${i}`, type: 'report.build' })));
+    const noops = await Promise.all([1, 2].map((i) => client.create({ title: `noop ${i}`, type: 'noop' })));
+    await eventually(
+      async () => (await suite.queueDepth('reports.medium')) === 3 && (await suite.queueDepth('tasks.medium')) === 2,
+      15_000,
+      'the tasks to be queued in their queues',
+    );
+    const channel = await suite.channel();
+    await channel.purgeQueue('reports.medium');
+    await channel.close();
+
+    const reportIds = reports.map((t) => t.id);
+    await eventually(async () => (await redispatches(reportIds)).length >= 3, 15_000, 'a re-dispatch of each report');
+    await eventually(async () => (await suite.queueDepth('reports.medium')) >= 3, 15_000, 'the reports back in reports.medium');
+
+    expect(new Set((await redispatches(reportIds)).map((r) => r.routing_key))).toEqual(new Set(['reports.medium']));
+    expect(await redispatches(noops.map((t) => t.id))).toEqual([]);
+    expect(await suite.queueDepth('tasks.medium')).toBe(2);
+    await suite.startWorker(REPORT_POOL, ROUTING_HANDLERS);
+    await suite.startWorker({ WORKER_TASK_TYPES: DEFAULT_POOL_TYPES.join(',') }, ROUTING_HANDLERS);
+    for (const task of [...reports, ...noops]) await client.until(task.id, 'COMPLETED');
+  });
+});
