@@ -21,8 +21,16 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * Cost: the WHEN clause is evaluated by Postgres without calling the function, so a task that
  * emits no event (event_routing_key NULL, the default) pays nothing; a task that does pays one
- * outbox insert in the statement that finishes it. It is a trigger of its own, beside the
- * counting and timeline triggers, so a change to those leaves it alone.
+ * outbox insert in the statement that finishes it. Measured on the 2-core development machine
+ * under a load average of 27: one UPDATE finishing 10,000 tasks took 1.10 s without events and
+ * 2.48 s with them, so about 0.14 ms per event (the insert, its indexes, and the outbox's
+ * NOTIFY trigger, which runs once per inserted statement, so once per event). A statement-level
+ * trigger over transition tables wrote the same events in 1.55 s (0.03 ms each) but cannot be
+ * limited to `UPDATE OF status` nor to tasks that emit (Postgres allows no column list and no
+ * WHEN with transition tables): every update of `tasks` (claims, heartbeats, progress) would pay
+ * it, 1.22 s against 1.10 s for the same 10,000 tasks without events. Events are off by default,
+ * so the row trigger is kept. It is a trigger of its own, beside the counting and timeline
+ * triggers, so a change to those leaves it alone.
  *
  * Event rows have kind `event`: the relay publishes them without `mandatory` (a topic exchange
  * with no queue bound to the key drops the event, as pub/sub does) and they never give up.
