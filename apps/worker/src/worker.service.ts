@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { APP_CONFIG, type AppConfig } from '#config';
 import { DatabaseService } from '#database';
 import { AmqpConnectionService, ControlConsumer, type Delivery } from '#messaging';
+import { TaskRegistry } from '#tasks';
 import { TaskExecutor } from './execution/task-executor.service.js';
 import { createIntake } from './scheduling/create-intake.js';
 import type { MessageIntake } from './scheduling/intake.js';
@@ -37,6 +38,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     amqp: AmqpConnectionService,
     private readonly database: DatabaseService,
     private readonly executor: TaskExecutor,
+    private readonly registry: TaskRegistry,
   ) {
     const { queues, prefetch } = config.worker;
     this.scheduler = new PriorityScheduler<Delivery>(queues, prefetch, (delivery) => this.executor.execute(delivery));
@@ -54,7 +56,10 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       consumer.start().catch((error: Error) => this.logger.error(`consumer failed to start: ${error.message}`));
     }
     const { queues, prefetch, priority } = this.config.worker;
-    this.logger.log(`consuming ${queues.join(', ')} (${priority.mode}) with prefetch ${prefetch} as ${this.executor.workerId}`);
+    this.logger.log(
+      `consuming ${queues.join(', ')} (${priority.mode}) with prefetch ${prefetch} as ${this.executor.workerId}; ` +
+        `task types: ${this.config.worker.taskTypes ? this.registry.names().join(', ') : 'all'}`,
+    );
   }
 
   /**

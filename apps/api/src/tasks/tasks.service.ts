@@ -146,7 +146,13 @@ export class TasksService {
   async retry(id: string): Promise<TaskRecord> {
     const current = await this.get(id);
     const routing = this.registry.routingOf(current.type, this.config.taskEvents.everyType);
-    const dispatch = dispatchMessage({ ...routing, taskId: id, type: current.type, priority: current.priority, correlationId: current.correlationId });
+    const dispatch = dispatchMessage({
+      taskId: id,
+      type: current.type,
+      priority: current.priority,
+      correlationId: current.correlationId,
+      queueGroup: routing.queueGroup,
+    });
     const requeued = await this.tasks.requeue(this.database, id, dispatch, routing);
     if (requeued) return requeued;
     const now = await this.get(id);
