@@ -24,7 +24,7 @@ export class ApiModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
-        MessagingModule.forRoot({ retryDelayStepsSeconds: registry.retryDelaySteps() }),
+        MessagingModule.forRoot({ retryDelayStepsSeconds: registry.retryDelaySteps(), queueGroups: registry.queueGroups() }),
         ObservabilityModule.forRoot({ healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator] }),
         TasksModule.forRoot(registry),
         ...limit.imports,

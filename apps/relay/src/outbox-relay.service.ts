@@ -117,7 +117,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
       const toPublish = rows.filter((r) => r.kind !== 'dispatch' || r.dispatchable);
       const skipped = rows.filter((r) => r.kind === 'dispatch' && !r.dispatchable);
 
-      const results = await Promise.allSettled(toPublish.map((row) => this.publisher.publish(toMessage(row), { mandatory: row.kind !== 'control' })));
+      const results = await Promise.allSettled(toPublish.map((row) => this.publisher.publish(toMessage(row), { mandatory: isMandatory(row.kind) })));
       const published: OutboxRow[] = [];
       const failed: { row: OutboxRow; error: string }[] = [];
       results.forEach((result, i) => {
@@ -139,6 +139,15 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
       return { claimed: rows.length, published: published.length, failed: failed.length, skipped: skipped.length };
     });
   }
+}
+
+/**
+ * Control broadcasts and task events are published without `mandatory`: a worker's control
+ * queue may not exist yet, and a task event is pub/sub (a topic exchange drops an event no
+ * consumer bound a queue for). Every other message must land in a queue, or its publish failed.
+ */
+function isMandatory(kind: OutboxRow['kind']): boolean {
+  return kind !== 'control' && kind !== 'event';
 }
 
 function toMessage(row: OutboxRow): OutgoingMessage {

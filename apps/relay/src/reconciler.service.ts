@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { DatabaseService, MaintenanceRepository } from '#database';
-import { dispatchMessage, QueueInspector, queueOfPriority } from '#messaging';
+import { dispatchMessage, QUEUE_GROUPS, QueueInspector, queueOfPriority } from '#messaging';
 import { MetricsService } from '#observability';
 import { TaskPriority } from '#tasks/core';
 import { OutboxRelayService } from './outbox-relay.service.js';
@@ -52,6 +52,7 @@ export class ReconcilerService implements OnApplicationBootstrap, BeforeApplicat
     private readonly queues: QueueInspector,
     private readonly relay: OutboxRelayService,
     private readonly metrics: MetricsService,
+    @Inject(QUEUE_GROUPS) private readonly queueGroups: readonly string[],
   ) {}
 
   onApplicationBootstrap(): void {
@@ -63,7 +64,10 @@ export class ReconcilerService implements OnApplicationBootstrap, BeforeApplicat
     await this.running;
   }
 
-  /** One pass over the three priorities; returns the ids of the tasks dispatched again. A pass already running is joined. */
+  /**
+   * One pass over every work queue (the three priorities of `tasks.*` and of each queue group);
+   * returns the ids of the tasks dispatched again. A pass already running is joined.
+   */
   reconcile(): Promise<string[]> {
     this.running ??= this.pass().finally(() => {
       this.running = undefined;
@@ -73,15 +77,18 @@ export class ReconcilerService implements OnApplicationBootstrap, BeforeApplicat
 
   private async pass(): Promise<string[]> {
     const redispatched: string[] = [];
-    for (const priority of [TaskPriority.HIGH, TaskPriority.MEDIUM, TaskPriority.LOW]) {
-      const queue = queueOfPriority(priority);
+    const queues = [null, ...this.queueGroups].flatMap((queueGroup) =>
+      [TaskPriority.HIGH, TaskPriority.MEDIUM, TaskPriority.LOW].map((priority) => ({ queueGroup, priority })),
+    );
+    for (const { queueGroup, priority } of queues) {
+      const queue = queueOfPriority(priority, queueGroup);
       try {
         // The clock first, then the depth: a task published in between is left out of the walk.
         const countedAt = await this.maintenance.databaseClock(this.database);
         const [depth] = await this.queues.depths([queue]);
         if (depth.messages === null) continue;
         const held = messagesHeld({ messages: depth.messages, consumers: depth.consumers }, this.config.worker.prefetch);
-        const snapshot = { priority, messagesHeld: held, countedAt };
+        const snapshot = { priority, queueGroup, messagesHeld: held, countedAt };
         const ids = await this.database.transaction(async (tx) => {
           const stranded = await this.maintenance.findUnqueued(tx, snapshot, this.config.reconcile.afterSeconds, RECONCILE_BATCH);
           // The attempt the task waits for next, which claim_task accepts from PENDING or RETRYING.

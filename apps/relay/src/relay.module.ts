@@ -14,16 +14,19 @@ import { ReconcilerService } from './reconciler.service.js';
  */
 @Module({})
 export class RelayModule {
+  /**
+   * `handlers`: the deployment's task handlers. The relay runs none; it reads their metadata for
+   * the delay queues of the types' retry policies and for the queue groups, whose queues it
+   * declares, watches and reconciles like `tasks.*`, as the worker and the api do.
+   */
   static forRoot(config: AppConfig, handlers: readonly TaskHandlerClass[] = TASK_HANDLERS): DynamicModule {
-    // The relay runs no handler, but declares the same delay queues as the worker and the api:
-    // those of the types' retry policies, read from the handlers' metadata.
     const registry = new TaskRegistry(handlers);
     return {
       module: RelayModule,
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
-        MessagingModule.forRoot({ retryDelayStepsSeconds: registry.retryDelaySteps() }),
+        MessagingModule.forRoot({ retryDelayStepsSeconds: registry.retryDelaySteps(), queueGroups: registry.queueGroups() }),
         ObservabilityModule.forRoot({ healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator], queueMetrics: true }),
       ],
       providers: [OutboxRelayService, MaintenanceService, ReconcilerService],

@@ -38,7 +38,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     amqp: AmqpConnectionService,
     private readonly database: DatabaseService,
     private readonly executor: TaskExecutor,
-    registry: TaskRegistry,
+    private readonly registry: TaskRegistry,
   ) {
     const { queues, prefetch } = config.worker;
     // A type's `concurrency`: at most that many of it run at once here; the others wait without a slot.
@@ -62,7 +62,10 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       consumer.start().catch((error: Error) => this.logger.error(`consumer failed to start: ${error.message}`));
     }
     const { queues, prefetch, priority } = this.config.worker;
-    this.logger.log(`consuming ${queues.join(', ')} (${priority.mode}) with prefetch ${prefetch} as ${this.executor.workerId}`);
+    this.logger.log(
+      `consuming ${queues.join(', ')} (${priority.mode}) with prefetch ${prefetch} as ${this.executor.workerId}; ` +
+        `task types: ${this.config.worker.taskTypes ? this.registry.names().join(', ') : 'all'}`,
+    );
   }
 
   /**

@@ -9,6 +9,29 @@ export type PriorityMode = (typeof PRIORITY_MODES)[number];
 /** WORKER_PRIORITY_WEIGHTS when unset: each queue's weight, read in WORKER_QUEUES order. */
 export const DEFAULT_PRIORITY_WEIGHTS: Readonly<Record<TaskQueueName, number>> = { 'tasks.high': 8, 'tasks.medium': 3, 'tasks.low': 1 };
 
+/**
+ * A work queue a worker may name: the default group's `tasks.high|medium|low`, or a queue group's
+ * `<group>.high|medium|low` (a group is 1–50 lowercase letters, digits, `_` or `-`, a letter first).
+ * Whether a group exists is the registry's to say: the worker checks it at start.
+ */
+export const WORK_QUEUE_PATTERN = /^[a-z][a-z0-9_-]{0,49}\.(high|medium|low)$/;
+
+const PRIORITY_SUFFIXES = ['high', 'medium', 'low'] as const;
+
+/** 0 for a `.high` queue, 1 for `.medium`, 2 for `.low`, whatever its group; -1 for another name. */
+export function queuePriorityRank(queue: string): number {
+  return PRIORITY_SUFFIXES.indexOf(queue.slice(queue.lastIndexOf('.') + 1) as (typeof PRIORITY_SUFFIXES)[number]);
+}
+
+/** The default weight of a queue in weighted mode: 8, 3, 1 for its group's high, medium, low. */
+export function defaultPriorityWeight(queue: string): number {
+  return DEFAULT_PRIORITY_WEIGHTS[TASK_QUEUES[queuePriorityRank(queue)] ?? 'tasks.low'];
+}
+
+/** TASK_EVENTS: `on` emits a terminal event for every task type; `off` only for types that name an `output`. */
+export const TASK_EVENTS_MODES = ['on', 'off'] as const;
+export type TaskEventsMode = (typeof TASK_EVENTS_MODES)[number];
+
 export const QUEUE_TYPES = ['classic', 'quorum'] as const;
 export type QueueType = (typeof QUEUE_TYPES)[number];
 
@@ -79,7 +102,10 @@ export interface AppConfig {
   };
   health: { port: number };
   worker: {
-    queues: TaskQueueName[];
+    /** WORKER_QUEUES: `tasks.*` and queue groups' queues, each with a priority suffix. */
+    queues: string[];
+    /** WORKER_TASK_TYPES: the task types this worker registers; null: every type of the registry. */
+    taskTypes: string[] | null;
     /** Tasks run at once; also the most messages the worker holds unsettled (see documents/architecture.md). */
     prefetch: number;
     /** Most deliveries claimed, or outcomes written, in one statement (1: one statement per task). */
@@ -103,6 +129,8 @@ export interface AppConfig {
     resultMaxBytes: number;
   };
   retry: { maxRetries: number; delaysSeconds: number[] };
+  /** TASK_EVENTS: whether every task type emits terminal events (`task.<type>` unless it names an `output`), read by the API at create. */
+  taskEvents: { everyType: boolean };
   /** The `http.request` task type: where it may connect and how much of an answer it reads. */
   httpTask: {
     /** `HTTP_TASK_ALLOWED_HOSTS`; empty: every call is refused. */

@@ -21,6 +21,7 @@ const documentedDefaults: AppConfig = {
   health: { port: 3001 },
   worker: {
     queues: ['tasks.high', 'tasks.medium', 'tasks.low'],
+    taskTypes: null,
     prefetch: 10,
     writeBatch: 100,
     priority: { mode: 'strict', weights: [], agingMs: 30_000 },
@@ -29,6 +30,7 @@ const documentedDefaults: AppConfig = {
     resultMaxBytes: 1_048_576,
   },
   retry: { maxRetries: 3, delaysSeconds: [5, 30, 120] },
+  taskEvents: { everyType: false },
   httpTask: { allowedHosts: [], maxResponseBytes: 1_048_576 },
   outbox: { pollIntervalMs: 1000, batchSize: 100, maxAttempts: 10, retentionHours: 24, listenUrl: undefined },
   reconcile: { afterSeconds: 300 },
@@ -125,8 +127,40 @@ describe(loadConfig.name, () => {
       ['tasks.high,tasks.low', ['tasks.high', 'tasks.low']],
       ['tasks.medium,tasks.low', ['tasks.medium', 'tasks.low']],
       [' tasks.high , tasks.medium ', ['tasks.high', 'tasks.medium']],
+      ['reports.high,reports.medium,reports.low', ['reports.high', 'reports.medium', 'reports.low']],
+      ['reports.high,tasks.high,bulk_2.medium,tasks.low', ['reports.high', 'tasks.high', 'bulk_2.medium', 'tasks.low']],
     ])('reads WORKER_QUEUES=%j as %j, in the given order', (value, expected) => {
       expect(loadConfig({ WORKER_QUEUES: value }).worker.queues).toEqual(expected);
+    });
+
+    it("gives weighted mode the weights 8, 3, 1 of a queue group's priorities", () => {
+      const sut = loadConfig({ WORKER_PRIORITY_MODE: 'weighted', WORKER_QUEUES: 'reports.high,reports.medium,reports.low' });
+
+      expect(sut.worker.priority.weights).toEqual([8, 3, 1]);
+    });
+
+    it.each([
+      ['report.build', ['report.build']],
+      [' report.build , noop ', ['report.build', 'noop']],
+    ])('reads WORKER_TASK_TYPES=%j as %j', (value, expected) => {
+      expect(loadConfig({ WORKER_TASK_TYPES: value }).worker.taskTypes).toEqual(expected);
+    });
+
+    it.each([['Report'], ['noop,noop'], ['noop,,sleep'], ['a b']])('refuses WORKER_TASK_TYPES=%j', (value) => {
+      const sut = configErrorOf({ WORKER_TASK_TYPES: value });
+
+      expect(sut.problems).toEqual([{ variable: 'WORKER_TASK_TYPES', message: expect.stringContaining('comma list of distinct task types') }]);
+    });
+
+    it.each([
+      ['on', true],
+      ['off', false],
+    ])('reads TASK_EVENTS=%s', (value, everyType) => {
+      expect(loadConfig({ TASK_EVENTS: value }).taskEvents).toEqual({ everyType });
+    });
+
+    it('refuses TASK_EVENTS=yes', () => {
+      expect(configErrorOf({ TASK_EVENTS: 'yes' }).problems.map((p) => p.variable)).toEqual(['TASK_EVENTS']);
     });
 
     it.each([
@@ -238,19 +272,27 @@ describe(loadConfig.name, () => {
       expect(sut.problems).toEqual([{ variable, message: `must be a whole number ${range} (got '${value}')` }]);
     });
 
-    it.each([['tasks.urgent'], ['tasks.high,tasks.urgent'], ['tasks.high,tasks.high'], ['tasks.low,tasks.medium,tasks.low'], [','], ['TASKS.HIGH']])(
-      'refuses WORKER_QUEUES=%j',
-      (value) => {
-        const sut = configErrorOf({ WORKER_QUEUES: value });
+    it.each([
+      ['tasks.urgent'],
+      ['tasks.high,tasks.urgent'],
+      ['tasks.high,tasks.high'],
+      ['tasks.low,tasks.medium,tasks.low'],
+      [','],
+      ['TASKS.HIGH'],
+      ['reports'],
+      ['re.ports.high'],
+      ['tasks.dlq'],
+    ])('refuses WORKER_QUEUES=%j', (value) => {
+      const sut = configErrorOf({ WORKER_QUEUES: value });
 
-        expect(sut.problems).toEqual([{ variable: 'WORKER_QUEUES', message: expect.stringContaining('distinct queues') }]);
-      },
-    );
+      expect(sut.problems).toEqual([{ variable: 'WORKER_QUEUES', message: expect.stringContaining('distinct queues') }]);
+    });
 
     it.each([
       ['tasks.low,tasks.high', 'tasks.high,tasks.low'],
       ['tasks.medium,tasks.high', 'tasks.high,tasks.medium'],
       ['tasks.high,tasks.low,tasks.medium', 'tasks.high,tasks.medium,tasks.low'],
+      ['reports.low,tasks.high', 'tasks.high,reports.low'],
     ])('refuses WORKER_QUEUES=%j, a lower priority before a higher one, and names the order it means (%j)', (value, meant) => {
       const sut = configErrorOf({ WORKER_QUEUES: value });
 

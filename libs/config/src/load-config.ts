@@ -4,7 +4,7 @@ import { ConfigError, type ConfigProblem } from './config.error.js';
 import { parseBrokerUrls } from './rabbitmq-urls.js';
 import {
   type AppConfig,
-  DEFAULT_PRIORITY_WEIGHTS,
+  defaultPriorityWeight,
   LOG_LEVELS,
   type LogLevel,
   PRIORITY_MODES,
@@ -13,9 +13,12 @@ import {
   POSTGRES_POOLERS,
   type PostgresPooler,
   type QueueType,
+  queuePriorityRank,
+  TASK_EVENTS_MODES,
   TASK_QUEUES,
-  type TaskQueueName,
+  type TaskEventsMode,
   type TrustedProxies,
+  WORK_QUEUE_PATTERN,
 } from './config.types.js';
 
 /** Every variable with its default; `.env.example` and README's configuration table mirror this one. */
@@ -45,6 +48,8 @@ export const CONFIG_DEFAULTS = {
   WORKER_PRIORITY_MODE: 'strict',
   WORKER_PRIORITY_WEIGHTS: '',
   WORKER_PRIORITY_AGING_MS: '30000',
+  WORKER_TASK_TYPES: '',
+  TASK_EVENTS: 'off',
   MAX_RETRIES: '3',
   RETRY_DELAYS_SECONDS: '5,30,120',
   TASK_TIMEOUT_SECONDS: '300',
@@ -102,6 +107,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     health: { port: reader.integer('HEALTH_CHECK_PORT', 0, 65535) },
     worker: {
       ...reader.workerQueues(),
+      taskTypes: reader.typeList('WORKER_TASK_TYPES'),
       prefetch: reader.integer('WORKER_PREFETCH', 1, 1000),
       writeBatch: reader.integer('WORKER_WRITE_BATCH', 1, 1000),
       taskTimeoutSeconds: reader.integer('TASK_TIMEOUT_SECONDS', 1, 86_400),
@@ -112,6 +118,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxRetries: reader.integer('MAX_RETRIES', 0, 19),
       delaysSeconds: reader.delayList('RETRY_DELAYS_SECONDS'),
     },
+    taskEvents: { everyType: reader.oneOf<TaskEventsMode>('TASK_EVENTS', TASK_EVENTS_MODES) === 'on' },
     httpTask: {
       allowedHosts: reader.allowedHosts('HTTP_TASK_ALLOWED_HOSTS'),
       maxResponseBytes: reader.integer('HTTP_TASK_MAX_RESPONSE_BYTES', 1, 104_857_600),
@@ -278,7 +285,7 @@ class EnvReader {
    * first; in weighted mode the weights decide, so any order is accepted once the weights are
    * given explicitly (they are read in that order).
    */
-  workerQueues(): { queues: TaskQueueName[]; priority: AppConfig['worker']['priority'] } {
+  workerQueues(): { queues: string[]; priority: AppConfig['worker']['priority'] } {
     const mode = this.oneOf<PriorityMode>('WORKER_PRIORITY_MODE', PRIORITY_MODES);
     const weightsGiven = this.raw('WORKER_PRIORITY_WEIGHTS') !== '';
     const queues = this.queueList('WORKER_QUEUES', mode === 'strict' || !weightsGiven ? 'highest first' : 'any order');
@@ -296,46 +303,67 @@ class EnvReader {
   }
 
   /** One whole weight from 1 to 1000 per queue, in WORKER_QUEUES order; empty: 8, 3 and 1 for high, medium and low. */
-  weightList(name: ConfigVariable, queues: readonly TaskQueueName[]): number[] {
+  weightList(name: ConfigVariable, queues: readonly string[]): number[] {
     const value = this.raw(name);
-    if (value === '') return queues.map((queue) => DEFAULT_PRIORITY_WEIGHTS[queue]);
+    if (value === '') return queues.map(defaultPriorityWeight);
     const weights = value.split(',').map((item) => (/^\d+$/.test(item.trim()) ? Number(item.trim()) : Number.NaN));
     if (weights.length !== queues.length || weights.some((w) => !Number.isSafeInteger(w) || w < 1 || w > 1000)) {
       this.fail(
         name,
         `must be a comma list of ${queues.length} whole weights from 1 to 1000, one per queue of WORKER_QUEUES in its order ` +
-          `(${queues.join(', ')}), e.g. ${queues.map((queue) => DEFAULT_PRIORITY_WEIGHTS[queue]).join(',')} (got '${value}')`,
+          `(${queues.join(', ')}), e.g. ${queues.map(defaultPriorityWeight).join(',')} (got '${value}')`,
       );
-      return queues.map((queue) => DEFAULT_PRIORITY_WEIGHTS[queue]);
+      return queues.map(defaultPriorityWeight);
     }
     return weights;
   }
 
-  queueList(name: ConfigVariable, order: 'highest first' | 'any order' = 'highest first'): TaskQueueName[] {
+  /**
+   * Work queues: `tasks.high|medium|low` or a queue group's `<group>.high|medium|low`. Whether a
+   * group exists is checked by the worker against its registry; this checks the form and the order.
+   */
+  queueList(name: ConfigVariable, order: 'highest first' | 'any order' = 'highest first'): string[] {
     const value = this.raw(name);
     const items = value
       .split(',')
       .map((item) => item.trim())
       .filter((item) => item !== '');
-    const unknown = items.filter((item) => !(TASK_QUEUES as readonly string[]).includes(item));
-    if (items.length === 0 || unknown.length > 0 || new Set(items).size !== items.length) {
-      this.fail(name, `must be a comma list of distinct queues from ${TASK_QUEUES.join(', ')}, highest priority first (got '${value}')`);
+    const malformed = items.filter((item) => !WORK_QUEUE_PATTERN.test(item));
+    if (items.length === 0 || malformed.length > 0 || new Set(items).size !== items.length) {
+      this.fail(
+        name,
+        `must be a comma list of distinct queues from ${TASK_QUEUES.join(', ')} or a queue group's <group>.high, <group>.medium, <group>.low, ` +
+          `highest priority first (got '${value}')`,
+      );
       return [...TASK_QUEUES];
     }
-    if (order === 'any order') return items as TaskQueueName[];
+    if (order === 'any order') return items;
     // The worker serves its queues in this order: a lower queue listed first would make its
-    // tasks go before higher ones. Refused, never silently put in order.
-    const ranks = items.map((item) => (TASK_QUEUES as readonly string[]).indexOf(item));
+    // tasks go before higher ones. Refused, never silently put in order. Queues of several
+    // groups rank by their priority alone.
+    const ranks = items.map(queuePriorityRank);
     if (ranks.some((rank, i) => i > 0 && rank < ranks[i - 1])) {
-      const ordered = [...items].sort((a, b) => (TASK_QUEUES as readonly string[]).indexOf(a) - (TASK_QUEUES as readonly string[]).indexOf(b));
+      const ordered = [...items].sort((a, b) => queuePriorityRank(a) - queuePriorityRank(b));
       this.fail(
         name,
         `must list the queues highest priority first (${TASK_QUEUES.join(', ')}): got '${value}', did you mean '${ordered.join(',')}'? ` +
           '(Any order is accepted with WORKER_PRIORITY_MODE=weighted and WORKER_PRIORITY_WEIGHTS given in the same order.)',
       );
-      return ordered as TaskQueueName[];
+      return ordered;
     }
-    return items as TaskQueueName[];
+    return items;
+  }
+
+  /** WORKER_TASK_TYPES: empty, every type; otherwise a comma list of distinct task type names. Whether each exists is the worker's check. */
+  typeList(name: ConfigVariable): string[] | null {
+    const value = this.raw(name);
+    if (value.trim() === '') return null;
+    const items = value.split(',').map((item) => item.trim());
+    if (items.some((item) => !TYPE_NAME.test(item)) || new Set(items).size !== items.length) {
+      this.fail(name, `must be empty (every type) or a comma list of distinct task types such as report.build,email.send (got '${value}')`);
+      return null;
+    }
+    return items;
   }
 
   delayList(name: ConfigVariable): number[] {
@@ -353,6 +381,9 @@ class EnvReader {
     this.problems.push({ variable, message });
   }
 }
+
+/** A task type's name, as the registry accepts it (TASK_TYPE_PATTERN of libs/tasks). */
+const TYPE_NAME = /^[a-z][a-z0-9_.-]{0,99}$/;
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 

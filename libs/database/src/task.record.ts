@@ -47,6 +47,10 @@ export interface TaskRow {
   updated_at: Date;
   started_at: Date | null;
   completed_at: Date | null;
+  /** The queue group whose queues carry the task's messages; null: `tasks.*`. */
+  queue_group: string | null;
+  /** Where the task's terminal event goes on `tasks.events`; null: no event. */
+  event_routing_key: string | null;
 }
 
 export function toTaskRecord(row: TaskRow): TaskRecord {

@@ -27,6 +27,9 @@ export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 /** How long a connect may stay silent (TCP connect or AMQP handshake) before the next node is tried. */
 const CONNECT_TIMEOUT_MS = 5_000;
 
+/** Injection token: the queue groups of the app's task types, whose queues the topology declares. */
+export const QUEUE_GROUPS = Symbol('QUEUE_GROUPS');
+
 @Injectable()
 export class AmqpConnectionService implements OnApplicationShutdown {
   private readonly logger = new Logger('Amqp');
@@ -43,10 +46,11 @@ export class AmqpConnectionService implements OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @Inject(MESSAGING_OPTIONS) options?: MessagingOptions,
+    @Optional() @Inject(QUEUE_GROUPS) queueGroups: readonly string[] = [],
   ) {
     // The ladder's steps and the types' own: one delay queue per distinct value (buildTopology drops repeats).
     const retryDelaysSeconds = [...config.retry.delaysSeconds, ...(options?.retryDelayStepsSeconds ?? [])];
-    this.topology = buildTopology({ queueType: config.rabbitmq.queueType, retryDelaysSeconds });
+    this.topology = buildTopology({ queueType: config.rabbitmq.queueType, retryDelaysSeconds, queueGroups });
   }
 
   private connection(): AmqpConnectionManager {

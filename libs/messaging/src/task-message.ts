@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TaskQueueName } from '#config';
-import { TaskPriority, UUID_PATTERN } from '#tasks/core';
+import { TaskPriority, UUID_PATTERN, workQueueName } from '#tasks/core';
 import { CONTROL_EXCHANGE, DEAD_LETTER_EXCHANGE, RETRY_DELAY_HEADER, RETRY_EXCHANGE, TASKS_EXCHANGE } from './topology.js';
 
 /** Our own attempt header: RabbitMQ 4 ignores client-set `x-death`, so we never read it. */
@@ -40,23 +39,24 @@ export interface ControlMessage {
   correlationId: string;
 }
 
-const QUEUE_OF: Record<TaskPriority, TaskQueueName> = {
-  [TaskPriority.HIGH]: 'tasks.high',
-  [TaskPriority.MEDIUM]: 'tasks.medium',
-  [TaskPriority.LOW]: 'tasks.low',
-};
+/**
+ * What the message builders need of a task: the body's fields and the task's queue group (null
+ * or absent: the default queues `tasks.*`), which picks the queue and is not part of the body.
+ */
+export type TaskToRoute = Omit<TaskMessage, 'attempt'> & { queueGroup?: string | null };
 
-export function queueOfPriority(priority: TaskPriority): TaskQueueName {
-  return QUEUE_OF[priority];
+/** The work queue of a priority in a queue group, e.g. `tasks.high` or `reports.low`. */
+export function queueOfPriority(priority: TaskPriority, queueGroup?: string | null): string {
+  return workQueueName(queueGroup, priority);
 }
 
-/** The first dispatch of a task to the queue of its priority. */
-export function dispatchMessage(task: Omit<TaskMessage, 'attempt'>, attempt = 1): OutgoingMessage<TaskMessage> {
+/** The first dispatch of a task to the queue of its priority in its queue group. */
+export function dispatchMessage(task: TaskToRoute, attempt = 1): OutgoingMessage<TaskMessage> {
   const body: TaskMessage = { taskId: task.taskId, type: task.type, priority: task.priority, attempt, correlationId: task.correlationId };
   return {
     messageId: randomUUID(),
     exchange: TASKS_EXCHANGE,
-    routingKey: queueOfPriority(task.priority),
+    routingKey: queueOfPriority(task.priority, task.queueGroup),
     headers: { [ATTEMPT_HEADER]: attempt },
     body,
     correlationId: task.correlationId,
@@ -65,16 +65,17 @@ export function dispatchMessage(task: Omit<TaskMessage, 'attempt'>, attempt = 1)
 
 /**
  * A retry through the delay queue of `delaySeconds`: published to the headers exchange with the
- * priority queue's name as routing key, which dead-lettering keeps when the TTL expires.
+ * name of the task's work queue (its group's queue of its priority) as routing key, which
+ * dead-lettering keeps when the TTL expires: the message comes back to that queue.
  */
-export function retryMessage(task: Omit<TaskMessage, 'attempt'>, nextAttempt: number, delaySeconds: number): OutgoingMessage<TaskMessage> {
+export function retryMessage(task: TaskToRoute, nextAttempt: number, delaySeconds: number): OutgoingMessage<TaskMessage> {
   const message = dispatchMessage(task, nextAttempt);
   return { ...message, exchange: RETRY_EXCHANGE, headers: { ...message.headers, [RETRY_DELAY_HEADER]: `${delaySeconds}s` } };
 }
 
 /** The copy of a task that failed for good, for `tasks.dlq`, with headers that say why. */
 export function deadLetterMessage(
-  task: Omit<TaskMessage, 'attempt'>,
+  task: TaskToRoute,
   details: { attempts: number; reason: string; error: string; failedAt: Date },
 ): OutgoingMessage<TaskMessage> {
   const message = dispatchMessage(task, details.attempts);
@@ -85,7 +86,7 @@ export function deadLetterMessage(
     headers: {
       ...message.headers,
       [DEAD_LETTER_HEADERS.reason]: details.reason,
-      [DEAD_LETTER_HEADERS.originalQueue]: queueOfPriority(task.priority),
+      [DEAD_LETTER_HEADERS.originalQueue]: queueOfPriority(task.priority, task.queueGroup),
       [DEAD_LETTER_HEADERS.attempts]: details.attempts,
       [DEAD_LETTER_HEADERS.failedAt]: details.failedAt.toISOString(),
       [DEAD_LETTER_HEADERS.error]: details.error.slice(0, 1000),

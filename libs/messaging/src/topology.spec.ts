@@ -36,13 +36,62 @@ describe(buildTopology.name, () => {
     sut = buildTopology(classicOptions);
   });
 
-  it('declares the direct tasks exchange, the headers retry exchange and the fanout dead-letter and control exchanges', () => {
+  it('declares the direct tasks exchange, the headers retry exchange, the fanout dead-letter and control exchanges and the topic events exchange', () => {
     expect(sut.exchanges).toEqual([
       { name: 'tasks', type: 'direct' },
       { name: 'tasks.retry', type: 'headers' },
       { name: 'tasks.dlx', type: 'fanout' },
       { name: 'tasks.control', type: 'fanout' },
+      { name: 'tasks.events', type: 'topic' },
     ]);
+  });
+
+  describe('with queue groups', () => {
+    beforeEach(() => {
+      sut = buildTopology({ ...classicOptions, queueGroups: ['reports', 'bulk'] });
+    });
+
+    it("declares each group's three work queues after tasks.*, once each", () => {
+      sut = buildTopology({ ...classicOptions, queueGroups: ['reports', 'bulk', 'reports'] });
+
+      expect(sut.queues.map((q) => q.name).slice(0, 9)).toEqual([
+        'tasks.high',
+        'tasks.medium',
+        'tasks.low',
+        'reports.high',
+        'reports.medium',
+        'reports.low',
+        'bulk.high',
+        'bulk.medium',
+        'bulk.low',
+      ]);
+    });
+
+    it.each(['reports.high', 'reports.medium', 'bulk.low'])('binds %s to tasks by its own name and dead-letters it to tasks.dlx, as tasks.*', (name) => {
+      expect(queueOf(sut, name)).toEqual({
+        name,
+        arguments: { 'x-queue-type': 'classic', 'x-dead-letter-exchange': 'tasks.dlx' },
+        bindings: [{ exchange: 'tasks', routingKey: name }],
+      });
+    });
+
+    it("sends a retry of a group's task through the shared delay queue back to its group's queue of its priority", () => {
+      const task = {
+        taskId: '6f1d3a52-8a51-4f7e-9a55-2c0b7b6c0d01',
+        type: 'report.build',
+        priority: TaskPriority.MEDIUM,
+        correlationId: 'c',
+        queueGroup: 'reports',
+      };
+      const message = retryMessage(task, 2, 30);
+      const delayQueue = queueOf(sut, delayQueuesReached(sut, message.exchange, message.headers)[0]);
+      // The delay queue dead-letters to its x-dead-letter-exchange with the message's own routing key.
+      const back = sut.queues.filter((q) =>
+        q.bindings.some((b) => b.exchange === delayQueue.arguments['x-dead-letter-exchange'] && b.routingKey === message.routingKey),
+      );
+
+      expect(back.map((q) => q.name)).toEqual(['reports.medium']);
+    });
   });
 
   it('declares the work queues, one delay queue per step, and the dead-letter queue', () => {

@@ -1,4 +1,5 @@
-import { TASK_QUEUES, type QueueType, type TaskQueueName } from '#config';
+import type { QueueType } from '#config';
+import { groupQueues, TASK_EVENTS_EXCHANGE } from '#tasks/core';
 
 /** The exchange every task message goes through; each priority queue is bound by its own name. */
 export const TASKS_EXCHANGE = 'tasks';
@@ -25,7 +26,7 @@ export const QUORUM_DELIVERY_LIMIT = 20;
 
 export interface ExchangeSpec {
   name: string;
-  type: 'direct' | 'headers' | 'fanout';
+  type: 'direct' | 'headers' | 'fanout' | 'topic';
 }
 
 export interface BindingSpec {
@@ -60,14 +61,21 @@ export function retryQueueName(delaySeconds: number): string {
  * was published with (its priority queue's name) and so goes back to the queue it came from.
  * It is bound to the headers exchange on {@link RETRY_DELAY_HEADER} alone, so a retry lands in
  * the queue of its own step and in no other.
+ *
+ * `queueGroups` are the groups the task types declare (`reports` → `reports.high`,
+ * `reports.medium`, `reports.low`): work queues like `tasks.*`, bound to `tasks` by their own
+ * names, with the same dead-letter exchange. They share the delay queues: a retry carries its
+ * work queue's name as routing key, so it comes back to its group's queue of its priority.
+ * Every app builds the topology from the same registry, so they declare the same queues.
  */
-export function buildTopology(options: { queueType: QueueType; retryDelaysSeconds: readonly number[] }): Topology {
+export function buildTopology(options: { queueType: QueueType; retryDelaysSeconds: readonly number[]; queueGroups?: readonly string[] }): Topology {
   const typeArgs = (extra: Record<string, unknown> = {}) => ({
     'x-queue-type': options.queueType,
     ...(options.queueType === 'quorum' ? { 'x-delivery-limit': QUORUM_DELIVERY_LIMIT } : {}),
     ...extra,
   });
-  const workQueues: QueueSpec[] = TASK_QUEUES.map((name: TaskQueueName) => ({
+  const workQueueNames = [null, ...new Set(options.queueGroups ?? [])].flatMap((group) => groupQueues(group));
+  const workQueues: QueueSpec[] = workQueueNames.map((name) => ({
     name,
     arguments: typeArgs({ 'x-dead-letter-exchange': DEAD_LETTER_EXCHANGE }),
     bindings: [{ exchange: TASKS_EXCHANGE, routingKey: name }],
@@ -85,6 +93,7 @@ export function buildTopology(options: { queueType: QueueType; retryDelaysSecond
       { name: RETRY_EXCHANGE, type: 'headers' },
       { name: DEAD_LETTER_EXCHANGE, type: 'fanout' },
       { name: CONTROL_EXCHANGE, type: 'fanout' },
+      { name: TASK_EVENTS_EXCHANGE, type: 'topic' },
     ],
     queues: [...workQueues, ...retryQueues, { name: DEAD_LETTER_QUEUE, arguments: typeArgs(), bindings: [{ exchange: DEAD_LETTER_EXCHANGE, routingKey: '' }] }],
   };

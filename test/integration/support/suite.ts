@@ -108,7 +108,7 @@ export class Suite {
     return { app, routes, document, getHttpServer: () => app.getHttpServer() };
   }
 
-  /** The relay in-process; `handlers` replaces the deployment's handler list, whose retry policies add delay queues. */
+  /** The relay in-process; `handlers` replaces the deployment's handler list (its retry policies' delay queues, its queue groups). */
   async startRelay(overrides: Record<string, string> = {}, handlers?: readonly TaskHandlerClass[]): Promise<INestApplicationContext> {
     return this.startContext((config) => RelayModule.forRoot(config, handlers), overrides);
   }

@@ -144,11 +144,21 @@ export class TasksService {
     throw ApiError.conflict('TASK_BUSY', `Task ${id} changed status while it was being cancelled; try again`);
   }
 
-  /** FAILED or CANCELLED back to NEW through the outbox; attempts start again. */
+  /**
+   * FAILED or CANCELLED back to NEW through the outbox; attempts start again. The task is routed
+   * by its type as the registry has it now (its queue group and event routing key are set again).
+   */
   async retry(id: string): Promise<TaskRecord> {
     const current = await this.get(id);
-    const dispatch = dispatchMessage({ taskId: id, type: current.type, priority: current.priority, correlationId: current.correlationId });
-    const requeued = await this.tasks.requeue(this.database, id, dispatch);
+    const routing = this.registry.routingOf(current.type, this.config.taskEvents.everyType);
+    const dispatch = dispatchMessage({
+      taskId: id,
+      type: current.type,
+      priority: current.priority,
+      correlationId: current.correlationId,
+      queueGroup: routing.queueGroup,
+    });
+    const requeued = await this.tasks.requeue(this.database, id, dispatch, routing);
     if (requeued) return requeued;
     const now = await this.get(id);
     throw ApiError.conflict('TASK_NOT_RETRYABLE', `Task ${id} is ${now.status}; only FAILED or CANCELLED tasks can be retried`);
@@ -172,6 +182,9 @@ export class TasksService {
   private toNewTask(dto: CreateTaskDto, correlationId: string): NewTaskWithDispatch {
     const type = dto.type ?? 'noop';
     const payload = dto.payload ?? {};
+    // Routed by type: the queue group picks the dispatch's queue, and the event routing key rides
+    // on the row for the trigger that writes the task's terminal event.
+    const routing = this.registry.routingOf(type, this.config.taskEvents.everyType);
     const task: NewTask = {
       id: randomUUID(),
       type,
@@ -183,8 +196,9 @@ export class TasksService {
       maxAttempts: dto.maxAttempts ?? this.registry.policy(type, this.defaults)?.maxAttempts ?? defaultMaxAttempts(this.config.retry.maxRetries),
       runAt: dto.runAt ? new Date(dto.runAt) : null,
       correlationId,
+      ...routing,
     };
-    return { task, dispatch: dispatchMessage({ taskId: task.id, type, priority: task.priority, correlationId }) };
+    return { task, dispatch: dispatchMessage({ taskId: task.id, type, priority: task.priority, correlationId, queueGroup: routing.queueGroup }) };
   }
 
   private countCreated(tasks: TaskRecord[]): void {

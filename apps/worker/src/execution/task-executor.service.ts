@@ -483,7 +483,8 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
    */
   private async record(task: TaskRow, attempt: Attempt, decision: StatusDecision): Promise<string> {
     const { claim } = attempt;
-    const summary = { taskId: task.id, type: task.type, priority: task.priority, correlationId: task.correlation_id };
+    // The task's queue group: its retry comes back to, and its DLQ copy names, its group's queue.
+    const summary = { taskId: task.id, type: task.type, priority: task.priority, correlationId: task.correlation_id, queueGroup: task.queue_group };
     switch (decision.action) {
       case 'complete': {
         let written: string | null;

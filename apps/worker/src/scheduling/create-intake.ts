@@ -1,10 +1,10 @@
-import { type AppConfig, TASK_QUEUES } from '#config';
+import { type AppConfig, queuePriorityRank } from '#config';
 import { type AmqpConnectionService, type Delivery, QueueConsumer } from '#messaging';
 import { type MessageIntake, PullIntake, SubscribedIntake, type Slots } from './intake.js';
 import { type PriorityPolicy, StrictPolicy, WeightedPolicy } from './priority-policy.js';
 
-/** Rank of a work queue by its own priority: 0 for tasks.high. */
-export const queueRank = (queue: string): number => (TASK_QUEUES as readonly string[]).indexOf(queue);
+/** Rank of a work queue by its own priority: 0 for tasks.high (and any group's `.high`). */
+export const queueRank = (queue: string): number => queuePriorityRank(queue);
 
 /** The policy WORKER_PRIORITY_MODE names, for the queues of WORKER_QUEUES. */
 export function priorityPolicy(worker: AppConfig['worker'], now: number = Date.now()): PriorityPolicy {

@@ -12,6 +12,8 @@ import { outboxColumns } from './outbox-params.js';
 /** What the reconciler needs to know about one priority queue. */
 export interface QueueSnapshot {
   priority: TaskPriority;
+  /** The queue group of the queue; null: `tasks.*`. */
+  queueGroup: string | null;
   /** How many of the priority's tasks may have their message in its queue: the ready messages the broker reported, plus what its consumers may hold. */
   messagesHeld: number;
   /** The database clock read just before the broker was asked ({@link MaintenanceRepository.databaseClock}). */
@@ -29,6 +31,8 @@ export interface StrandedTask {
   /** The attempts counted so far: the attempt running (IN_PROGRESS) or the last one that ran. */
   attempts: number;
   correlationId: string;
+  /** The task's queue group, whose queue of its priority the message goes to; null: `tasks.*`. */
+  queueGroup: string | null;
 }
 
 /** The message that dispatches a stranded task again. */
@@ -43,10 +47,18 @@ interface StrandedTaskRow {
   priority: TaskPriority;
   attempts: number;
   correlation_id: string;
+  queue_group: string | null;
 }
 
 function toStrandedTask(row: StrandedTaskRow): StrandedTask {
-  return { taskId: row.id, type: row.type, priority: row.priority, attempts: row.attempts, correlationId: row.correlation_id };
+  return {
+    taskId: row.id,
+    type: row.type,
+    priority: row.priority,
+    attempts: row.attempts,
+    correlationId: row.correlation_id,
+    queueGroup: row.queue_group,
+  };
 }
 
 /**
@@ -86,13 +98,20 @@ export class MaintenanceRepository {
   }
 
   /**
-   * Finds and locks up to `limit` PENDING or RETRYING tasks of one priority whose message the
+   * Finds and locks up to `limit` PENDING or RETRYING tasks of one work queue (priority and group) whose message the
    * queue cannot hold any more (see FIND_UNQUEUED_TASKS) and whose message is older than
    * `afterSeconds`. Run it in a transaction and pass what it found to
    * {@link redispatchUnqueued} in the same one.
    */
   async findUnqueued(tx: SqlExecutor, queue: QueueSnapshot, afterSeconds: number, limit: number): Promise<StrandedTask[]> {
-    const { rows } = await tx.query<StrandedTaskRow>(FIND_UNQUEUED_TASKS, [queue.priority, queue.messagesHeld, queue.countedAt, afterSeconds, limit]);
+    const { rows } = await tx.query<StrandedTaskRow>(FIND_UNQUEUED_TASKS, [
+      queue.priority,
+      queue.messagesHeld,
+      queue.countedAt,
+      afterSeconds,
+      limit,
+      queue.queueGroup,
+    ]);
     return rows.map(toStrandedTask);
   }
 

@@ -5,7 +5,8 @@ import { RECORD_OUTBOX_OUTCOME } from '../sql/mark-outbox-published.sql.js';
 import { RECORD_OUTBOX_FAILURE } from '../sql/record-outbox-failure.sql.js';
 import type { SqlExecutor } from '../sql-executor.js';
 
-export type OutboxKind = 'dispatch' | 'retry' | 'dead-letter' | 'control' | 'redispatch';
+/** `event`: a task's terminal event, written by the `tasks_terminal_event` trigger (migration task-routing-and-events). */
+export type OutboxKind = 'dispatch' | 'retry' | 'dead-letter' | 'control' | 'redispatch' | 'event';
 
 /** A claimed outbox row. */
 export interface OutboxRow {

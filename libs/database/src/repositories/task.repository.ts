@@ -23,6 +23,14 @@ export interface NewTask {
   maxAttempts: number;
   runAt: Date | null;
   correlationId: string;
+  /**
+   * The task type's queue group (TaskRegistry.routingOf): the relay's sweeper and reconciler send
+   * the task back to that group's queue. Absent or null: the default queues `tasks.*`. Build the
+   * dispatch with the same group (`dispatchMessage({ ..., queueGroup })`).
+   */
+  queueGroup?: string | null;
+  /** Where the task's terminal event goes on `tasks.events` (TaskRegistry.routingOf). Absent or null: no event. */
+  eventRoutingKey?: string | null;
 }
 
 /** A new task and the message that dispatches it: one cannot be written without the other. */
@@ -82,6 +90,8 @@ export class TaskRepository {
       max_attempts: task.maxAttempts,
       run_at: task.runAt?.toISOString() ?? null,
       correlation_id: task.correlationId,
+      queue_group: task.queueGroup ?? null,
+      event_routing_key: task.eventRoutingKey ?? null,
       ...outboxColumns(dispatch),
     }));
     const { rows } = await executor.query<TaskRow>(INSERT_TASKS_WITH_OUTBOX, [JSON.stringify(input)]);
@@ -136,8 +146,19 @@ export class TaskRepository {
   }
 
   /** FAILED or CANCELLED back to NEW with a new dispatch; null when the task is in another status. */
-  async requeue(executor: SqlExecutor, id: string, dispatch: OutgoingMessage): Promise<TaskRecord | null> {
-    const { rows } = await executor.query<TaskRow>(REQUEUE_TASK, [id, TaskStatusMachine.sourcesOf(TaskStatus.NEW), ...outboxParams(dispatch)]);
+  async requeue(
+    executor: SqlExecutor,
+    id: string,
+    dispatch: OutgoingMessage,
+    routing: { queueGroup: string | null; eventRoutingKey: string | null } = { queueGroup: null, eventRoutingKey: null },
+  ): Promise<TaskRecord | null> {
+    const { rows } = await executor.query<TaskRow>(REQUEUE_TASK, [
+      id,
+      TaskStatusMachine.sourcesOf(TaskStatus.NEW),
+      ...outboxParams(dispatch),
+      routing.queueGroup,
+      routing.eventRoutingKey,
+    ]);
     return rows[0] ? toTaskRecord(rows[0]) : null;
   }
 

@@ -12,12 +12,12 @@ WITH input AS (
   SELECT *
   FROM jsonb_to_recordset($1::jsonb) AS x(
     id uuid, type text, title text, description text, priority task_priority, payload jsonb,
-    max_attempts integer, run_at timestamptz, correlation_id text,
+    max_attempts integer, run_at timestamptz, correlation_id text, queue_group text, event_routing_key text,
     message_id uuid, exchange text, routing_key text, headers jsonb, body jsonb
   )
 ), inserted AS (
-  INSERT INTO tasks (id, type, title, description, priority, payload, max_attempts, run_at, correlation_id)
-  SELECT id, type, title, description, priority, payload, max_attempts, run_at, correlation_id FROM input
+  INSERT INTO tasks (id, type, title, description, priority, payload, max_attempts, run_at, correlation_id, queue_group, event_routing_key)
+  SELECT id, type, title, description, priority, payload, max_attempts, run_at, correlation_id, queue_group, event_routing_key FROM input
   RETURNING *
 ), queued AS (
   INSERT INTO outbox (task_id, kind, message_id, exchange, routing_key, headers, body, available_at)

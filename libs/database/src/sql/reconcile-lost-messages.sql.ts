@@ -8,8 +8,11 @@ const QUEUED_AT = (t: string) =>
   `(CASE WHEN ${t}.status = 'RETRYING' THEN GREATEST(${t}.dispatched_at, ${t}.next_retry_at) ELSE COALESCE(${t}.dispatched_at, ${t}.updated_at) END)`;
 
 /**
- * The tasks of priority $1 whose message cannot be in their queue any more, oldest first, at
- * most $5, locked for the re-dispatch.
+ * The tasks of priority $1 in queue group $6 (NULL: the default queues `tasks.*`) whose message
+ * cannot be in their queue any more, oldest first, at most $5, locked for the re-dispatch.
+ *
+ * One walk per work queue: a group's queue holds only its own tasks, so the walk skips only
+ * tasks of that group and priority (the group is a filter on the same index as before).
  *
  * A priority queue is FIFO, so the $2 messages it holds (the ready ones the broker reported,
  * plus what its consumers hold while it has a backlog) are the newest ones published to it.
@@ -35,10 +38,11 @@ WITH queued AS (
   SELECT q.id, ${QUEUED_AT('q')} AS queued_at
   FROM tasks q
   WHERE q.status IN ('PENDING', 'RETRYING') AND q.priority = $1 AND ${QUEUED_AT('q')} <= $3
+    AND q.queue_group IS NOT DISTINCT FROM $6::text
   ORDER BY ${QUEUED_AT('q')} DESC, q.id DESC
   OFFSET $2
 )
-SELECT t.id, t.type, t.priority, t.attempts, t.correlation_id
+SELECT t.id, t.type, t.priority, t.attempts, t.correlation_id, t.queue_group
 FROM tasks t JOIN queued ON queued.id = t.id
 WHERE queued.queued_at < now() - make_interval(secs => $4)
   AND t.status IN ('PENDING', 'RETRYING')

@@ -5,7 +5,7 @@
  * task a worker is claiming right now.
  */
 export const FIND_EXPIRED_LEASES = /* sql */ `
-SELECT id, type, priority, attempts, correlation_id
+SELECT id, type, priority, attempts, correlation_id, queue_group
 FROM tasks
 WHERE status = 'IN_PROGRESS'
   AND ((locked_by IS NOT NULL AND locked_until < now())

@@ -17,6 +17,18 @@ export interface TaskHandlerOptions extends TaskPolicyOptions {
   payload: PayloadClass;
   /** One line for `GET /api/v1/task-types` and the docs. */
   description: string;
+  /**
+   * Routing key of this type's terminal event (COMPLETED, FAILED, CANCELLED) on the topic
+   * exchange `tasks.events`, e.g. `billing.results`: words of letters, digits, `_` or `-`
+   * joined by dots. Absent: no event, unless TASK_EVENTS=on (then `task.<type>`).
+   */
+  output?: string;
+  /**
+   * The queue group that carries this type's messages: `reports` gives `reports.high`,
+   * `reports.medium` and `reports.low`, so a pool of workers can serve this type alone.
+   * Absent: the default queues `tasks.*`.
+   */
+  queueGroup?: string;
 }
 
 /**

@@ -57,6 +57,70 @@ class BadlyNamedHandler {
   }
 }
 
+@TaskHandler({
+  type: 'report.build',
+  payload: NoopPayload,
+  description: 'A type with a queue group and an output.',
+  queueGroup: 'reports',
+  output: 'reports.done',
+})
+class ReportHandler {
+  async run(): Promise<unknown> {
+    return {};
+  }
+}
+
+@TaskHandler({ type: 'report.mail', payload: NoopPayload, description: 'A second type in the same group.', queueGroup: 'reports' })
+class ReportMailHandler {
+  async run(): Promise<unknown> {
+    return {};
+  }
+}
+
+@TaskHandler({ type: 'bad.group', payload: NoopPayload, description: 'A queue group with a dot.', queueGroup: 're.ports' })
+class DottedGroupHandler {
+  async run(): Promise<unknown> {
+    return {};
+  }
+}
+
+@TaskHandler({ type: 'bad.default-group', payload: NoopPayload, description: 'The default group named.', queueGroup: 'tasks' })
+class DefaultGroupHandler {
+  async run(): Promise<unknown> {
+    return {};
+  }
+}
+
+@TaskHandler({ type: 'bad.output', payload: NoopPayload, description: 'A wildcard in an output.', output: 'billing.*' })
+class WildcardOutputHandler {
+  async run(): Promise<unknown> {
+    return {};
+  }
+}
+
+describe('TaskRegistry routing', () => {
+  const sut = new TaskRegistry([...BUILTIN_TASK_HANDLERS, ReportHandler, ReportMailHandler]);
+
+  it('lists the queue groups the types declare, once each, without the default group', () => {
+    expect(sut.queueGroups()).toEqual(['reports']);
+  });
+
+  it('routes a type by its group and output, and the others by TASK_EVENTS', () => {
+    expect(sut.routingOf('report.build', false)).toEqual({ queueGroup: 'reports', eventRoutingKey: 'reports.done' });
+    expect(sut.routingOf('report.mail', false)).toEqual({ queueGroup: 'reports', eventRoutingKey: null });
+    expect(sut.routingOf('report.mail', true)).toEqual({ queueGroup: 'reports', eventRoutingKey: 'task.report.mail' });
+    expect(sut.routingOf('noop', false)).toEqual({ queueGroup: null, eventRoutingKey: null });
+  });
+
+  it.each([
+    [DottedGroupHandler, "Queue group 're.ports' of DottedGroupHandler"],
+    [DefaultGroupHandler, "Queue group 'tasks' of DefaultGroupHandler"],
+    [WildcardOutputHandler, "Output 'billing.*' of WildcardOutputHandler"],
+  ])('refuses %p at boot', (handler, message) => {
+    expect(() => new TaskRegistry([handler])).toThrow(message);
+  });
+});
+
 const validPayloads: [string, unknown][] = [
   ['noop', {}],
   ['sleep', { ms: 0 }],

@@ -5,6 +5,7 @@ import { readTaskHandlerOptions, type TaskHandlerOptions } from './task-handler.
 import { type FieldError, validateAgainst } from './payload-validation.js';
 import { TASK_TYPE_PATTERN } from '../task-patterns.js';
 import { delayStepsOf, type EffectiveTaskPolicy, type PolicyDefaults, resolveTaskPolicy, validateTaskPolicy } from '../policy/task-policy.js';
+import { DEFAULT_QUEUE_GROUP, EVENT_ROUTING_KEY_PATTERN, QUEUE_GROUP_PATTERN, type TaskRouting, taskRouting } from '../routing/task-routing.js';
 
 export type TaskHandlerClass = Type<TaskHandlerContract>;
 
@@ -40,6 +41,17 @@ export class TaskRegistry {
       if (problems.length > 0) {
         const list = problems.map((p) => `${p.field} ${p.message}`).join('; ');
         throw new TaskRegistryError(`Task type '${options.type}' of ${handler.name} has an invalid policy: ${list}`);
+      }
+      if (options.queueGroup !== undefined && (!QUEUE_GROUP_PATTERN.test(options.queueGroup) || options.queueGroup === DEFAULT_QUEUE_GROUP)) {
+        throw new TaskRegistryError(
+          `Queue group '${options.queueGroup}' of ${handler.name} must be 1-50 lowercase letters, digits, '_' or '-', starting with a letter, ` +
+            `and not '${DEFAULT_QUEUE_GROUP}' (leave queueGroup out for the default queues)`,
+        );
+      }
+      if (options.output !== undefined && !EVENT_ROUTING_KEY_PATTERN.test(options.output)) {
+        throw new TaskRegistryError(
+          `Output '${options.output}' of ${handler.name} must be a routing key of 1-255 characters: words of letters, digits, '_' or '-' joined by dots`,
+        );
       }
       const existing = this.types.get(options.type);
       if (existing) {
@@ -85,6 +97,17 @@ export class TaskRegistry {
       for (const step of delayStepsOf(policy.retry)) steps.add(step);
     }
     return [...steps].sort((a, b) => a - b);
+  }
+
+  /** The queue groups the types declare, sorted, without the default group. */
+  queueGroups(): string[] {
+    return [...new Set([...this.types.values()].flatMap((t) => (t.queueGroup ? [t.queueGroup] : [])))].sort();
+  }
+
+  /** Where a task of `type` goes: its queue group and its event's routing key (see {@link taskRouting}). */
+  routingOf(type: string, eventsForEveryType: boolean): TaskRouting {
+    const entry = this.types.get(type);
+    return entry ? taskRouting(entry, eventsForEveryType) : { queueGroup: null, eventRoutingKey: null };
   }
 
   /** Field errors of `payload` for `type`; empty when it is valid. */

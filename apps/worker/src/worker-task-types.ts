@@ -1,0 +1,58 @@
+import { DEFAULT_QUEUE_GROUP, groupQueues } from '#tasks/core';
+
+/** What the check needs of a registered type. */
+export interface TypeRoute {
+  type: string;
+  /** Absent or null: the default queues `tasks.*`. */
+  queueGroup?: string | null;
+}
+
+/** The worker's WORKER_QUEUES and WORKER_TASK_TYPES do not fit the registry: it must not start. */
+export class WorkerTaskTypesError extends Error {
+  readonly code = 'WORKER_TASK_TYPES_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`the worker cannot start with this WORKER_QUEUES and WORKER_TASK_TYPES:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'WorkerTaskTypesError';
+  }
+}
+
+/**
+ * The task types this worker registers: every type of the registry when WORKER_TASK_TYPES is
+ * empty (`taskTypes` null), or the ones it names. Refuses (throws {@link WorkerTaskTypesError},
+ * naming every problem) when:
+ * - WORKER_TASK_TYPES names a type the registry does not have;
+ * - WORKER_QUEUES names a queue of a group no type declares (a typo, or a group of another build);
+ * - a queue of WORKER_QUEUES can carry a type the worker does not register: a message of that
+ *   type would reach a worker that cannot run it. Each such type is named with its queues.
+ */
+export function selectWorkerTaskTypes(types: readonly TypeRoute[], queues: readonly string[], taskTypes: readonly string[] | null): string[] {
+  const problems: string[] = [];
+  const known = new Set(types.map((t) => t.type));
+  const unknownTypes = (taskTypes ?? []).filter((type) => !known.has(type));
+  if (unknownTypes.length > 0) {
+    problems.push(`WORKER_TASK_TYPES names ${unknownTypes.join(', ')}, which no handler registers (types: ${[...known].sort().join(', ')})`);
+  }
+
+  const groups = new Set([DEFAULT_QUEUE_GROUP, ...types.flatMap((t) => (t.queueGroup ? [t.queueGroup] : []))]);
+  const servable = new Set([...groups].flatMap((group) => groupQueues(group)));
+  const strayQueues = queues.filter((queue) => !servable.has(queue));
+  if (strayQueues.length > 0) {
+    problems.push(`WORKER_QUEUES names ${strayQueues.join(', ')}, a queue of no queue group a task type declares (groups: ${[...groups].sort().join(', ')})`);
+  }
+
+  const selected = new Set(taskTypes ?? types.map((t) => t.type));
+  const served = new Set(queues);
+  const left = types
+    .filter((t) => !selected.has(t.type))
+    .map((t) => ({ type: t.type, queues: groupQueues(t.queueGroup).filter((queue) => served.has(queue)) }))
+    .filter((t) => t.queues.length > 0);
+  if (left.length > 0) {
+    problems.push(
+      `WORKER_QUEUES carries task types that WORKER_TASK_TYPES leaves out: ${left.map((t) => `${t.type} (on ${t.queues.join(', ')})`).join('; ')}. ` +
+        'Add them to WORKER_TASK_TYPES, or leave their queues out of WORKER_QUEUES (give a type its own queueGroup to run it on a pool of its own)',
+    );
+  }
+
+  if (problems.length > 0) throw new WorkerTaskTypesError(problems);
+  return types.map((t) => t.type).filter((type) => selected.has(type));
+}
