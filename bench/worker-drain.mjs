@@ -59,7 +59,7 @@ async function main() {
       const plainPostgres = cpuSince(cpu0, await backendCpu(db));
       await plainDb.end();
       console.log(`plain worker (2 single-row UPDATEs per task): ${Math.round(plainRate)} tasks/s`);
-      console.log(`  Postgres CPU: ${per10k(plainPostgres)} s per 10,000 tasks`);
+      console.log(`  Postgres CPU: ${per10k(plainPostgres.total)} s per 10,000 tasks (autovacuum ${per10k(plainPostgres.autovacuum)})`);
       await db.query('DELETE FROM tasks');
       await db.query('VACUUM ANALYZE tasks, task_events');
     }
@@ -76,7 +76,10 @@ async function main() {
     const postgresSeconds = cpuSince(cpu0, await backendCpu(db));
     const workerSeconds = processCpu(child.pid) - worker0;
     console.log(`service worker:                               ${Math.round(workerRate)} tasks/s`);
-    console.log(`  Postgres CPU: ${per10k(postgresSeconds)} s per 10,000 tasks; worker CPU: ${per10k(workerSeconds)} s per 10,000 tasks`);
+    console.log(
+      `  Postgres CPU: ${per10k(postgresSeconds.total)} s per 10,000 tasks (autovacuum ${per10k(postgresSeconds.autovacuum)}); ` +
+        `worker CPU: ${per10k(workerSeconds)} s per 10,000 tasks`,
+    );
     if (plainRate) console.log(`ratio worker / plain:                         ${(workerRate / plainRate).toFixed(2)}`);
     await broker.close();
     await db.end();
@@ -96,25 +99,35 @@ async function main() {
 /** CPU-seconds by pid of the Postgres processes working for this database, this bench's own connections left out. */
 async function backendCpu(db) {
   const { rows } = await db.query(
-    `SELECT pid FROM pg_stat_activity
+    `SELECT pid, backend_type FROM pg_stat_activity
      WHERE datname = current_database() AND application_name IS DISTINCT FROM $1
        AND backend_type IN ('client backend', 'autovacuum worker')`,
     [BENCH_APP],
   );
-  return new Map(rows.map(({ pid }) => [pid, processCpu(pid)]));
+  return new Map(rows.map(({ pid, backend_type }) => [pid, { type: backend_type, seconds: processCpu(pid) }]));
 }
 
-/** CPU-seconds spent since `before` by the processes of `after` (a process started since counts from zero). */
+/**
+ * CPU-seconds spent since `before` by the processes of `after` (a process started since counts
+ * from zero), in all and of autovacuum alone (which a drain's dead rows set off).
+ */
 function cpuSince(before, after) {
-  let seconds = 0;
-  for (const [pid, cpu] of after) seconds += cpu - (before.get(pid) ?? 0);
-  return seconds;
+  let total = 0;
+  let autovacuum = 0;
+  for (const [pid, { type, seconds }] of after) {
+    const spent = seconds - (before.get(pid)?.seconds ?? 0);
+    total += spent;
+    if (type === 'autovacuum worker') autovacuum += spent;
+  }
+  return { total, autovacuum };
 }
 
 /** utime + stime of a process in seconds (0 when it has exited). */
 function processCpu(pid) {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
   } catch {
     return 0;

@@ -24,9 +24,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   one can match; the UPDATE keeps the first copy of each (task, attempt), which is what the
  *   loop did one claim after another. A delivery that matches nothing only leaves its row out
  *   of the answer. `claim_task` is now `claim_tasks` of one delivery: one definition of a match.
+ *   The function plans its statements once (force_generic_plan): with the default, Postgres
+ *   planned the UPDATE again on every call, which cost as much as running it.
  *
  * - `tasks_after_update`, one statement-level AFTER UPDATE trigger with transition tables
- *   (`old_rows`, `new_rows`), does in three set-based statements what the row triggers did:
+ *   (`old_rows`, `new_rows`), does in a few set-based statements what the row triggers did:
  *   it refuses the statement (SQLSTATE TS001, the same message, naming one offending task) when
  *   a row's status changed to one `task_status_transitions` does not allow; it appends one
  *   `task_events` row per task whose status, attempt or holder changed (the same columns and
@@ -44,8 +46,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * The cost moved, too: Postgres allows no column list on a trigger with transition tables, so
  * `tasks_after_update` runs for every UPDATE of tasks, lease renewals and progress writes
  * included, where the row triggers' column lists and WHEN clauses let those through for nothing.
- * It then joins two transition tables that hold the statement's rows and writes nothing; for a
- * one-row progress write that is one trigger call (documents/benchmarks.md has the figures).
+ * For those it runs one query (did any status, priority, attempt or holder change?) and writes
+ * nothing: a one-row progress write costs one trigger call more than before, a batch of status
+ * changes far less (documents/benchmarks.md, "Status writes per statement", has the figures).
  */
 export class SetBasedStatusWrites1764400000000 implements MigrationInterface {
   name = 'SetBasedStatusWrites1764400000000';
@@ -57,7 +60,9 @@ export class SetBasedStatusWrites1764400000000 implements MigrationInterface {
 
       CREATE FUNCTION claim_tasks(
         p_ids uuid[], p_attempts integer[], p_tokens text[], p_lease_seconds integer, p_claimable task_status[]
-      ) RETURNS SETOF tasks LANGUAGE plpgsql VOLATILE AS $$
+      ) RETURNS SETOF tasks LANGUAGE plpgsql VOLATILE
+      SET plan_cache_mode = force_generic_plan
+      AS $$
       BEGIN
         IF cardinality(p_ids) <> cardinality(p_attempts) OR cardinality(p_ids) <> cardinality(p_tokens) THEN
           RAISE EXCEPTION 'claim_tasks needs as many attempts and tokens as ids (% ids, % attempts, % tokens)',
@@ -126,6 +131,15 @@ export class SetBasedStatusWrites1764400000000 implements MigrationInterface {
       DECLARE
         refused record;
       BEGIN
+        -- A lease renewal or a progress write: nothing to check or record, one query.
+        IF NOT EXISTS (
+          SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
+          WHERE n.status <> o.status OR n.priority <> o.priority OR n.attempts <> o.attempts
+             OR n.locked_by IS DISTINCT FROM o.locked_by
+        ) THEN
+          RETURN NULL;
+        END IF;
+
         SELECT o.id, o.status AS from_status, n.status AS to_status INTO refused
         FROM old_rows o JOIN new_rows n ON n.id = o.id
         WHERE n.status <> o.status
@@ -135,44 +149,34 @@ export class SetBasedStatusWrites1764400000000 implements MigrationInterface {
           PERFORM tasks_refuse_transition(refused.id, refused.from_status, refused.to_status);
         END IF;
 
-        WITH changed AS MATERIALIZED (
-          SELECT n.id, n.status, n.priority, n.attempts, n.error, n.next_retry_at, n.locked_by,
-                 o.status AS old_status, o.priority AS old_priority, o.attempts AS old_attempts, o.locked_by AS old_locked_by
-          FROM old_rows o JOIN new_rows n ON n.id = o.id
-          WHERE n.status <> o.status OR n.priority <> o.priority OR n.attempts <> o.attempts
-             OR n.locked_by IS DISTINCT FROM o.locked_by
-        ), events AS (
-          INSERT INTO task_events (task_id, status, attempt, worker, error, detail)
-          SELECT c.id, c.status, c.attempts,
-            CASE WHEN c.status IN ('IN_PROGRESS', 'COMPLETED', 'RETRYING', 'FAILED', 'CANCELLED')
-                 THEN regexp_replace(COALESCE(c.locked_by, c.old_locked_by), ':[0-9a-f-]{36}$', '') END,
-            CASE WHEN c.status IN ('RETRYING', 'FAILED', 'CANCELLED') THEN c.error END,
-            CASE
-              WHEN c.status = 'NEW' THEN 'retried by a user; back in the outbox'
-              WHEN c.status = 'PENDING' THEN 'published to tasks.' || lower(c.priority::text)
-              WHEN c.status = 'IN_PROGRESS' AND c.old_status = 'IN_PROGRESS' AND c.locked_by IS NULL THEN 'released by the lease sweeper: its worker is gone'
-              WHEN c.status = 'IN_PROGRESS' AND c.old_status = 'IN_PROGRESS' THEN 'taken over: the previous worker was lost'
-              WHEN c.status = 'IN_PROGRESS' THEN 'claimed by a worker'
-              WHEN c.status = 'RETRYING'
-                THEN 'waiting in the retry ladder until ' || to_char(c.next_retry_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-              WHEN c.status = 'FAILED' AND c.old_status = 'NEW' THEN 'dispatch gave up'
-              WHEN c.status = 'FAILED' THEN 'failed for good; a copy is in tasks.dlq'
-              WHEN c.status = 'COMPLETED' THEN 'completed'
-              WHEN c.status = 'CANCELLED' THEN 'cancelled'
-            END
-          FROM changed c
-          WHERE c.status <> c.old_status OR c.attempts <> c.old_attempts OR c.locked_by IS DISTINCT FROM c.old_locked_by
-          ORDER BY c.id
-        )
+        INSERT INTO task_events (task_id, status, attempt, worker, error, detail)
+        SELECT n.id, n.status, n.attempts,
+          CASE WHEN n.status IN ('IN_PROGRESS', 'COMPLETED', 'RETRYING', 'FAILED', 'CANCELLED')
+               THEN regexp_replace(COALESCE(n.locked_by, o.locked_by), ':[0-9a-f-]{36}$', '') END,
+          CASE WHEN n.status IN ('RETRYING', 'FAILED', 'CANCELLED') THEN n.error END,
+          CASE
+            WHEN n.status = 'NEW' THEN 'retried by a user; back in the outbox'
+            WHEN n.status = 'PENDING' THEN 'published to tasks.' || lower(n.priority::text)
+            WHEN n.status = 'IN_PROGRESS' AND o.status = 'IN_PROGRESS' AND n.locked_by IS NULL THEN 'released by the lease sweeper: its worker is gone'
+            WHEN n.status = 'IN_PROGRESS' AND o.status = 'IN_PROGRESS' THEN 'taken over: the previous worker was lost'
+            WHEN n.status = 'IN_PROGRESS' THEN 'claimed by a worker'
+            WHEN n.status = 'RETRYING'
+              THEN 'waiting in the retry ladder until ' || to_char(n.next_retry_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            WHEN n.status = 'FAILED' AND o.status = 'NEW' THEN 'dispatch gave up'
+            WHEN n.status = 'FAILED' THEN 'failed for good; a copy is in tasks.dlq'
+            WHEN n.status = 'COMPLETED' THEN 'completed'
+            WHEN n.status = 'CANCELLED' THEN 'cancelled'
+          END
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        WHERE n.status <> o.status OR n.attempts <> o.attempts OR n.locked_by IS DISTINCT FROM o.locked_by;
+
         INSERT INTO task_count_deltas (status, priority, delta)
-        SELECT d.status, d.priority, sum(d.delta)
-        FROM (
-          SELECT c.old_status, c.old_priority, -1 FROM changed c WHERE c.status <> c.old_status OR c.priority <> c.old_priority
-          UNION ALL
-          SELECT c.status, c.priority, 1 FROM changed c WHERE c.status <> c.old_status OR c.priority <> c.old_priority
-        ) AS d(status, priority, delta)
-        GROUP BY d.status, d.priority
-        HAVING sum(d.delta) <> 0;
+        SELECT s.status, s.priority, sum(s.delta)
+        FROM old_rows o JOIN new_rows n ON n.id = o.id,
+             LATERAL (VALUES (o.status, o.priority, -1), (n.status, n.priority, 1)) AS s(status, priority, delta)
+        WHERE n.status <> o.status OR n.priority <> o.priority
+        GROUP BY s.status, s.priority
+        HAVING sum(s.delta) <> 0;
         RETURN NULL;
       END
       $$;
