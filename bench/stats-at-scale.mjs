@@ -7,7 +7,8 @@
 //     the deltas not folded yet, with 0 and with BENCH_STATS_DELTAS pending delta rows);
 //   - the outbox backlog and the oldest PENDING task per priority;
 //   - the fold of the pending deltas;
-//   - the create statement and a one-row status UPDATE with and without the counting triggers;
+//   - the create statement and a one-row status UPDATE with and without the statement-level
+//     triggers that count tasks and write their timeline (tasks_after_insert, tasks_after_update);
 //   - the retention of finished tasks, in rows per second.
 // Environment: BENCH_STATS_TASKS, BENCH_STATS_DELTAS (default 5000), BENCH_STATS_KEEP=1 keeps the
 // database (tasks_bench_stats) for a look with psql, plus the usual POSTGRES_*.
@@ -118,7 +119,7 @@ async function main() {
     await db.query(FOLD_TASK_COUNTS, [10_000]);
     lines.push([`fold of ${DELTAS.toLocaleString('en')} deltas`, now() - t0]);
 
-    // Write costs of the counting triggers: the create statement and a one-row status UPDATE,
+    // Write costs of the counting (and timeline) triggers: the create statement and a one-row status UPDATE,
     // with and without them, 8 connections.
     const create = () => {
       return db.query(INSERT_TASKS_WITH_OUTBOX, [JSON.stringify([benchTaskRow()])]);
@@ -145,20 +146,20 @@ async function main() {
     const perRound = Math.floor(claims / (2 * rounds));
     for (let round = 0; round < rounds; round++) {
       for (const mode of ['with', 'without']) {
-        if (mode === 'without') await db.query('ALTER TABLE tasks DISABLE TRIGGER task_counts_insert, DISABLE TRIGGER task_counts_update');
+        if (mode === 'without') await db.query('ALTER TABLE tasks DISABLE TRIGGER tasks_after_insert, DISABLE TRIGGER tasks_after_update');
         results.create[mode].push(await rate(1000, create));
         results.status[mode].push(await rate(perRound, claim));
         results.progress[mode].push(await rate(1000, progress));
-        if (mode === 'without') await db.query('ALTER TABLE tasks ENABLE TRIGGER task_counts_insert, ENABLE TRIGGER task_counts_update');
+        if (mode === 'without') await db.query('ALTER TABLE tasks ENABLE TRIGGER tasks_after_insert, ENABLE TRIGGER tasks_after_update');
       }
     }
     const mid = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const writes = [
-      ['create statement, with counting triggers', mid(results.create.with)],
+      ['create statement, with counting and timeline triggers', mid(results.create.with)],
       ['create statement, without', mid(results.create.without)],
-      ['status UPDATE (claim), with counting triggers', mid(results.status.with)],
+      ['status UPDATE (claim), with counting and timeline triggers', mid(results.status.with)],
       ['status UPDATE (claim), without', mid(results.status.without)],
-      ['progress UPDATE, with counting triggers', mid(results.progress.with)],
+      ['progress UPDATE, with counting and timeline triggers', mid(results.progress.with)],
       ['progress UPDATE, without', mid(results.progress.without)],
     ];
 

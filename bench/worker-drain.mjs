@@ -9,6 +9,7 @@
 // there), plus the usual POSTGRES_* and RABBITMQ_URL.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import amqplib from 'amqplib';
 import pg from 'pg';
@@ -21,6 +22,10 @@ const { buildTopology, declareTopology } = await import('../dist/libs/messaging/
 const TASKS = Number(process.env.DRAIN_TASKS ?? 20_000);
 const PREFETCH = Number(process.env.DRAIN_PREFETCH ?? 50);
 const POOL = Number(process.env.DRAIN_POOL ?? 10);
+const SKIP_PLAIN = process.env.DRAIN_SKIP_PLAIN === '1';
+/** The application_name of this bench's own connections (polling), left out of the CPU figures. */
+const BENCH_APP = 'worker-drain-bench';
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const name = `tasks_drain_${process.pid}`;
 const config = loadConfig(process.env);
 const amqpBase = new URL(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
@@ -36,7 +41,7 @@ async function main() {
   let child;
   try {
     execFileSync(process.execPath, ['dist/apps/migrate/src/main.js'], { env, stdio: 'ignore' });
-    const db = new pg.Pool({ ...postgresConnectionOptions(config.postgres, name), max: POOL });
+    const db = new pg.Pool({ ...postgresConnectionOptions(config.postgres, name), max: 2, application_name: BENCH_APP });
     const broker = await amqplib.connect(amqpUrl);
     await declareTopology(
       () => broker.createChannel(),
@@ -45,20 +50,37 @@ async function main() {
     console.log(`worker drain: ${TASKS} queued noop tasks, prefetch ${PREFETCH}, ${process.versions.node} on ${execFileSync('nproc').toString().trim()} cores`);
 
     // The plain worker first, then the service's worker, each on a backlog of its own.
-    await queueBacklog(db, broker);
-    const plainRate = await plainWorker(db, broker);
-    console.log(`plain worker (2 single-row UPDATEs per task): ${Math.round(plainRate)} tasks/s`);
-    await db.query('DELETE FROM tasks');
+    let plainRate;
+    if (!SKIP_PLAIN) {
+      await queueBacklog(db, broker);
+      const plainDb = new pg.Pool({ ...postgresConnectionOptions(config.postgres, name), max: POOL, application_name: 'plain-worker' });
+      const cpu0 = await backendCpu(db);
+      plainRate = await plainWorker(plainDb, broker);
+      const plainPostgres = cpuSince(cpu0, await backendCpu(db));
+      await plainDb.end();
+      console.log(`plain worker (2 single-row UPDATEs per task): ${Math.round(plainRate)} tasks/s`);
+      console.log(`  Postgres CPU: ${per10k(plainPostgres.total)} s per 10,000 tasks (autovacuum ${per10k(plainPostgres.autovacuum)})`);
+      await db.query('DELETE FROM tasks');
+      await db.query('VACUUM ANALYZE tasks, task_events');
+    }
 
     await queueBacklog(db, broker);
+    const cpu0 = await backendCpu(db);
     const started = await startWorker();
     child = started.child;
+    const worker0 = processCpu(child.pid);
     const t0 = now();
     const before = await completed(db);
     while ((await completed(db)) < TASKS) await sleep(20);
     const workerRate = (TASKS - before) / (now() - t0);
+    const postgresSeconds = cpuSince(cpu0, await backendCpu(db));
+    const workerSeconds = processCpu(child.pid) - worker0;
     console.log(`service worker:                               ${Math.round(workerRate)} tasks/s`);
-    console.log(`ratio worker / plain:                         ${(workerRate / plainRate).toFixed(2)}`);
+    console.log(
+      `  Postgres CPU: ${per10k(postgresSeconds.total)} s per 10,000 tasks (autovacuum ${per10k(postgresSeconds.autovacuum)}); ` +
+        `worker CPU: ${per10k(workerSeconds)} s per 10,000 tasks`,
+    );
+    if (plainRate) console.log(`ratio worker / plain:                         ${(workerRate / plainRate).toFixed(2)}`);
     await broker.close();
     await db.end();
     // A clean stop, so the worker prints its last summary (and writes its profile, with DRAIN_PROFILE).
@@ -72,6 +94,48 @@ async function main() {
     await admin.end();
     execFileSync('rabbitmqctl', ['-q', 'delete_vhost', name]);
   }
+}
+
+/** CPU-seconds by pid of the Postgres processes working for this database, this bench's own connections left out. */
+async function backendCpu(db) {
+  const { rows } = await db.query(
+    `SELECT pid, backend_type FROM pg_stat_activity
+     WHERE datname = current_database() AND application_name IS DISTINCT FROM $1
+       AND backend_type IN ('client backend', 'autovacuum worker')`,
+    [BENCH_APP],
+  );
+  return new Map(rows.map(({ pid, backend_type }) => [pid, { type: backend_type, seconds: processCpu(pid) }]));
+}
+
+/**
+ * CPU-seconds spent since `before` by the processes of `after` (a process started since counts
+ * from zero), in all and of autovacuum alone (which a drain's dead rows set off).
+ */
+function cpuSince(before, after) {
+  let total = 0;
+  let autovacuum = 0;
+  for (const [pid, { type, seconds }] of after) {
+    const spent = seconds - (before.get(pid)?.seconds ?? 0);
+    total += spent;
+    if (type === 'autovacuum worker') autovacuum += spent;
+  }
+  return { total, autovacuum };
+}
+
+/** utime + stime of a process in seconds (0 when it has exited). */
+function processCpu(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+function per10k(seconds) {
+  return ((seconds * 10_000) / TASKS).toFixed(2);
 }
 
 async function completed(db) {

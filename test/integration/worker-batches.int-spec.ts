@@ -5,6 +5,7 @@ import { type Claim, type Finish, type SqlExecutor, TaskExecutionRepository } fr
 import { ATTEMPT_HEADER, deadLetterMessage, dispatchMessage, retryMessage } from '#messaging';
 import { MetricsService } from '#observability';
 import { TaskPriority } from '#tasks';
+import { COUNT_TASKS_BY_STATUS_AND_PRIORITY } from '../../libs/database/src/sql/task-stats.sql.js';
 import { Suite, eventually } from './support/suite.js';
 import { TEST_GATE, TEST_HANDLERS } from './support/test-handlers.js';
 
@@ -72,6 +73,75 @@ describe('worker batches', () => {
       expect((await row(held)).locked_by).not.toBe(claims[2].token);
       expect(await row(finished)).toMatchObject({ status: 'COMPLETED' });
       expect(await row(cancelled)).toMatchObject({ status: 'CANCELLED' });
+    });
+
+    it('answers each delivery of a mixed batch on its own, and keeps the counts and the timeline exact', async () => {
+      const waiting = [await insertTask(), await insertTask(), await insertTask()];
+      const stale = await insertTask(); // waits for attempt 1; the delivery says 3
+      const cancelled = await insertTask({ status: 'CANCELLED' });
+      const running = await insertTask({ status: 'IN_PROGRESS', attempts: 1 });
+      const expired = await insertTask({ status: 'IN_PROGRESS', attempts: 1, lockedUntil: '-1 second' });
+      const missing = randomUUID();
+      const all = [...waiting, stale, cancelled, running, expired];
+      const claims = [
+        claimOf(waiting[2]),
+        claimOf(stale, 3),
+        claimOf(waiting[0]),
+        claimOf(cancelled),
+        claimOf(running),
+        claimOf(waiting[0]), // a second copy of a delivery in the same batch
+        claimOf(expired),
+        claimOf(missing),
+        claimOf(waiting[1]),
+        claimOf(running, 2), // the next attempt of a task whose lease is live
+      ];
+      const claimed = await repository.claimMany(db(), claims, 30);
+
+      // Each delivery's answer: the three waiting tasks (the first copy of waiting[0]) and the take-over; nothing else.
+      const winners = [claims[0], claims[2], claims[6], claims[8]];
+      expect([...claimed.keys()].sort()).toEqual(winners.map((c) => c.token).sort());
+      for (const claim of winners.filter((c) => c !== claims[6])) {
+        expect(claimed.get(claim.token)).toMatchObject({ id: claim.taskId, status: 'IN_PROGRESS', attempts: 1, locked_by: claim.token });
+        expect(await row(claim.taskId)).toMatchObject({ status: 'IN_PROGRESS', attempts: 1, locked_by: claim.token });
+      }
+      expect(claimed.get(claims[6].token)).toMatchObject({ id: expired, status: 'IN_PROGRESS', attempts: 2, locked_by: claims[6].token });
+      expect(await row(stale)).toMatchObject({ status: 'PENDING', attempts: 0, locked_by: null });
+      expect(await row(cancelled)).toMatchObject({ status: 'CANCELLED' });
+      expect(await row(running)).toMatchObject({ status: 'IN_PROGRESS', attempts: 1 });
+      expect([claims[4].token, claims[9].token]).not.toContain((await row(running)).locked_by);
+
+      // The counts: the stats' sum equals count(*) for every (status, priority).
+      const key = (r: { status: string; priority: string; count: number | string }) => `${r.status}/${r.priority}=${Number(r.count)}`;
+      const fromCounts = await suite.sql.query(COUNT_TASKS_BY_STATUS_AND_PRIORITY);
+      const fromTable = await suite.sql.query('SELECT status, priority, count(*)::int AS count FROM tasks GROUP BY status, priority');
+      expect(fromCounts.rows.map(key).sort()).toEqual(fromTable.rows.map(key).sort());
+      // What the claim's transaction wrote (its xmin, the same as on the rows it claimed).
+      const ofClaim = `xmin::text = (SELECT xmin::text FROM tasks WHERE id = '${waiting[1]}')`;
+      // Appended once for the statement, per (status, priority): PENDING -3 and IN_PROGRESS +3 (the take-over moves no count).
+      const appended = await suite.sql.query(`SELECT status, priority, delta::int AS delta FROM task_count_deltas WHERE ${ofClaim}`);
+      expect(appended.rows.map((r) => `${r.status}/${r.priority}=${r.delta}`).sort()).toEqual(['IN_PROGRESS/MEDIUM=3', 'PENDING/MEDIUM=-3']);
+
+      // The timeline: one event per claimed task, none for a delivery that matched nothing.
+      const events = await suite.sql.query(`SELECT task_id, status, attempt, worker, detail FROM task_events WHERE task_id = ANY($1) AND ${ofClaim}`, [all]);
+      expect(events.rows.map((e) => `${e.task_id} ${e.status} ${e.attempt} ${e.detail}`).sort()).toEqual(
+        [...waiting.map((id) => `${id} IN_PROGRESS 1 claimed by a worker`), `${expired} IN_PROGRESS 2 taken over: the previous worker was lost`].sort(),
+      );
+      expect(new Set(events.rows.map((e) => e.worker))).toEqual(new Set(['test']));
+    });
+
+    it('claims one delivery alone (claim_task) exactly as in a batch', async () => {
+      const waiting = await insertTask();
+      const stale = await insertTask();
+      const first = claimOf(waiting);
+
+      const task = await repository.claim(db(), first, 30);
+      const again = await repository.claim(db(), claimOf(waiting), 30);
+      const late = await repository.claim(db(), claimOf(stale, 2), 30);
+
+      expect(task).toMatchObject({ id: waiting, status: 'IN_PROGRESS', attempts: 1, locked_by: first.token });
+      expect(again).toBeNull();
+      expect(late).toBeNull();
+      expect(await row(stale)).toMatchObject({ status: 'PENDING', attempts: 0 });
     });
   });
 

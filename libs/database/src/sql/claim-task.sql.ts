@@ -1,8 +1,9 @@
 /**
  * A worker's claim of task $1 for the delivery of attempt $2, with claim token $3 and a lease
- * of $4 seconds (TASK_LEASE_SECONDS), through the `claim_task` function of the migrations (which
- * first waits for a relay that still holds the row between its publish and its commit). It
- * returns the task only when this delivery is the one the task waits for:
+ * of $4 seconds (TASK_LEASE_SECONDS), through the `claim_task` function of the migrations: the
+ * batch claim below with one delivery, which first waits for a relay that still holds the row
+ * between its publish and its commit. It returns the task only when this delivery is the one
+ * the task waits for:
  *
  * - PENDING or RETRYING ($5, from the status machine) with attempts = $2 - 1: the dispatch or
  *   retry message of the next attempt;
@@ -22,8 +23,11 @@ export const CLAIM_TASK = /* sql */ `SELECT * FROM claim_task($1, $2, $3, $4, $5
 /**
  * Several claims in one statement and one commit, through the `claim_tasks` function of the
  * migrations: $1, $2 and $3 are parallel arrays of task ids, delivered attempts and claim
- * tokens, $4 the lease in seconds, $5 the claimable statuses. Each claim matches (or not)
- * exactly as {@link CLAIM_TASK} does; the answer holds the rows claimed, each with its token
- * in `locked_by`, and a claim missing from it matched nothing.
+ * tokens, $4 the lease in seconds, $5 the claimable statuses. Set-based: one statement locks the
+ * batch's rows in id order (so two batches that share tasks do not deadlock), then one UPDATE
+ * over `unnest()` decides every delivery on the rows as committed. Each claim matches (or not)
+ * exactly as {@link CLAIM_TASK} does; of two copies of one delivery in a batch the first claims
+ * and the second finds its live lease. The answer holds the rows claimed, each with its token in
+ * `locked_by`, and a claim missing from it matched nothing.
  */
 export const CLAIM_TASKS = /* sql */ `SELECT * FROM claim_tasks($1::uuid[], $2::integer[], $3::text[], $4, $5::task_status[])`;
