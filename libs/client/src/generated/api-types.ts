@@ -14,12 +14,14 @@ export interface ApiSchemas {
   OutboxStatsView: OutboxStatsView;
   ProblemView: ProblemView;
   QueueStatsView: QueueStatsView;
+  RetryPolicyView: RetryPolicyView;
   StatsView: StatsView;
   TaskBatchView: TaskBatchView;
   TaskCountsView: TaskCountsView;
   TaskEventListView: TaskEventListView;
   TaskEventView: TaskEventView;
   TaskPageView: TaskPageView;
+  TaskPolicyView: TaskPolicyView;
   TaskStatusView: TaskStatusView;
   TaskTypeListView: TaskTypeListView;
   TaskTypeView: TaskTypeView;
@@ -132,6 +134,28 @@ export interface QueueStatsView {
    * Seconds the oldest PENDING task of this priority has waited.
    */
   oldestAgeSeconds: number;
+}
+/**
+ * This interface was referenced by `ApiSchemas`'s JSON-Schema
+ * via the `definition` "RetryPolicyView".
+ */
+export interface RetryPolicyView {
+  /**
+   * `ladder`: the global RETRY_DELAYS_SECONDS; otherwise the type's own backoff.
+   */
+  backoff: 'ladder' | 'fixed' | 'linear' | 'exponential';
+  /**
+   * The backoff's delay before the first retry; null for the ladder.
+   */
+  initialDelaySeconds: number | null;
+  /**
+   * No delay of the backoff is longer; null for the ladder.
+   */
+  maxDelaySeconds: number | null;
+  /**
+   * The delay before each retry of a task with maxAttempts attempts, in seconds, as the delay queues apply it (a backoff rounded onto the grid of delay steps).
+   */
+  delaysSeconds: number[];
 }
 /**
  * This interface was referenced by `ApiSchemas`'s JSON-Schema
@@ -250,6 +274,25 @@ export interface TaskPageView {
 }
 /**
  * This interface was referenced by `ApiSchemas`'s JSON-Schema
+ * via the `definition` "TaskPolicyView".
+ */
+export interface TaskPolicyView {
+  /**
+   * Attempts of a task of this type that does not set its own maxAttempts.
+   */
+  maxAttempts: number;
+  retry: RetryPolicyView;
+  /**
+   * Seconds an attempt may run before it is aborted and counts as failed.
+   */
+  timeoutSeconds: number;
+  /**
+   * At most this many tasks of this type run at once in one worker; null: no limit of its own (only WORKER_PREFETCH).
+   */
+  concurrency: number | null;
+}
+/**
+ * This interface was referenced by `ApiSchemas`'s JSON-Schema
  * via the `definition` "TaskStatusView".
  */
 export interface TaskStatusView {
@@ -282,4 +325,8 @@ export interface TaskTypeView {
   payloadSchema: {
     [k: string]: unknown;
   };
+  /**
+   * The type's effective policy: its own settings, the global ones where it has none.
+   */
+  policy: TaskPolicyView;
 }
