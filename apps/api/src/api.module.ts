@@ -19,7 +19,7 @@ export class ApiModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         MessagingModule,
-        ObservabilityModule.forRoot({ healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator] }),
+        ObservabilityModule.forRoot({ app: 'api', healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator] }),
         TasksModule,
         ...limit.imports,
       ],

@@ -21,7 +21,7 @@ export class WorkerModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         MessagingModule,
-        ObservabilityModule.forRoot({ healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator] }),
+        ObservabilityModule.forRoot({ app: 'worker', healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator] }),
       ],
       providers: [...handlers, { provide: TaskRegistry, useFactory: () => new TaskRegistry(handlers) }, TaskExecutor, WorkerService],
     };
