@@ -97,7 +97,7 @@ describe('metrics on /metrics', () => {
     expect(after.waits).toBe(before.waits + 1);
   });
 
-  it('a failed attempt with attempts left: RETRYING and a retry counted, the retry message published, then COMPLETED; wait time once, run time twice', async () => {
+  it('a failed attempt with attempts left: RETRYING, a retry counted and its message published, then COMPLETED; waited once, ran twice', async () => {
     const labels = { type: 'fail', priority: 'LOW' };
     const read = async () => ({
       retrying: await value(worker, 'worker_task_outcomes_total', { ...labels, outcome: 'RETRYING' }),

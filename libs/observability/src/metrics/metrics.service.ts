@@ -102,7 +102,9 @@ export class MetricsService {
 
   readonly relayWakeups = new Counter({
     name: 'outbox_relay_wakeups_total',
-    help: 'Wake-ups of the relay, by cause: notify (NOTIFY outbox_pending), poll (OUTBOX_POLL_INTERVAL), broker (reconnected), redispatch (sweeper or reconciler queued rows), start',
+    help:
+      'Wake-ups of the relay, by cause: notify (NOTIFY outbox_pending), poll (OUTBOX_POLL_INTERVAL), broker (reconnected), ' +
+      'redispatch (sweeper or reconciler queued rows), start',
     labelNames: ['cause'] as const,
     registers: [],
   });
