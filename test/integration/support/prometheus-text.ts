@@ -22,9 +22,9 @@ export function parseSamples(text: string): Sample[] {
   return samples;
 }
 
-/** The metric families a `/metrics` answer declares (its `# TYPE` lines), with or without samples. */
-export function familyNames(text: string): Set<string> {
-  return new Set([...text.matchAll(/^# TYPE (\S+) \S+$/gm)].map((m) => m[1]));
+/** The metric families a `/metrics` answer declares (its `# TYPE name type` lines), with or without samples, by name. */
+export function familyTypes(text: string): Map<string, string> {
+  return new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
 }
 
 /** The sum of the samples named `name` whose labels include `labels`; undefined when there is none. */
