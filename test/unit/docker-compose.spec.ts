@@ -108,7 +108,7 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  it('runs the single-broker system without a profile (docker compose up), the cluster only in "cluster", Prometheus and Grafana only in "observability"', () => {
+  it('runs the single-broker system without a profile, the cluster only in "cluster", Prometheus and Grafana only in "observability"', () => {
     const profiled = Object.entries(services).filter(([, service]) => service.profiles !== undefined);
     expect(Object.fromEntries(profiled.map(([name, service]) => [name, service.profiles]))).toEqual({
       ...Object.fromEntries([...CLUSTER_NODES, 'migrate_cluster', ...CLUSTER_APPS].map((name) => [name, ['cluster']])),

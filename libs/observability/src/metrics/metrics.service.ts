@@ -15,7 +15,7 @@ export const WORKER_OUTCOMES = [
   'COMPLETED',
   /** The attempt failed with attempts left: a retry message went to the delay queue. */
   'RETRYING',
-  /** Failed for good (last attempt, permanent error, time-out on the last attempt...): a copy went to tasks.dlq. */
+  /** Failed for good (last attempt, permanent error, time-out on the last attempt...): its copy for tasks.dlq goes out through the outbox. */
   'FAILED',
   /** A user cancelled the task before or while it ran. */
   'CANCELLED',
@@ -82,7 +82,7 @@ export class MetricsService {
 
   readonly outboxPublished = new Counter({
     name: 'outbox_rows_published_total',
-    help: 'Outbox rows the relay published and the broker confirmed, by kind (dispatch, retry, control)',
+    help: 'Outbox rows the relay published and the broker confirmed, by kind (dispatch, retry, dead-letter, control, redispatch)',
     labelNames: ['kind'] as const,
     registers: [],
   });
@@ -157,8 +157,8 @@ export class MetricsService {
   readonly tasksDeadLettered = new Counter({
     name: 'worker_tasks_dead_lettered_total',
     help:
-      'Messages the worker sent to tasks.dlq, by task type, priority and reason (timeout, result-not-storable, worker-lost, permanent-error, ' +
-      'max-attempts-exhausted, unreadable-message)',
+      'Messages the worker sent to tasks.dlq (the copy of a task written FAILED, through the outbox; an unreadable message), ' +
+      'by task type, priority and reason (timeout, result-not-storable, worker-lost, permanent-error, max-attempts-exhausted, unreadable-message)',
     labelNames: ['type', 'priority', 'reason'] as const,
     registers: [],
   });
