@@ -107,7 +107,7 @@ describe('the Prometheus alert rules', () => {
 });
 
 describe('the dashboard and the alert rules', () => {
-  it('read only metrics that the apps register (checked against running apps by test/integration/dashboard.int-spec.ts)', () => {
+  it('read only metrics that the apps register (checked against running apps by test/integration/observability-files.int-spec.ts)', () => {
     const families = registeredFamilies();
     const unknown = observabilityExpressions().flatMap(({ where, expr }) => {
       const names = metricNames(expr);

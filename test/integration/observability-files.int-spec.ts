@@ -14,7 +14,7 @@ describe('the dashboard and the alert rules against /metrics', () => {
   const served = new Map<string, Map<string, string>>();
 
   beforeAll(async () => {
-    suite = await Suite.create('dashboard');
+    suite = await Suite.create('obs_files');
     const apps: AppProcess[] = await Promise.all([suite.startProcess('api'), suite.startProcess('relay'), suite.startProcess('worker')]);
     for (const app of apps) {
       const { status, text } = await scrape(app.url);
