@@ -916,7 +916,7 @@ describe('REST API', () => {
   describe('DELETE /api/v1/tasks/{id}', () => {
     const skippedBy = async (app: INestApplicationContext) => {
       const metric = await app.get(MetricsService).taskOutcomes.get();
-      return metric.values.filter((v) => v.labels.status === 'SKIPPED').reduce((sum, v) => sum + v.value, 0);
+      return metric.values.filter((v) => v.labels.outcome === 'SKIPPED').reduce((sum, v) => sum + v.value, 0);
     };
 
     it('cancels a NEW task at once: 200 with status CANCELLED', async () => {

@@ -24,7 +24,7 @@ describe('a task longer than the broker consumer timeout', () => {
     let sum = 0;
     for (const worker of workers) {
       const metric = await worker.get(MetricsService).taskOutcomes.get();
-      sum += metric.values.filter((v) => v.labels.status === 'SKIPPED').reduce((total, v) => total + v.value, 0);
+      sum += metric.values.filter((v) => v.labels.outcome === 'SKIPPED').reduce((total, v) => total + v.value, 0);
     }
     return sum;
   };

@@ -11,7 +11,8 @@ import { Suite } from './support/suite.js';
  * `docker-compose config -q` (Debian's docker-compose needs no engine for it; .ci/run installs
  * it), the Kubernetes overlay rendered by Kustomize (`kubectl kustomize`, where kubectl is
  * installed) and checked against the schemas, and the image's health check script against real
- * apps. A missing tool skips its part, saying so.
+ * apps, and the Prometheus configuration and alert rules through `promtool` (Debian's prometheus
+ * package; .ci/run installs it). A missing tool skips its part, saying so.
  */
 const root = process.cwd();
 
@@ -30,8 +31,10 @@ function run(file: string, args: string[], options: { cwd?: string; env?: NodeJS
 
 const compose = which('docker-compose');
 const kubectl = which('kubectl');
+const promtool = which('promtool');
 if (!compose)
   console.warn('deployment-tools: docker-compose checks skipped: docker-compose is not installed (apt-get install -y docker-compose, which .ci/run does)');
+if (!promtool) console.warn('deployment-tools: promtool checks skipped: promtool is not installed (apt-get install -y prometheus, which .ci/run does)');
 if (!kubectl)
   console.warn('deployment-tools: Kustomize rendering skipped: kubectl is not installed (test/unit/kubernetes-manifests.spec.ts still checks every file)');
 
@@ -43,6 +46,7 @@ const cleanEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/roo
     ['without a .env', []],
     ['with the values of .env.example', ['--env-file', '.env.example']],
     ['with the cluster profile', ['--profile', 'cluster']],
+    ['with the observability profile', ['--profile', 'observability']],
   ])('validates docker-compose.yml %s', async (_, options) => {
     const result = await run(compose!, [...options, '-f', 'docker-compose.yml', 'config', '-q'], { env: cleanEnv });
     expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
@@ -57,6 +61,40 @@ const cleanEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/roo
       expect(result.code).not.toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+(promtool ? describe : describe.skip)('promtool on deploy/observability/prometheus', () => {
+  const dir = resolve(root, 'deploy/observability/prometheus');
+
+  it('checks the scrape configuration and the rule file it loads', async () => {
+    const result = await run(promtool!, ['check', 'config', 'prometheus.yml'], { cwd: dir });
+    expect(result.stdout).toContain('SUCCESS: 1 rule files found');
+    expect(result.code).toBe(0);
+  });
+
+  it('checks the alert rules', async () => {
+    const result = await run(promtool!, ['check', 'rules', 'alerts.yml'], { cwd: dir });
+    expect(result.code).toBe(0);
+  });
+
+  it('runs the rules unit tests: each alert fires on what should page and stays quiet on a healthy system', async () => {
+    const result = await run(promtool!, ['test', 'rules', 'alerts.test.yml'], { cwd: dir });
+    expect({ code: result.code, stdout: result.stdout.trim() }).toEqual({ code: 0, stdout: 'Unit Testing:  alerts.test.yml\n  SUCCESS' });
+  });
+
+  it('fails on a rule whose expression does not parse (a check that can fail)', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'promtool-check-'));
+    try {
+      writeFileSync(
+        join(tmp, 'alerts.yml'),
+        readFileSync(join(dir, 'alerts.yml'), 'utf8').replace('max(outbox_oldest_pending_age_seconds) > 60', 'max(outbox_oldest_pending_age_seconds > 60'),
+      );
+      const result = await run(promtool!, ['check', 'rules', join(tmp, 'alerts.yml')]);
+      expect(result.code).not.toBe(0);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 });

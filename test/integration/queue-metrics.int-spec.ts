@@ -74,7 +74,7 @@ describe('queue metrics on the relay', () => {
       );
       const { status, text } = await scrape(relay.url);
       expect(status).toBe(200);
-      expect(text).toContain('outbox_published_total');
+      expect(text).toContain('outbox_rows_published_total');
       for (const queue of ['tasks.high', 'tasks.medium', 'tasks.low', 'tasks.dlq']) {
         expect(sample(text, 'tasks_queue_messages_ready', queue)).toBeUndefined();
         expect(sample(text, 'tasks_queue_consumers', queue)).toBeUndefined();

@@ -97,7 +97,7 @@ describe('retry ladder', () => {
       });
 
       const outcomes = (await worker.get(MetricsService).taskOutcomes.get()).values;
-      const skipped = outcomes.filter((v) => v.labels.status === 'SKIPPED').reduce((sum, v) => sum + v.value, 0);
+      const skipped = outcomes.filter((v) => v.labels.outcome === 'SKIPPED').reduce((sum, v) => sum + v.value, 0);
       expect(skipped).toBe(0);
       expect(await delayQueueDepths()).toEqual([0, 0, 0]);
       await suite.drainQueue('tasks.dlq');

@@ -223,7 +223,7 @@ describe('worker batches', () => {
     const statuses = async (ids: string[]) => Promise.all(ids.map(async (id) => (await row(id)).status));
     const outcomes = async (status: string) => {
       const metric = await worker.get(MetricsService).taskOutcomes.get();
-      return metric.values.filter((v) => v.labels.status === status && v.labels.type === 'test.gated').reduce((sum, v) => sum + v.value, 0);
+      return metric.values.filter((v) => v.labels.outcome === status && v.labels.type === 'test.gated').reduce((sum, v) => sum + v.value, 0);
     };
     /** Ready and unacknowledged messages of tasks.medium, from the broker. */
     const mediumQueue = (): { declared: boolean; ready: number; unacked: number } => {

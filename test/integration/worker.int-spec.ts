@@ -13,7 +13,7 @@ describe('worker', () => {
   const { create, get, until } = taskClient(() => api, 15_000);
   const skipped = async (app: INestApplicationContext) => {
     const metric = await app.get(MetricsService).taskOutcomes.get();
-    return metric.values.filter((v) => v.labels.status === 'SKIPPED').reduce((sum, v) => sum + v.value, 0);
+    return metric.values.filter((v) => v.labels.outcome === 'SKIPPED').reduce((sum, v) => sum + v.value, 0);
   };
 
   beforeAll(async () => {

@@ -34,6 +34,8 @@ const APP_SERVICES = ['api', 'relay', 'worker_high', 'worker'];
 /** The "cluster" profile's copy of the apps, on the three-node RabbitMQ cluster. */
 const CLUSTER_APPS = APP_SERVICES.map((name) => `${name}_cluster`);
 const CLUSTER_NODES = ['rabbitmq-1', 'rabbitmq-2', 'rabbitmq-3'];
+/** The "observability" profile: Prometheus and Grafana, configured from deploy/observability. */
+const OBSERVABILITY = ['prometheus', 'grafana'];
 const ALL_APPS = [...APP_SERVICES, ...CLUSTER_APPS];
 const MIGRATES = ['migrate', 'migrate_cluster'];
 const ENTRY_POINTS: Record<string, string> = {
@@ -88,17 +90,30 @@ function seconds(duration: string): number {
 }
 
 describe('docker-compose.yml', () => {
-  it("defines postgres, rabbitmq, migrate, api, relay, worker_high and worker, and the cluster profile's nodes and apps", () => {
+  it("defines postgres, rabbitmq, migrate, api, relay, worker_high and worker, the cluster profile's nodes and apps, and Prometheus and Grafana", () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['api', 'migrate', 'postgres', 'rabbitmq', 'relay', 'worker', 'worker_high', ...CLUSTER_NODES, 'migrate_cluster', ...CLUSTER_APPS].sort(),
+      [
+        'api',
+        'migrate',
+        'postgres',
+        'rabbitmq',
+        'relay',
+        'worker',
+        'worker_high',
+        ...CLUSTER_NODES,
+        'migrate_cluster',
+        ...CLUSTER_APPS,
+        ...OBSERVABILITY,
+      ].sort(),
     );
   });
 
-  it('runs the single-broker system without a profile (docker compose up) and everything of the cluster only in the "cluster" profile', () => {
+  it('runs the single-broker system without a profile, the cluster only in "cluster", Prometheus and Grafana only in "observability"', () => {
     const profiled = Object.entries(services).filter(([, service]) => service.profiles !== undefined);
-    expect(Object.fromEntries(profiled.map(([name, service]) => [name, service.profiles]))).toEqual(
-      Object.fromEntries([...CLUSTER_NODES, 'migrate_cluster', ...CLUSTER_APPS].map((name) => [name, ['cluster']])),
-    );
+    expect(Object.fromEntries(profiled.map(([name, service]) => [name, service.profiles]))).toEqual({
+      ...Object.fromEntries([...CLUSTER_NODES, 'migrate_cluster', ...CLUSTER_APPS].map((name) => [name, ['cluster']])),
+      ...Object.fromEntries(OBSERVABILITY.map((name) => [name, ['observability']])),
+    });
   });
 
   it('has no top-level version key (Compose spec)', () => {
@@ -324,5 +339,66 @@ describe('Dockerfile', () => {
     expect(script).toContain("path: '/health'");
     expect(script).toMatch(/API_PORT/);
     expect(script).toMatch(/HEALTH_CHECK_PORT/);
+  });
+});
+
+describe('docker-compose.yml, the "observability" profile', () => {
+  /** The host side of each bind mount of `name` (`./path:/target:ro`). */
+  const bindSources = (name: string) =>
+    (services[name].volumes ?? [])
+      .filter((volume) => volume.startsWith('./'))
+      .map((volume) => ({ source: volume.split(':')[0], target: volume.split(':')[1] }));
+
+  it.each(OBSERVABILITY)('mounts into %s only files of deploy/observability that exist', (name) => {
+    const mounts = bindSources(name);
+    expect(mounts.length).toBeGreaterThan(0);
+    for (const { source } of mounts) {
+      expect(source).toMatch(/^\.\/deploy\/observability\//);
+      expect(existsSync(resolve(root, source))).toBe(true);
+    }
+  });
+
+  it.each(OBSERVABILITY)('publishes %s on 127.0.0.1 only', (name) => {
+    expect((services[name].ports ?? []).filter((port) => !port.startsWith('127.0.0.1:'))).toEqual([]);
+  });
+
+  it('loads the configuration and the alert rules into Prometheus where the configuration names them', () => {
+    const config = parse(read('deploy/observability/prometheus/prometheus.yml')) as { rule_files: string[] };
+    const targets = bindSources('prometheus').map((m) => m.target);
+    expect(services.prometheus.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    expect(targets).toContain('/etc/prometheus/prometheus.yml');
+    // Rule files are relative to the configuration's folder.
+    for (const file of config.rule_files) expect(targets).toContain(`/etc/prometheus/${file}`);
+  });
+
+  it('scrapes the api on API_PORT, the relay and both worker services on HEALTH_CHECK_PORT, by their compose names', () => {
+    const config = parse(read('deploy/observability/prometheus/prometheus.yml')) as {
+      scrape_configs: { job_name: string; static_configs?: { targets: string[] }[]; dns_sd_configs?: { names: string[]; port: number }[] }[];
+    };
+    const targets = config.scrape_configs.flatMap((job) => [
+      ...(job.static_configs ?? []).flatMap((c) => c.targets),
+      ...(job.dns_sd_configs ?? []).flatMap((c) => c.names.map((name) => `${name}:${c.port}`)),
+    ]);
+    const env = services.api.environment ?? {};
+    expect(targets.sort()).toEqual(
+      [
+        `api:${env.API_PORT}`,
+        `relay:${services.relay.environment?.HEALTH_CHECK_PORT}`,
+        ...['worker', 'worker_high'].map((n) => `${n}:${services[n].environment?.HEALTH_CHECK_PORT}`),
+      ].sort(),
+    );
+    expect(config.scrape_configs.map((job) => job.job_name).sort()).toEqual(['api', 'relay', 'worker']);
+  });
+
+  it("provisions Grafana's data source at the Prometheus service, and the dashboards from the folder mounted with the dashboard", () => {
+    const datasources = parse(read('deploy/observability/grafana/provisioning/datasources/prometheus.yml')) as { datasources: { uid: string; url: string }[] };
+    expect(datasources.datasources).toEqual([expect.objectContaining({ uid: 'prometheus', url: 'http://prometheus:9090' })]);
+    const providers = parse(read('deploy/observability/grafana/provisioning/dashboards/task-service.yml')) as { providers: { options: { path: string } }[] };
+    const mounted = bindSources('grafana').find((m) => m.source === './deploy/observability/grafana/dashboards');
+    expect(providers.providers.map((p) => p.options.path)).toEqual([mounted?.target]);
+  });
+
+  it("takes Grafana's admin password from .env", () => {
+    expect(services.grafana.environment?.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:-/);
   });
 });

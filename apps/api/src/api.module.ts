@@ -25,7 +25,7 @@ export class ApiModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         MessagingModule.forRoot({ retryDelayStepsSeconds: registry.retryDelaySteps(), queueGroups: registry.queueGroups() }),
-        ObservabilityModule.forRoot({ healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator] }),
+        ObservabilityModule.forRoot({ app: 'api', healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator] }),
         TasksModule.forRoot(registry),
         ...limit.imports,
       ],

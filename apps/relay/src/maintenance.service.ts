@@ -106,7 +106,7 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
       if (released.length > 0) {
         this.metrics.tasksRedispatched.inc({ reason: 'lease-expired' }, released.length);
         this.logger.warn(`released ${released.length} task(s) whose worker is gone: ${released.join(', ')}`);
-        this.relay.wake();
+        this.relay.wake('redispatch');
       }
       return released;
     } catch (error) {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { DatabaseService, OutboxNotifications, type OutboxRow, OutboxRepository } from '#database';
@@ -7,6 +8,9 @@ import { outboxBackoffSeconds } from './outbox-backoff.js';
 
 /** Batches one relay has in flight at once while it drains a backlog. */
 const BACKLOG_LANES = 2;
+
+/** Why the relay woke: the `cause` label of `outbox_relay_wakeups_total`. */
+export type WakeCause = 'notify' | 'poll' | 'broker' | 'redispatch' | 'start';
 
 export interface BatchOutcome {
   claimed: number;
@@ -37,15 +41,16 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     private readonly amqp: AmqpConnectionService,
     private readonly metrics: MetricsService,
   ) {
-    this.notifications = new OutboxNotifications(config, () => this.wake());
+    // Also called once after each LISTEN (re)connect, for rows committed while nobody listened.
+    this.notifications = new OutboxNotifications(config, () => this.wake('notify'));
     // Rows that waited while the broker was away go out as soon as it is back.
-    amqp.onConnect(() => this.wake());
+    amqp.onConnect(() => this.wake('broker'));
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.notifications.start();
-    this.pollTimer = setInterval(() => this.wake(), this.config.outbox.pollIntervalMs);
-    this.wake();
+    this.pollTimer = setInterval(() => this.wake('poll'), this.config.outbox.pollIntervalMs);
+    this.wake('start');
   }
 
   /** Finishes the batch in hand, then stops. */
@@ -56,8 +61,14 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     await this.running;
   }
 
-  /** Asks for a drain; wakes that arrive during one are folded into one more pass. */
-  wake(): void {
+  /** Asks for a drain; wakes that arrive during one are folded into one more pass. Each is counted by its cause. */
+  wake(cause: WakeCause): void {
+    if (this.stopping) return;
+    this.metrics.relayWakeups.inc({ cause });
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (this.stopping) return;
     if (this.running) {
       this.wakeAgain = true;
@@ -67,7 +78,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
       this.running = undefined;
       if (this.wakeAgain) {
         this.wakeAgain = false;
-        this.wake();
+        this.schedule();
       }
     });
   }
@@ -117,7 +128,15 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
       const toPublish = rows.filter((r) => r.kind !== 'dispatch' || r.dispatchable);
       const skipped = rows.filter((r) => r.kind === 'dispatch' && !r.dispatchable);
 
-      const results = await Promise.allSettled(toPublish.map((row) => this.publisher.publish(toMessage(row), { mandatory: isMandatory(row.kind) })));
+      // The rows are handed over together; each confirm is timed from then.
+      const sentAt = performance.now();
+      const results = await Promise.allSettled(
+        toPublish.map((row) =>
+          this.publisher
+            .publish(toMessage(row), { mandatory: isMandatory(row.kind) })
+            .then(() => this.metrics.outboxConfirmDuration.observe((performance.now() - sentAt) / 1000)),
+        ),
+      );
       const published: OutboxRow[] = [];
       const failed: { row: OutboxRow; error: string }[] = [];
       results.forEach((result, i) => {
@@ -132,6 +151,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
         else this.logger.warn(`publish of outbox row ${row.id} failed (attempt ${row.attempts + 1}): ${error}`);
       }
 
+      this.metrics.outboxBatches.inc();
       const perKind = new Map<string, number>();
       for (const row of published) perKind.set(row.kind, (perKind.get(row.kind) ?? 0) + 1);
       for (const [kind, count] of perKind) this.metrics.outboxPublished.inc({ kind }, count);

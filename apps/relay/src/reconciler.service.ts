@@ -105,7 +105,7 @@ export class ReconcilerService implements OnApplicationBootstrap, BeforeApplicat
         this.logger.warn(`reconciling ${queue} failed: ${(error as Error).message}`);
       }
     }
-    if (redispatched.length > 0) this.relay.wake();
+    if (redispatched.length > 0) this.relay.wake('redispatch');
     return redispatched;
   }
 }

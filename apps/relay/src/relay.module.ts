@@ -10,7 +10,8 @@ import { ReconcilerService } from './reconciler.service.js';
 
 /**
  * The outbox relay, with `/health`, `/ready` and `/metrics` on HEALTH_CHECK_PORT; its `/metrics`
- * also carries the depth and consumers of each task queue (the HPA component scales the workers on them).
+ * also carries, read at scrape time, the depth, consumers and oldest message age of each task queue (the HPA
+ * component scales the workers on them) and the outbox backlog.
  */
 @Module({})
 export class RelayModule {
@@ -27,7 +28,7 @@ export class RelayModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         MessagingModule.forRoot({ retryDelayStepsSeconds: registry.retryDelaySteps(), queueGroups: registry.queueGroups() }),
-        ObservabilityModule.forRoot({ healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator], queueMetrics: true }),
+        ObservabilityModule.forRoot({ app: 'relay', healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator], backlogGauges: true }),
       ],
       providers: [OutboxRelayService, MaintenanceService, ReconcilerService],
     };

@@ -34,7 +34,7 @@ export class WorkerModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         MessagingModule.forRoot({ retryDelayStepsSeconds: registry.retryDelaySteps(), queueGroups: registry.queueGroups() }),
-        ObservabilityModule.forRoot({ healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator] }),
+        ObservabilityModule.forRoot({ app: 'worker', healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator] }),
       ],
       providers: [...run, { provide: TaskRegistry, useValue: new TaskRegistry(run) }, TaskExecutor, WorkerService],
     };

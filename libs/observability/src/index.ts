@@ -7,3 +7,5 @@ export * from './health/health.controller.js';
 export * from './observability.module.js';
 
 export * from './http/public-route.js';
+export * from './metrics/backlog-metrics.js';
+export * from './health/readiness-probe.js';

@@ -11,6 +11,7 @@ import './health-docs.js';
 import { clientErrorHandler, frameworkErrors, refuseConnect } from './edge-errors.js';
 import { RouteTable } from './route-table.js';
 import { HELMET_OPTIONS, securityHeaders } from './security-headers.js';
+import { recordHttpMetrics } from './http-metrics.js';
 import { createValidationPipe } from './validation.js';
 
 export { API_PREFIX };
@@ -43,7 +44,7 @@ export function apiFastifyOptions(config: AppConfig) {
 
 /**
  * Everything around the routes: security headers, CORS, the RFC 9457 problem filter, the
- * validation pipe, request ids, 415 for bodies that are not JSON, and the OpenAPI document at
+ * validation pipe, request ids, the request-duration metric, 415 for bodies that are not JSON, and the OpenAPI document at
  * /docs and /docs-json. Call before the app is initialised.
  *
  * `serveDocs: false` builds the document without serving Swagger UI, whose static files come
@@ -72,6 +73,7 @@ export async function configureHttp(
     });
   }
 
+  recordHttpMetrics(app);
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'ready', 'metrics'] });
   app.useGlobalFilters(new ProblemFilter(routes));
   app.useGlobalInterceptors(new CorrelationInterceptor());

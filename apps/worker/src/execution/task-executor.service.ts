@@ -24,7 +24,7 @@ import {
   retryMessage,
   type TaskMessage,
 } from '#messaging';
-import { MetricsService, withCorrelationId } from '#observability';
+import { MetricsService, UNKNOWN_LABEL, type WorkerOutcome, withCorrelationId } from '#observability';
 import {
   type EffectiveTaskPolicy,
   PermanentTaskError,
@@ -33,7 +33,9 @@ import {
   resolveTaskPolicy,
   type TaskHandlerContract,
   type TaskHookContext,
+  TaskPriority,
   TaskRegistry,
+  TaskStatus,
 } from '#tasks';
 import { GroupCommit, type ItemResult } from './group-commit.js';
 import { OutcomeSummary } from './outcome-summary.js';
@@ -47,6 +49,9 @@ import {
   type OutcomeDecision,
   outcomeWithoutRunning,
 } from './outcome-decision.js';
+
+/** The priorities a metric label may name; anything else counts as `unknown`. */
+const PRIORITIES: ReadonlySet<string> = new Set(Object.values(TaskPriority));
 
 /** How often the worker logs what its deliveries came to, when anything happened. */
 const SUMMARY_INTERVAL_MS = 10_000;
@@ -153,10 +158,33 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     if (line) this.logger.log(line);
   }
 
-  /** Counts an outcome for the metrics and the summary line. */
-  private count(type: string, status: string): void {
-    this.metrics.taskOutcomes.inc({ type, status });
-    this.summary.add(status);
+  /**
+   * Counts an outcome for the metrics and the summary line, where it is decided (one counter
+   * increment: no query). The labels are bounded: a type no handler here knows, or a priority
+   * that is not one, counts as `unknown`, so a stray message cannot add series.
+   */
+  private count(task: { type: string; priority: string }, outcome: WorkerOutcome | FinishedStatus): void {
+    this.metrics.taskOutcomes.inc({ ...this.labels(task), outcome });
+    this.summary.add(outcome);
+  }
+
+  private labels(task: { type: string; priority: string }): { type: string; priority: string } {
+    return {
+      type: this.handlers.has(task.type) ? task.type : UNKNOWN_LABEL,
+      priority: PRIORITIES.has(task.priority) ? task.priority : UNKNOWN_LABEL,
+    };
+  }
+
+  /**
+   * The wait of a first attempt: from the task's creation, or its runAt when later, to the claim
+   * that starts it, both on the database's clock (created_at and the claim's started_at), so no
+   * clock skew between hosts enters it. Later attempts wait for their retry delay by design and
+   * are left out.
+   */
+  private observeWait(task: TaskRow): void {
+    if (!task.started_at) return;
+    const from = Math.max(task.created_at.getTime(), task.run_at?.getTime() ?? 0);
+    this.metrics.taskWaitDuration.observe(this.labels(task), Math.max(0, task.started_at.getTime() - from) / 1000);
   }
 
   private get leaseMs(): number {
@@ -202,7 +230,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     if (typeof message === 'string') return this.rejectPoison(delivery, message);
     if (!delivery.open) {
       // Its channel closed while it waited in our buffer: the broker has requeued it already.
-      this.count(message.type, 'STALE_DELIVERY');
+      this.count(message, 'STALE_DELIVERY');
       this.logger.debug(`dropped a delivery of task ${message.taskId} whose channel closed before it started`);
       return;
     }
@@ -213,7 +241,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
       // it is never poison: hand it back and stop taking messages for a while, whatever the
       // error (unreachable, too many connections, a cancelled statement, a deadlock, read-only).
       this.logger.error(`task ${message.taskId}: ${(error as Error).message}; handing the message back`);
-      this.summary.add('HANDED_BACK');
+      this.count(message, 'HANDED_BACK');
       this.onDatabaseTrouble();
       delivery.nack(true);
     }
@@ -226,13 +254,14 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     const task = await this.claims.submit(claim);
     this.onClaimAnswered();
     if (!task) {
-      this.count(message.type, 'SKIPPED');
+      this.count(message, 'SKIPPED');
       this.logger.debug(`skipped a message for task ${message.taskId} (attempt ${message.attempt}): not waiting for it, or held by a live lease`);
       delivery.ack();
       return;
     }
     // A take-over is a new attempt: the claim may have moved the count on.
     claim.attempt = task.attempts;
+    if (claim.attempt === 1) this.observeWait(task);
     const attempt = this.hold(claim, sentAt);
     let committed: { status: string; outcome: AttemptOutcome } | undefined;
     try {
@@ -243,20 +272,20 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
       if (decision.action === 'hand-back') {
         // Not the task's fault: hand it back, with the lease ended so its redelivery takes over.
         await this.execution.releaseLease(this.database, claim).catch(() => false);
-        this.summary.add('HANDED_BACK');
+        this.count(task, 'HANDED_BACK');
         delivery.nack(true);
         return;
       }
       if (decision.action === 'abandon') {
         // Another worker may hold it now: write nothing. The copy handed back is skipped while
         // a live lease holds the task, or takes it over once the lease has expired.
-        this.count(task.type, 'LEASE_LOST');
+        this.count(task, 'LEASE_LOST');
         this.logger.warn(`task ${task.id} (${task.type}) attempt ${claim.attempt}: ${decision.why}; stopped without writing`);
         delivery.nack(true);
         return;
       }
       const status = await this.record(task, attempt, decision);
-      this.count(task.type, status);
+      this.count(task, status);
       // Acknowledge only after the status it caused is committed. On a channel that closed
       // meanwhile this does nothing: the redelivered copy finds the task finished and is skipped.
       delivery.ack();
@@ -450,7 +479,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     } finally {
       clearTimeout(timeout);
       this.metrics.tasksInFlight.dec();
-      this.metrics.taskDuration.observe({ type: task.type }, Number(process.hrtime.bigint() - started) / 1e9);
+      this.metrics.taskRunDuration.observe(this.labels(task), Number(process.hrtime.bigint() - started) / 1e9);
     }
   }
 
@@ -481,13 +510,13 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
    * FAILED (with its DLQ copy); each write turns into CANCELLED when a cancel was requested
    * meanwhile. Returns the status written, or SUPERSEDED when the attempt had been taken over.
    */
-  private async record(task: TaskRow, attempt: Attempt, decision: StatusDecision): Promise<string> {
+  private async record(task: TaskRow, attempt: Attempt, decision: StatusDecision): Promise<FinishedStatus | 'SUPERSEDED'> {
     const { claim } = attempt;
     // The task's queue group: its retry comes back to, and its DLQ copy names, its group's queue.
     const summary = { taskId: task.id, type: task.type, priority: task.priority, correlationId: task.correlation_id, queueGroup: task.queue_group };
     switch (decision.action) {
       case 'complete': {
-        let written: string | null;
+        let written: FinishedStatus | null;
         try {
           written = await this.withDatabaseRetry(attempt, () => this.outcomes.submit({ action: 'complete', claim, resultJson: decision.resultJson }));
         } catch (error) {
@@ -512,6 +541,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
           `task ${task.id} (${task.type}) failed attempt ${claim.attempt}/${task.max_attempts}: ${error}; ` +
             (written === 'RETRYING' ? `retrying in ${delaySeconds} s` : (written ?? 'SUPERSEDED')),
         );
+        if (written === TaskStatus.RETRYING) this.metrics.taskRetries.inc(this.labels(task));
         return written ?? 'SUPERSEDED';
       }
       case 'fail': {
@@ -519,6 +549,8 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
         const deadLetter = deadLetterMessage(summary, { attempts, reason, error, failedAt: new Date() });
         const written = await this.withDatabaseRetry(attempt, () => this.outcomes.submit({ action: 'fail', claim, error, deadLetter }));
         this.logger.error(`task ${task.id} (${task.type}) ${written ?? 'SUPERSEDED'} after attempt ${attempts}/${task.max_attempts} (${reason}): ${error}`);
+        // FAILED is written with its tasks.dlq copy in the same outbox statement (a cancel that won instead writes no copy).
+        if (written === TaskStatus.FAILED) this.metrics.tasksDeadLettered.inc({ ...this.labels(task), reason });
         return written ?? 'SUPERSEDED';
       }
     }
@@ -545,7 +577,10 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   /** A message that is not a task message goes to tasks.dlq with the reason, then is acknowledged. */
   private async rejectPoison(delivery: Delivery, reason: string): Promise<void> {
     this.logger.error(`unreadable message on ${delivery.queue} (${reason}): moved to tasks.dlq`);
-    this.count('unknown', 'POISON');
+    const unknown = { type: UNKNOWN_LABEL, priority: UNKNOWN_LABEL };
+    this.count(unknown, 'POISON');
+    // Either way below it lands in tasks.dlq: published there, or rejected into the queue's dead-letter exchange.
+    this.metrics.tasksDeadLettered.inc({ ...unknown, reason: 'unreadable-message' });
     try {
       await this.publisher.publishRaw(DEAD_LETTER_EXCHANGE, '', delivery.message.content, {
         messageId: String(delivery.message.properties.messageId ?? randomUUID()),

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { OutgoingMessage } from '#messaging';
 import { type TaskPriority, TaskStatusMachine } from '#tasks/core';
+import { BACKLOG_GAUGES, LOCAL_STATEMENT_TIMEOUT } from '../sql/backlog-gauges.sql.js';
 import { FOLD_TASK_COUNTS } from '../sql/fold-task-counts.sql.js';
 import { DELETE_EXPIRED_IDEMPOTENCY_KEYS } from '../sql/idempotency.sql.js';
 import { DATABASE_CLOCK, FIND_UNQUEUED_TASKS, REDISPATCH_UNQUEUED_TASKS } from '../sql/reconcile-lost-messages.sql.js';
@@ -18,6 +19,13 @@ export interface QueueSnapshot {
   messagesHeld: number;
   /** The database clock read just before the broker was asked ({@link MaintenanceRepository.databaseClock}). */
   countedAt: Date;
+}
+
+/** What the relay's scrape-time gauges show: the outbox backlog and, per priority, the oldest waiting message. */
+export interface Backlog {
+  outbox: { pending: number; oldestSeconds: number };
+  /** Seconds the oldest PENDING task of each priority has waited since it was published; a priority with none is absent. */
+  oldestPendingSeconds: Partial<Record<TaskPriority, number>>;
 }
 
 /**
@@ -158,5 +166,15 @@ export class MaintenanceRepository {
   async foldTaskCounts(executor: SqlExecutor, batch: number): Promise<number> {
     const { rows } = await executor.query<{ folded: number }>(FOLD_TASK_COUNTS, [batch]);
     return rows[0]?.folded ?? 0;
+  }
+
+  /**
+   * The backlog gauges, read in the caller's transaction with every statement after the first
+   * bounded by `statementTimeoutMs` (SET LOCAL: it ends with the transaction).
+   */
+  async backlog(tx: SqlExecutor, statementTimeoutMs: number): Promise<Backlog> {
+    await tx.query(LOCAL_STATEMENT_TIMEOUT, [String(statementTimeoutMs)]);
+    const { rows } = await tx.query<{ count: number; oldest_seconds: number; oldest_pending: Partial<Record<TaskPriority, number>> }>(BACKLOG_GAUGES);
+    return { outbox: { pending: rows[0].count, oldestSeconds: rows[0].oldest_seconds }, oldestPendingSeconds: rows[0].oldest_pending };
   }
 }

@@ -1,8 +1,8 @@
-import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { PublicRoute } from '../http/public-route.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { HEALTH_INDICATORS, type HealthIndicator } from './health-indicator.js';
+import { ReadinessProbe } from './readiness-probe.js';
 
 /**
  * `/health`, `/ready` and `/metrics`, served by every app on its own port (the api on API_PORT,
@@ -14,7 +14,7 @@ import { HEALTH_INDICATORS, type HealthIndicator } from './health-indicator.js';
 @Controller()
 export class HealthController {
   constructor(
-    @Inject(HEALTH_INDICATORS) private readonly indicators: HealthIndicator[],
+    private readonly readiness: ReadinessProbe,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -25,15 +25,13 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Every registered indicator is up: 200; otherwise 503 naming what failed and why. */
+  /**
+   * Every registered indicator is up: 200; otherwise 503 naming what failed and why. The answer
+   * may be up to a second old (see {@link ReadinessProbe}).
+   */
   @Get('ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
-    const results = await Promise.all(
-      this.indicators.map(async (indicator) => ({
-        name: indicator.name,
-        ...(await indicator.check().catch((error: Error) => ({ up: false, problem: error.message }))),
-      })),
-    );
+    const { results } = await this.readiness.check();
     const checks = Object.fromEntries(results.map((r) => [r.name, r.up ? 'up' : 'down']));
     const failed = results.filter((r) => !r.up);
     if (failed.length > 0) {
