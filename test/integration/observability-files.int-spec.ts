@@ -18,7 +18,7 @@ describe('the dashboard and the alert rules against /metrics', () => {
     const apps: AppProcess[] = await Promise.all([suite.startProcess('api'), suite.startProcess('relay'), suite.startProcess('worker')]);
     for (const app of apps) {
       const { status, text } = await scrape(app.url);
-      expect(status).toBe(200);
+      if (status !== 200) throw new Error(`${app.name}'s /metrics answered ${status}`);
       served.set(app.name, familyTypes(text));
     }
   });
