@@ -11,6 +11,7 @@ import { IdempotencyScopePerApiKey1764240000000 } from './1764240000000-idempote
 import { HotLeaseRenewals1764250000000 } from './1764250000000-hot-lease-renewals.js';
 import { BatchClaims1764300000000 } from './1764300000000-batch-claims.js';
 import { TaskTypeListIndex1764320000000 } from './1764320000000-task-type-list-index.js';
+import { DeadLetterReasons1764460000000 } from './1764460000000-dead-letter-reasons.js';
 
 /** Every migration, oldest first. A new migration is a new timestamped file, listed here. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   HotLeaseRenewals1764250000000,
   BatchClaims1764300000000,
   TaskTypeListIndex1764320000000,
+  DeadLetterReasons1764460000000,
 ];

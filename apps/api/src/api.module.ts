@@ -4,6 +4,7 @@ import { type AppConfig, ConfigModule } from '#config';
 import { DatabaseModule, PostgresHealthIndicator } from '#database';
 import { MessagingModule, RabbitMqHealthIndicator } from '#messaging';
 import { ObservabilityModule } from '#observability';
+import { DeadLettersModule } from './dlq/dead-letters.module.js';
 import { ApiKeyGuard } from './security/api-key.guard.js';
 import { rateLimit } from './security/rate-limit.js';
 import { TasksModule } from './tasks/tasks.module.js';
@@ -21,6 +22,7 @@ export class ApiModule {
         MessagingModule,
         ObservabilityModule.forRoot({ healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator] }),
         TasksModule,
+        DeadLettersModule,
         ...limit.imports,
       ],
       // Guards run in this order: the rate limit first, so guessing keys is throttled too.
