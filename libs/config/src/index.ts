@@ -7,3 +7,4 @@ export * from './insecure-defaults.js';
 export * from './postgres-connection.js';
 export * from './rabbitmq-urls.js';
 export * from './cli-config.js';
+export * from './dot-env.js';
