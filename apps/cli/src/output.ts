@@ -24,14 +24,22 @@ export function createOutput(json: boolean, write: (text: string) => void = (t) 
  */
 export function formatTable(headers: string[], rows: (string | number | null | undefined)[][]): string {
   const cells = [headers.map((h) => h.toUpperCase()), ...rows.map((row) => row.map(cell))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((row) => [...(row[i] ?? '')].length)));
-  return cells.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
+  const widths = headers.map((_, i) => Math.max(...cells.map((row) => graphemes(row[i] ?? '').length)));
+  return cells.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c + ' '.repeat(widths[i] - graphemes(c).length))).join('  ')).join('\n') + '\n';
 }
 
 function cell(value: string | number | null | undefined): string {
   if (value === null || value === undefined || value === '') return '-';
   const text = String(value).replace(/\s+/g, ' ');
-  return [...text].length > 60 ? `${[...text].slice(0, 59).join('')}…` : text;
+  const parts = graphemes(text);
+  return parts.length > 60 ? `${parts.slice(0, 59).join('')}…` : text;
+}
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** What a reader sees as characters (an emoji with its modifiers is one), for widths and cuts. */
+function graphemes(text: string): string[] {
+  return Array.from(segmenter.segment(text), (s) => s.segment);
 }
 
 /** A time as people read it: ISO without milliseconds, UTC; `-` when absent. */

@@ -62,7 +62,7 @@ export function registerDlq(program: Command, deps: CliDependencies): void {
   dlq
     .command('replay')
     .description('retry FAILED tasks: the ids given, or --all, or those of --type/--reason/--since')
-    .argument('[ids...]', 'task ids', (value: string, previous: string[] = []) => [...previous, taskId(value)])
+    .argument('[ids...]', 'task ids', (value: string, previous: string[] | undefined) => [...(previous ?? []), taskId(value)])
     .option('--all', 'every FAILED task')
     .option('--type <list>', 'every FAILED task of this type (or comma list)', commaList)
     .option('--reason <list>', 'every FAILED task that failed for this reason (or comma list)', commaList)
