@@ -332,4 +332,27 @@ describe('the DLQ endpoints of the API', () => {
     const still = await http('GET', `/dlq/tasks/${failedIds[2]}`);
     expect(still).toMatchObject({ status: 200, body: { reason: 'permanent-error' } });
   });
+
+  it('documents every DLQ operation in the OpenAPI document: a summary, bearer security, its problems, 403 on writes', async () => {
+    const document = (await (await fetch(`${api.url}/docs-json`)).json()) as {
+      paths: Record<string, Record<string, { summary?: string; security?: unknown[]; responses: Record<string, unknown>; parameters?: { name: string }[] }>>;
+    };
+    const operations = Object.entries(document.paths)
+      .filter(([path]) => path.startsWith('/api/v1/dlq'))
+      .flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, method, op })));
+
+    expect(operations.map((o) => o.name).sort()).toEqual([
+      'DELETE /api/v1/dlq/messages',
+      'GET /api/v1/dlq',
+      'GET /api/v1/dlq/tasks',
+      'GET /api/v1/dlq/tasks/{id}',
+      'POST /api/v1/dlq/replay',
+    ]);
+    for (const { name, method, op } of operations) {
+      expect({ name, summary: typeof op.summary, security: op.security }).toEqual({ name, summary: 'string', security: [{ bearer: [] }] });
+      expect({ name, has401: '401' in op.responses, has403: '403' in op.responses }).toEqual({ name, has401: true, has403: method !== 'get' });
+      const names = (op.parameters ?? []).map((p) => p.name);
+      expect({ name, duplicates: names.filter((n, i) => names.indexOf(n) !== i) }).toEqual({ name, duplicates: [] });
+    }
+  });
 });

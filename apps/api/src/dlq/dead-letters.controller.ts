@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { DeadLetter } from '#database';
 import { DEAD_LETTER_QUEUE } from '#messaging';
 import type { FieldError } from '#tasks';
@@ -30,9 +30,9 @@ export class DeadLettersController {
     summary: 'What failed for good, grouped by type and reason',
     description: 'FAILED tasks that match the filters, counted by type and reason, and how many copies tasks.dlq holds.',
   })
-  @ApiQuery({ type: DeadLetterSummaryQuery })
   @ApiOkResponse({ type: DeadLetterSummaryView })
   @ApiProblems(400, 401, 429, 503)
+  // The query DTO classes document the parameters (and are checked by the global ValidationPipe).
   async summary(@Query() query: DeadLetterSummaryQuery): Promise<DeadLetterSummaryView> {
     const errors: FieldError[] = [];
     const filter = parseDeadLetterFilter(query, errors);
@@ -50,7 +50,6 @@ export class DeadLettersController {
     summary: 'List what failed for good, most recent first',
     description: 'FAILED tasks with their reason and failure time. Keyset pagination: pass nextCursor as cursor.',
   })
-  @ApiQuery({ type: DeadLetterListQuery })
   @ApiOkResponse({ type: DeadLetterPageView })
   @ApiProblems(400, 401, 429, 503)
   async list(@Query() query: DeadLetterListQuery): Promise<DeadLetterPageView> {

@@ -18,7 +18,11 @@ export class DeadLetterSummaryQuery {
   @MaxLength(500)
   reason?: string;
 
-  @ApiPropertyOptional({ description: 'Only tasks that failed at or after this ISO 8601 time (with a zone).', example: '2026-11-25T00:00:00Z' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Only tasks that failed at or after this ISO 8601 time (with a zone).',
+    example: '2026-11-25T00:00:00Z',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(64)

@@ -22,7 +22,7 @@ export class DeadLetterPageView {
 export class DeadLetterGroupView {
   @ApiProperty({ example: 'http.request' }) type!: string;
   @ApiProperty({ example: 'max-attempts-exhausted', description: REASON_DESCRIPTION }) reason!: string;
-  @ApiProperty({ example: 12 }) count!: number;
+  @ApiProperty({ type: 'integer', example: 12 }) count!: number;
   @ApiProperty({ format: 'date-time', example: '2026-11-25T09:00:00.000Z' }) oldestFailedAt!: string;
   @ApiProperty({ format: 'date-time', example: '2026-11-25T10:15:30.123Z' }) newestFailedAt!: string;
 }
@@ -30,7 +30,7 @@ export class DeadLetterGroupView {
 export class DeadLetterQueueView {
   @ApiProperty({ example: 'tasks.dlq' }) name!: string;
   @ApiProperty({
-    type: Number,
+    type: 'integer',
     nullable: true,
     example: 12,
     description: 'Copies the queue holds (records only; replay works from the tasks). Null when RabbitMQ cannot be asked.',
@@ -39,7 +39,7 @@ export class DeadLetterQueueView {
 }
 
 export class DeadLetterSummaryView {
-  @ApiProperty({ example: 12, description: 'FAILED tasks that match the filters.' }) total!: number;
+  @ApiProperty({ type: 'integer', example: 12, description: 'FAILED tasks that match the filters.' }) total!: number;
   @ApiProperty({ type: [DeadLetterGroupView], description: 'By type and reason, largest group first.' }) groups!: DeadLetterGroupView[];
   @ApiProperty({ type: DeadLetterQueueView }) queue!: DeadLetterQueueView;
 }
@@ -50,13 +50,13 @@ export class ReplaySkipView {
 }
 
 export class ReplayResultView {
-  @ApiProperty({ example: 1, description: 'Tasks put back to NEW, each with a new dispatch in the outbox.' }) replayed!: number;
+  @ApiProperty({ type: 'integer', example: 1, description: 'Tasks put back to NEW, each with a new dispatch in the outbox.' }) replayed!: number;
   @ApiProperty({ type: [String], format: 'uuid', example: ['4f6c0a52-5d0e-4c57-9a0e-0a4b1f1e3c2d'], description: 'Their ids.' }) taskIds!: string[];
   @ApiProperty({ type: [ReplaySkipView], example: [], description: 'Named tasks that were not FAILED (a replay by ids only).' })
   skipped!: ReplaySkipView[];
 }
 
 export class PurgeResultView {
-  @ApiProperty({ example: 12, description: 'Copies deleted from tasks.dlq.' }) purged!: number;
-  @ApiProperty({ example: 3, description: 'Recorded reasons of tasks no longer FAILED, forgotten.' }) reasonsForgotten!: number;
+  @ApiProperty({ type: 'integer', example: 12, description: 'Copies deleted from tasks.dlq.' }) purged!: number;
+  @ApiProperty({ type: 'integer', example: 3, description: 'Recorded reasons of tasks no longer FAILED, forgotten.' }) reasonsForgotten!: number;
 }

@@ -36,7 +36,11 @@ export class ReplayDeadLettersDto {
   @MaxLength(500)
   reason?: string;
 
-  @ApiPropertyOptional({ description: 'Every FAILED task that failed at or after this ISO 8601 time.', example: '2026-11-25T00:00:00Z' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Every FAILED task that failed at or after this ISO 8601 time (with a zone).',
+    example: '2026-11-25T00:00:00Z',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(64)
