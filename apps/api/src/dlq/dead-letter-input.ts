@@ -56,6 +56,12 @@ export type ReplaySelection = { kind: 'ids'; ids: string[] } | { kind: 'filter';
  * filter, or `all: true`. Ids are lower-cased and de-duplicated.
  */
 export function parseReplaySelection(body: DeadLetterFilterInput & { ids?: string[]; all?: boolean }, errors: FieldError[]): ReplaySelection | null {
+  // class-validator's IsOptional lets null through; a null field is given, and wrong.
+  const nulls = (['ids', 'type', 'reason', 'since', 'all'] as const).filter((field) => (body as Record<string, unknown>)[field] === null);
+  if (nulls.length > 0) {
+    for (const field of nulls) errors.push({ field, message: 'must not be null; leave it out instead' });
+    return null;
+  }
   const hasFilter = body.type !== undefined || body.reason !== undefined || body.since !== undefined;
   const given = [body.ids !== undefined, hasFilter, body.all === true].filter(Boolean).length;
   if (given !== 1) {
