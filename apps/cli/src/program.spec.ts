@@ -11,7 +11,7 @@ function fakeDeps(respond: (method: string, url: string, body: unknown) => { sta
   const calls: { method: string; url: string; authorization: string | undefined; body: unknown }[] = [];
   const apps: { app: string; args: string[]; env: Record<string, string> }[] = [];
   const fetchStub = (async (url: string | URL, init?: RequestInit) => {
-    const body = init?.body ? JSON.parse(String(init.body)) : undefined;
+    const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
     const headers = (init?.headers ?? {}) as Record<string, string>;
     calls.push({ method: init?.method ?? 'GET', url: String(url), authorization: headers.authorization, body });
     const answer = respond(init?.method ?? 'GET', String(url), body);
@@ -85,9 +85,9 @@ describe(runCli.name, () => {
 
   it('exits 4 when the API cannot be reached', async () => {
     const sut = fakeDeps(() => ({ status: 200 }));
-    sut.deps.fetch = (async () => {
+    sut.deps.fetch = async () => {
       throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
-    }) as typeof fetch;
+    };
 
     const code = await runCli(['stats'], sut.deps);
 

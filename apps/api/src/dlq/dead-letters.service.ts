@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import {
   DatabaseService,
   type DeadLetter,
@@ -13,6 +13,8 @@ import { BrokerUnavailableError, DeadLetterQueue, dispatchMessage } from '#messa
 import { TaskStatus } from '#tasks';
 import { ApiError } from '../problems/api-error.js';
 import type { ReplaySelection } from './dead-letter-input.js';
+
+const logger = new Logger('DeadLetters');
 
 /** Tasks requeued per transaction of a replay by filter: short locks, one round trip per batch. */
 export const REPLAY_BATCH_SIZE = 500;
@@ -57,7 +59,10 @@ export class DeadLettersService {
   }
 
   async replay(selection: ReplaySelection): Promise<ReplayOutcome> {
-    return selection.kind === 'ids' ? this.replayIds(selection.ids) : this.replayFilter(selection.filter);
+    const outcome = selection.kind === 'ids' ? await this.replayIds(selection.ids) : await this.replayFilter(selection.filter);
+    // An operator's action on many tasks: one line says what was done (each task's timeline says the rest).
+    logger.log(`DLQ replay of ${describeSelection(selection)}: ${outcome.taskIds.length} replayed, ${outcome.skipped.length} skipped`);
+    return outcome;
   }
 
   /**
@@ -76,6 +81,7 @@ export class DeadLettersService {
       throw error;
     }
     const reasonsForgotten = await this.deadLetters.purgeStaleReasons(this.database);
+    logger.log(`DLQ purged: ${purged} copies deleted from tasks.dlq, ${reasonsForgotten} stale reasons forgotten`);
     return { purged, reasonsForgotten };
   }
 
@@ -129,4 +135,11 @@ function requeueOf(candidate: ReplayCandidate) {
     id: candidate.id,
     dispatch: dispatchMessage({ taskId: candidate.id, type: candidate.type, priority: candidate.priority, correlationId: candidate.correlationId }),
   };
+}
+
+function describeSelection(selection: ReplaySelection): string {
+  if (selection.kind === 'ids') return `${selection.ids.length} named task(s)`;
+  const { types, reasons, since } = selection.filter;
+  const parts = [types && `type ${types.join(',')}`, reasons && `reason ${reasons.join(',')}`, since && `since ${since.toISOString()}`].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : 'every FAILED task';
 }
