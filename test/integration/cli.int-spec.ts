@@ -22,11 +22,13 @@ interface CliRun {
 let suite: Suite;
 let api: AppProcess;
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+/** The command line from the build; `entry` 'bin' runs it as `npx task-service` does (checking the build first). */
+function cli(args: string[], env: Record<string, string> = {}, entry: 'bin' | 'dist' = 'dist'): Promise<CliRun> {
   const base: Record<string, string | undefined> = { ...process.env, TASK_SERVICE_URL: api.url, TASK_SERVICE_API_KEY: WRITE_KEY, ...env };
   delete base.API_PORT;
+  const script = entry === 'bin' ? 'bin/task-service.mjs' : 'dist/apps/cli/src/main.js';
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/task-service.mjs', ...args], { env: base, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [script, ...args], { env: base, timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -47,15 +49,13 @@ interface TaskJson {
 }
 
 const dispatch = async (args: string[]) => (await cliJson<{ tasks: TaskJson[] }>(['dispatch', ...args])).tasks;
-const untilStatus = (id: string, status: string) =>
-  eventually(
-    async () => {
-      const task = await cliJson<TaskJson>(['tasks', 'show', id]);
-      return task.status === status ? task : undefined;
-    },
-    30_000,
-    `task ${id} to be ${status} (through tasks show)`,
-  );
+/** Waits (reading the database: a process per poll would be slow) until the task has the status, then reads it with `tasks show`. */
+async function untilStatus(id: string, status: string): Promise<TaskJson> {
+  await eventually(async () => (await suite.taskStatus(id)) === status, 30_000, `task ${id} to be ${status}`);
+  const task = await cliJson<TaskJson>(['tasks', 'show', id]);
+  expect(task).toMatchObject({ id, status });
+  return task;
+}
 
 /** The API itself, for the DLQ endpoints' own tests. */
 async function http(method: string, path: string, body?: unknown, key = WRITE_KEY): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -85,8 +85,10 @@ afterAll(async () => {
 });
 
 describe('task-service (the command line) against the real apps', () => {
-  it('dispatches a task that tasks show then finds COMPLETED', async () => {
-    const [task] = await dispatch(['noop', '--priority', 'high']);
+  it('dispatches a task that tasks show then finds COMPLETED, run as npx runs it (bin/task-service.mjs)', async () => {
+    const run = await cli(['dispatch', 'noop', '--priority', 'high', '--json'], {}, 'bin');
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const [task] = (JSON.parse(run.stdout) as { tasks: TaskJson[] }).tasks;
 
     expect(task).toMatchObject({ type: 'noop', status: 'NEW' });
     await untilStatus(task.id, 'COMPLETED');
@@ -151,12 +153,14 @@ describe('task-service (the command line) against the real apps', () => {
       // It ran again: a second IN_PROGRESS in its timeline, and it failed for good again.
       await eventually(
         async () => {
-          const { task: current, events } = await cliJson<{ task: TaskJson; events: { status: string }[] }>(['tasks', 'show', task.id, '--events']);
-          return current.status === 'FAILED' && events.filter((e) => e.status === 'IN_PROGRESS').length === 2;
+          const { rows } = await suite.sql.query(`SELECT 1 FROM task_events WHERE task_id = $1 AND status = 'IN_PROGRESS'`, [task.id]);
+          return rows.length === 2 && (await suite.taskStatus(task.id)) === 'FAILED';
         },
         30_000,
         `task ${task.id} to run again and fail`,
       );
+      const { events } = await cliJson<{ task: TaskJson; events: { status: string }[] }>(['tasks', 'show', task.id, '--events']);
+      expect(events.filter((e) => e.status === 'IN_PROGRESS')).toHaveLength(2);
     }
   });
 
@@ -170,7 +174,7 @@ describe('task-service (the command line) against the real apps', () => {
     });
 
     it('2 for a wrong use of the command line, before any request', async () => {
-      for (const args of [
+      const usages = [
         ['bogus'],
         ['tasks', 'show', 'not-a-uuid'],
         ['dispatch', 'noop', '--priority', 'URGENT'],
@@ -178,12 +182,16 @@ describe('task-service (the command line) against the real apps', () => {
         ['dlq', 'purge'],
         ['dlq', 'replay', '--all', '--type', 'fail'],
         ['tasks'],
-      ]) {
-        const run = await cli(args);
-        expect({ args, code: run.code }).toEqual({ args, code: 2 });
+      ];
+      const before = await outboxRows();
+      const runs = await Promise.all(usages.map((args) => cli(args)));
+
+      for (const [i, run] of runs.entries()) {
+        expect({ args: usages[i], code: run.code }).toEqual({ args: usages[i], code: 2 });
         // An error naming what was wrong, or (a command group without its command) its usage.
         expect(run.stderr).toMatch(/^error: |^Usage: /m);
       }
+      expect(await outboxRows()).toBe(before);
     });
 
     it('1 when the API refuses (a retry of a COMPLETED task is a 409), with its problem on stderr', async () => {
@@ -204,9 +212,11 @@ describe('task-service (the command line) against the real apps', () => {
     });
 
     it('5 for a wrong key or a read-only key that writes, and never prints the key', async () => {
-      const wrong = await cli(['stats'], { TASK_SERVICE_API_KEY: 'not-the-key-0123456789abcdef' });
-      const readOnly = await cli(['dlq', 'purge', '--yes'], { TASK_SERVICE_API_KEY: READ_KEY });
-      const reads = await cli(['stats'], { TASK_SERVICE_API_KEY: READ_KEY });
+      const [wrong, readOnly, reads] = await Promise.all([
+        cli(['stats'], { TASK_SERVICE_API_KEY: 'not-the-key-0123456789abcdef' }),
+        cli(['dlq', 'purge', '--yes'], { TASK_SERVICE_API_KEY: READ_KEY }),
+        cli(['stats'], { TASK_SERVICE_API_KEY: READ_KEY }),
+      ]);
 
       expect([wrong.code, readOnly.code, reads.code]).toEqual([5, 5, 0]);
       expect(readOnly.stderr).toContain('API_KEY_READ_ONLY');
