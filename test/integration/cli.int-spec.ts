@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { AppProcess } from './support/app-process.js';
 import { eventually, Suite } from './support/suite.js';
@@ -21,6 +21,7 @@ interface CliRun {
 
 let suite: Suite;
 let api: AppProcess;
+let worker: AppProcess;
 
 /** The command line from the build; `entry` 'bin' runs it as `npx task-service` does (checking the build first). */
 function cli(args: string[], env: Record<string, string> = {}, entry: 'bin' | 'dist' = 'dist'): Promise<CliRun> {
@@ -77,7 +78,7 @@ beforeAll(async () => {
   suite = await Suite.create('cli', { API_KEYS: WRITE_KEY, API_READ_ONLY_KEYS: READ_KEY, MAX_RETRIES: '0' });
   api = await suite.startProcess('api');
   await suite.startProcess('relay');
-  await suite.startProcess('worker');
+  worker = await suite.startProcess('worker');
 }, 120_000);
 
 afterAll(async () => {
@@ -364,5 +365,34 @@ describe('the DLQ endpoints of the API', () => {
       const names = (op.parameters ?? []).map((p) => p.name);
       expect({ name, duplicates: names.filter((n, i) => names.indexOf(n) !== i) }).toEqual({ name, duplicates: [] });
     }
+  });
+});
+
+describe('task-service worker and migrate: the apps run here', () => {
+  it('migrate --wait exits 0 on a migrated database, changing nothing', async () => {
+    const run = await cli(['migrate', '--wait'], suite.env({ LOG_LEVEL: 'error' }));
+
+    expect(run.code).toBe(0);
+  });
+
+  it('worker --queues --concurrency runs a worker that takes the tasks, and stops gracefully (exit 0) on SIGTERM', async () => {
+    await worker.stop();
+    const child = spawn(process.execPath, ['dist/apps/cli/src/main.js', 'worker', '--queues', 'tasks.low', '--concurrency', '2'], {
+      env: { ...process.env, ...suite.env({ HEALTH_CHECK_PORT: '0', LOG_LEVEL: 'info' }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const [task] = await dispatch(['noop', '--priority', 'low']);
+
+      await untilStatus(task.id, 'COMPLETED');
+      expect(output).toMatch(/consuming tasks\.low \(\w+\) with prefetch 2/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 });
