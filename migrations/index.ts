@@ -13,6 +13,7 @@ import { BatchClaims1764300000000 } from './1764300000000-batch-claims.js';
 import { TaskTypeListIndex1764320000000 } from './1764320000000-task-type-list-index.js';
 import { SetBasedStatusWrites1764400000000 } from './1764400000000-set-based-status-writes.js';
 import { TaskRoutingAndEvents1764450000000 } from './1764450000000-task-routing-and-events.js';
+import { DeadLetterReasons1764460000000 } from './1764460000000-dead-letter-reasons.js';
 
 /** Every migration, oldest first. A new migration is a new timestamped file, listed here. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   TaskTypeListIndex1764320000000,
   SetBasedStatusWrites1764400000000,
   TaskRoutingAndEvents1764450000000,
+  DeadLetterReasons1764460000000,
 ];

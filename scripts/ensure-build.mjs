@@ -17,11 +17,17 @@ function newestSource(dir) {
   return newest;
 }
 
-export function ensureBuild() {
+/**
+ * `quiet`: say nothing on stdout (the build's messages go to stderr), for a command whose stdout
+ * a script reads (`task-service … --json`).
+ */
+export function ensureBuild({ quiet = false } = {}) {
   const sources = Math.max(...['apps', 'libs', 'migrations'].map((d) => newestSource(join(root, d))), statSync(join(root, 'tsconfig.json')).mtimeMs);
   if (existsSync(stamp) && statSync(stamp).mtimeMs >= sources) return;
-  console.log('building (npm run build)...');
-  const result = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  (quiet ? console.error : console.log)('building (npm run build)...');
+  const result = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], {
+    stdio: quiet ? ['ignore', process.stderr, process.stderr] : 'inherit',
+  });
   if (result.status !== 0) {
     console.error('the build failed; see the errors above');
     process.exit(1);

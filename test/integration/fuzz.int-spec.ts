@@ -170,6 +170,32 @@ const listQuery = fc
     ),
   );
 
+/** The filters of the DLQ's reads and replays, each absent, valid or hostile. */
+const dlqFilter = {
+  type: mostly(fc.constantFrom('fail', 'fail,http.request'), fc.oneof(fc.constant('x'.repeat(101)), nastyString)),
+  reason: mostly(fc.constantFrom('permanent-error', 'timeout,worker-lost'), fc.oneof(fc.constantFrom('Permanent', 'a,,b'), nastyString)),
+  since: mostly(
+    fc.date({ noInvalidDate: true, min: new Date('2000-01-01'), max: new Date('2999-01-01') }).map((d) => d.toISOString()),
+    dateText,
+  ),
+};
+
+const dlqQuery = fc.record({ ...dlqFilter, limit: listQuery.map((q) => q.limit ?? '20'), cursor }, { requiredKeys: [] }).chain((query) =>
+  mostly(
+    fc.constant(query as Record<string, string>),
+    nastyString.map((other) => ({ ...(query as Record<string, string>), other })),
+  ),
+);
+
+const replayBody = fc.oneof(
+  fc.record(
+    { ids: mostly(fc.array(fc.uuid(), { minLength: 1, maxLength: 3 }), fc.oneof(fc.array(uuidish, { maxLength: 3 }), fieldValue)) },
+    { requiredKeys: [] },
+  ),
+  fc.record({ ...dlqFilter, all: fc.oneof(fc.constant(true), fieldValue) }, { requiredKeys: [] }),
+  anyJson,
+);
+
 function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
@@ -343,6 +369,34 @@ describe('fuzz: no input makes a 5xx, a refused one writes nothing', () => {
     );
   });
 
+  it('GET /dlq and /dlq/tasks: any filters, limit and cursor', async () => {
+    await fc.assert(
+      fc.asyncProperty(dlqQuery, fc.boolean(), fc.constantFrom('/api/v1/dlq', '/api/v1/dlq/tasks'), async (query, repeat, path) => {
+        await check(() =>
+          http()
+            .get(`${path}?${queryString(query, repeat, '')}`)
+            .set(AUTH),
+        );
+      }),
+      options,
+    );
+  });
+
+  it('POST /dlq/replay: any selection, or any JSON', async () => {
+    await fc.assert(
+      fc.asyncProperty(replayBody, async (body) => {
+        await check(() =>
+          http()
+            .post('/api/v1/dlq/replay')
+            .set(AUTH)
+            .set('Content-Type', 'application/json')
+            .send(JSON.stringify(body) ?? ''),
+        );
+      }),
+      options,
+    );
+  });
+
   it('path ids: any id on every task route', async () => {
     const routes: ['get' | 'delete' | 'post', (id: string) => string][] = [
       ['get', (id) => `${TASKS}/${id}`],
@@ -350,6 +404,7 @@ describe('fuzz: no input makes a 5xx, a refused one writes nothing', () => {
       ['get', (id) => `${TASKS}/${id}/events`],
       ['delete', (id) => `${TASKS}/${id}`],
       ['post', (id) => `${TASKS}/${id}/retry`],
+      ['get', (id) => `/api/v1/dlq/tasks/${id}`],
     ];
     await fc.assert(
       fc.asyncProperty(

@@ -5,6 +5,7 @@ import { DatabaseModule, PostgresHealthIndicator } from '#database';
 import { MessagingModule, RabbitMqHealthIndicator } from '#messaging';
 import { ObservabilityModule } from '#observability';
 import { TASK_HANDLERS, type TaskHandlerClass, TaskRegistry } from '#tasks';
+import { DeadLettersModule } from './dlq/dead-letters.module.js';
 import { ApiKeyGuard } from './security/api-key.guard.js';
 import { rateLimit } from './security/rate-limit.js';
 import { TasksModule } from './tasks/tasks.module.js';
@@ -27,6 +28,7 @@ export class ApiModule {
         MessagingModule.forRoot({ retryDelayStepsSeconds: registry.retryDelaySteps(), queueGroups: registry.queueGroups() }),
         ObservabilityModule.forRoot({ app: 'api', healthIndicators: [PostgresHealthIndicator, RabbitMqHealthIndicator] }),
         TasksModule.forRoot(registry),
+        DeadLettersModule.forRoot(registry),
         ...limit.imports,
       ],
       // Guards run in this order: the rate limit first, so guessing keys is throttled too.

@@ -86,6 +86,11 @@ export interface AppConfig {
     bodyLimitBytes: number;
     /** Bearer keys for /api/v1; empty: no authentication. */
     keys: string[];
+    /**
+     * API_READ_ONLY_KEYS: bearer keys that may only read (GET and HEAD); any other method is 403.
+     * With both lists empty there is no authentication.
+     */
+    readOnlyKeys: string[];
     /** Requests per client (IP) per window; 0: no rate limit. */
     rateLimit: { max: number; windowSeconds: number };
     /** Origins allowed by CORS; empty: CORS off. `*` allows any. */

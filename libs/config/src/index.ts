@@ -6,3 +6,5 @@ export * from './allowed-hosts.js';
 export * from './insecure-defaults.js';
 export * from './postgres-connection.js';
 export * from './rabbitmq-urls.js';
+export * from './cli-config.js';
+export * from './dot-env.js';

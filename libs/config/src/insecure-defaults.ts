@@ -28,7 +28,8 @@ export function insecureDefaults(config: AppConfig, app: { servesApi: boolean })
   if (brokerPasswords.some((p) => KNOWN_DEFAULT_PASSWORDS.includes(p))) {
     found.push('the RabbitMQ password is a well-known default (set RABBITMQ_URL, and RABBITMQ_DEFAULT_PASS for docker compose)');
   }
-  if (app.servesApi && config.api.keys.length === 0) found.push('API_KEYS is empty, so anyone who reaches the API can use it');
+  if (app.servesApi && config.api.keys.length === 0 && config.api.readOnlyKeys.length === 0)
+    found.push('API_KEYS is empty, so anyone who reaches the API can use it');
   return found;
 }
 

@@ -13,6 +13,7 @@ const documentedDefaults: AppConfig = {
     port: 3000,
     bodyLimitBytes: 1_048_576,
     keys: [],
+    readOnlyKeys: [],
     rateLimit: { max: 0, windowSeconds: 60 },
     corsOrigins: [],
     trustedProxies: { kind: 'none' },
@@ -497,6 +498,20 @@ describe(loadConfig.name, () => {
       expect(sut.api.keys).toEqual(['key-one-0123456789abcdef', 'key-two-0123456789abcdef']);
       expect(sut.api.rateLimit).toEqual({ max: 100, windowSeconds: 10 });
       expect(sut.api.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    });
+
+    it('reads API_READ_ONLY_KEYS beside API_KEYS', () => {
+      const sut = loadConfig({ API_KEYS: 'writer-key-0123456789abcdef', API_READ_ONLY_KEYS: 'reader-key-0123456789abcdef' });
+
+      expect(sut.api.keys).toEqual(['writer-key-0123456789abcdef']);
+      expect(sut.api.readOnlyKeys).toEqual(['reader-key-0123456789abcdef']);
+    });
+
+    it('refuses a key listed both as read-only and as a full key, without echoing it', () => {
+      const sut = configErrorOf({ API_KEYS: 'shared-key-0123456789abcdef', API_READ_ONLY_KEYS: 'shared-key-0123456789abcdef' });
+
+      expect(sut.problems).toEqual([{ variable: 'API_READ_ONLY_KEYS', message: expect.stringContaining('also in API_KEYS') }]);
+      expect(sut.message).not.toContain('shared-key');
     });
 
     it('refuses a short API key without echoing it', () => {

@@ -35,6 +35,7 @@ export const CONFIG_DEFAULTS = {
   API_PORT: '3000',
   API_BODY_LIMIT_BYTES: '1048576',
   API_KEYS: '',
+  API_READ_ONLY_KEYS: '',
   RATE_LIMIT_MAX: '0',
   RATE_LIMIT_WINDOW_SECONDS: '60',
   CREATE_BATCH_WINDOW_MS: '1',
@@ -99,6 +100,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       port: reader.integer('API_PORT', 0, 65535),
       bodyLimitBytes: reader.integer('API_BODY_LIMIT_BYTES', 1024, 104_857_600),
       keys: reader.keyList('API_KEYS'),
+      readOnlyKeys: reader.keyList('API_READ_ONLY_KEYS'),
       rateLimit: { max: reader.integer('RATE_LIMIT_MAX', 0, 1_000_000), windowSeconds: reader.integer('RATE_LIMIT_WINDOW_SECONDS', 1, 86_400) },
       corsOrigins: reader.originList('CORS_ORIGINS'),
       trustedProxies: reader.trustedProxies('TRUSTED_PROXIES'),
@@ -136,6 +138,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: reader.oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS),
   };
 
+  if (config.api.readOnlyKeys.some((key) => config.api.keys.includes(key))) {
+    problems.push({
+      variable: 'API_READ_ONLY_KEYS',
+      message: 'must not list a key that is also in API_KEYS (a key is either read-only or not; values not shown)',
+    });
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -3,6 +3,7 @@ import { APP_CONFIG, type AppConfig } from '#config';
 import { DatabaseService } from './database.service.js';
 import { createPool, PG_POOL } from './pool.js';
 import { PostgresHealthIndicator } from './postgres-health.indicator.js';
+import { DeadLetterRepository } from './repositories/dead-letter.repository.js';
 import { IdempotencyRepository } from './repositories/idempotency.repository.js';
 import { MaintenanceRepository } from './repositories/maintenance.repository.js';
 import { OutboxRepository } from './repositories/outbox.repository.js';
@@ -19,12 +20,22 @@ import { TaskRepository } from './repositories/task.repository.js';
     { provide: PG_POOL, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createPool(config) },
     DatabaseService,
     TaskRepository,
+    DeadLetterRepository,
     TaskExecutionRepository,
     OutboxRepository,
     IdempotencyRepository,
     MaintenanceRepository,
     PostgresHealthIndicator,
   ],
-  exports: [DatabaseService, TaskRepository, TaskExecutionRepository, OutboxRepository, IdempotencyRepository, MaintenanceRepository, PostgresHealthIndicator],
+  exports: [
+    DatabaseService,
+    TaskRepository,
+    DeadLetterRepository,
+    TaskExecutionRepository,
+    OutboxRepository,
+    IdempotencyRepository,
+    MaintenanceRepository,
+    PostgresHealthIndicator,
+  ],
 })
 export class DatabaseModule {}

@@ -5,6 +5,7 @@ export * from './data-source.js';
 export * from './ensure-database.js';
 export * from './task.record.js';
 export * from './repositories/task.repository.js';
+export * from './repositories/dead-letter.repository.js';
 export * from './repositories/task-execution.repository.js';
 export * from './repositories/outbox.repository.js';
 export * from './repositories/idempotency.repository.js';

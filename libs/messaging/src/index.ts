@@ -10,3 +10,4 @@ export * from './control-consumer.js';
 export * from './messaging.module.js';
 export * from './queue-inspector.service.js';
 export * from './rabbitmq-health.indicator.js';
+export * from './dead-letter-queue.service.js';

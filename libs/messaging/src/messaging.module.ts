@@ -1,10 +1,11 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { AmqpConnectionService, MESSAGING_OPTIONS, type MessagingOptions, QUEUE_GROUPS } from './amqp-connection.service.js';
+import { DeadLetterQueue } from './dead-letter-queue.service.js';
 import { MessagePublisher } from './message-publisher.service.js';
 import { QueueInspector } from './queue-inspector.service.js';
 import { RabbitMqHealthIndicator } from './rabbitmq-health.indicator.js';
 
-const PROVIDERS = [AmqpConnectionService, MessagePublisher, QueueInspector, RabbitMqHealthIndicator];
+const PROVIDERS = [AmqpConnectionService, MessagePublisher, QueueInspector, DeadLetterQueue, RabbitMqHealthIndicator];
 
 /** RabbitMQ for the apps: the connection and the publisher. Consumers are built by the worker. */
 @Global()

@@ -1,10 +1,8 @@
 import 'reflect-metadata';
-import { existsSync, readFileSync } from 'node:fs';
-import { parseEnv } from 'node:util';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type AppConfig, ConfigError, loadConfig, productionWarning } from '#config';
+import { type AppConfig, ConfigError, loadConfig, loadDotEnv, productionWarning } from '#config';
 import { AppLogger } from '#observability';
 
 export interface AppDefinition {
@@ -34,14 +32,6 @@ export function loadConfigOrExit(): AppConfig {
       process.exit(1);
     }
     throw error;
-  }
-}
-
-function loadDotEnv(path = '.env'): void {
-  if (!existsSync(path)) return;
-  const values = parseEnv(readFileSync(path, 'utf8'));
-  for (const [key, value] of Object.entries(values)) {
-    if (process.env[key] === undefined) process.env[key] = value;
   }
 }
 

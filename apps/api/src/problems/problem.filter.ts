@@ -11,6 +11,7 @@ const logger = new Logger('Problems');
 const KIND_BY_STATUS: Record<number, ProblemKind> = {
   400: 'VALIDATION',
   401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
   409: 'CONFLICT',

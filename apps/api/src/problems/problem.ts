@@ -19,6 +19,7 @@ export const PROBLEM_TYPES = {
   VALIDATION: { type: '/problems/validation-error', title: 'Your request is not valid', status: 400 },
   MALFORMED_BODY: { type: '/problems/malformed-body', title: 'The request body is not valid JSON', status: 400 },
   UNAUTHORIZED: { type: '/problems/unauthorized', title: 'Missing or wrong API key', status: 401 },
+  FORBIDDEN: { type: '/problems/forbidden', title: 'This API key may not do this', status: 403 },
   MALFORMED_REQUEST: { type: '/problems/malformed-request', title: 'The request is not valid HTTP', status: 400 },
   NOT_FOUND: { type: '/problems/not-found', title: 'Not found', status: 404 },
   METHOD_NOT_ALLOWED: { type: '/problems/method-not-allowed', title: 'Method not allowed', status: 405 },

@@ -57,7 +57,7 @@ export class TasksController {
   @requestIdHeader
   @ApiCreatedResponse({ type: TaskView, description: 'Created; Location names the task.' })
   @ApiOkResponse({ type: TaskView, description: 'Idempotent replay: the task first created with this key and body.' })
-  @ApiProblems(400, 401, 409, 413, 415, 429, 503)
+  @ApiProblems(400, 401, 403, 409, 413, 415, 429, 503)
   @ApiBody({ type: CreateTaskDto })
   async create(
     @Body(CreateTaskBodyPipe) body: CreateTaskBody,
@@ -85,7 +85,7 @@ export class TasksController {
   @requestIdHeader
   @ApiCreatedResponse({ type: TaskBatchView })
   @ApiOkResponse({ type: TaskBatchView, description: 'Idempotent replay.' })
-  @ApiProblems(400, 401, 409, 413, 415, 429, 503)
+  @ApiProblems(400, 401, 403, 409, 413, 415, 429, 503)
   async createBatch(
     @Body(CreateTaskBatchBodyPipe) body: CreateTaskBatchBody,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -153,7 +153,7 @@ export class TasksController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: TaskView, description: 'Cancelled.' })
   @ApiAcceptedResponse({ type: TaskView, description: 'Running: cancellation requested.' })
-  @ApiProblems(400, 401, 404, 409, 429, 503)
+  @ApiProblems(400, 401, 403, 404, 409, 429, 503)
   async cancel(@Param('id', TaskIdPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<TaskView> {
     const { task, accepted } = await this.tasks.cancel(id);
     if (accepted) reply.status(202);
@@ -165,7 +165,7 @@ export class TasksController {
   @ApiOperation({ summary: 'Retry a FAILED or CANCELLED task', description: 'Back to NEW through the outbox; attempts start again.' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiAcceptedResponse({ type: TaskView })
-  @ApiProblems(400, 401, 404, 409, 429, 503)
+  @ApiProblems(400, 401, 403, 404, 409, 429, 503)
   async retry(@Param('id', TaskIdPipe) id: string): Promise<TaskView> {
     return presentTask(await this.tasks.retry(id));
   }

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { OutgoingMessage } from '#messaging';
-import { type TaskPriority, TaskStatus, TaskStatusMachine } from '#tasks/core';
+import { type TaskPriority, type TaskRouting, TaskStatus, TaskStatusMachine } from '#tasks/core';
 import { CANCEL_QUEUED_TASK, REQUEST_CANCEL_OF_RUNNING_TASK } from '../sql/cancel-task.sql.js';
 import { FIND_TASK_BY_ID } from '../sql/find-task.sql.js';
 import { INSERT_TASKS_WITH_OUTBOX } from '../sql/insert-tasks-with-outbox.sql.js';
 import { LIST_TASK_EVENTS } from '../sql/list-task-events.sql.js';
 import { FIND_TASKS_BY_IDS, LIST_TASKS } from '../sql/list-tasks.sql.js';
-import { REQUEUE_TASK } from '../sql/requeue-task.sql.js';
+import { REQUEUE_TASKS } from '../sql/requeue-task.sql.js';
 import { COUNT_TASKS_BY_STATUS_AND_PRIORITY, OLDEST_PENDING_BY_PRIORITY, OUTBOX_BACKLOG } from '../sql/task-stats.sql.js';
 import type { SqlExecutor } from '../sql-executor.js';
 import { outboxColumns, outboxParams } from './outbox-params.js';
@@ -37,6 +37,14 @@ export interface NewTask {
 export interface NewTaskWithDispatch {
   task: NewTask;
   dispatch: OutgoingMessage;
+}
+
+/** A task to requeue and the dispatch that sends it again. */
+export interface TaskRequeue {
+  id: string;
+  dispatch: OutgoingMessage;
+  /** The type's queue group and event routing key as the registry has them now: set again on the task. */
+  routing: TaskRouting;
 }
 
 /** Filters and position of one page of `GET /tasks`. Null: not filtered. */
@@ -146,20 +154,28 @@ export class TaskRepository {
   }
 
   /** FAILED or CANCELLED back to NEW with a new dispatch; null when the task is in another status. */
-  async requeue(
-    executor: SqlExecutor,
-    id: string,
-    dispatch: OutgoingMessage,
-    routing: { queueGroup: string | null; eventRoutingKey: string | null } = { queueGroup: null, eventRoutingKey: null },
-  ): Promise<TaskRecord | null> {
-    const { rows } = await executor.query<TaskRow>(REQUEUE_TASK, [
+  async requeue(executor: SqlExecutor, id: string, dispatch: OutgoingMessage, routing: TaskRouting): Promise<TaskRecord | null> {
+    const [requeued] = await this.requeueMany(executor, [{ id, dispatch, routing }], TaskStatusMachine.sourcesOf(TaskStatus.NEW));
+    return requeued ?? null;
+  }
+
+  /**
+   * Each task whose status is one of `from` back to NEW with its dispatch, in one statement (the
+   * retry of {@link requeue}, for many). `from` must be statuses the status machine lets go to
+   * NEW. Returns the requeued tasks; the others were in another status.
+   */
+  async requeueMany(executor: SqlExecutor, items: TaskRequeue[], from: readonly TaskStatus[]): Promise<TaskRecord[]> {
+    if (items.length === 0) return [];
+    const illegal = from.filter((status) => !TaskStatusMachine.sourcesOf(TaskStatus.NEW).includes(status));
+    if (illegal.length > 0) throw new Error(`A retry cannot leave ${illegal.join(', ')}`);
+    const input = items.map(({ id, dispatch, routing }) => ({
       id,
-      TaskStatusMachine.sourcesOf(TaskStatus.NEW),
-      ...outboxParams(dispatch),
-      routing.queueGroup,
-      routing.eventRoutingKey,
-    ]);
-    return rows[0] ? toTaskRecord(rows[0]) : null;
+      ...outboxColumns(dispatch),
+      queue_group: routing.queueGroup,
+      event_routing_key: routing.eventRoutingKey,
+    }));
+    const { rows } = await executor.query<TaskRow>(REQUEUE_TASKS, [JSON.stringify(input), from]);
+    return rows.map(toTaskRecord);
   }
 
   async stats(executor: SqlExecutor): Promise<TaskStats> {
