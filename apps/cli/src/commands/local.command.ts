@@ -11,7 +11,7 @@ export function registerLocal(program: Command, deps: CliDependencies, setExitCo
     .command('worker')
     .description('run a worker here, in the foreground (Ctrl-C or SIGTERM stops it gracefully)')
     .option('--queues <list>', 'WORKER_QUEUES: the queues it takes from, highest priority first', commaList)
-    .option('--types <list>', 'WORKER_TASK_TYPES: the task types it registers (for workers that support type-scoped pools)', commaList)
+    .option('--types <list>', 'WORKER_TASK_TYPES: the task types it registers (all when left out)', commaList)
     .option('--concurrency <n>', 'WORKER_PREFETCH: tasks it runs at once, 1-1000', wholeNumber(1, 1000))
     .action(async (options: { queues?: string; types?: string; concurrency?: number }) => {
       const env: Record<string, string> = {};
