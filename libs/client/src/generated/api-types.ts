@@ -10,10 +10,19 @@ export interface ApiSchemas {
   CountByPriority: CountByPriority;
   CreateTaskBatchDto: CreateTaskBatchDto;
   CreateTaskDto: CreateTaskDto;
+  DeadLetterGroupView: DeadLetterGroupView;
+  DeadLetterPageView: DeadLetterPageView;
+  DeadLetterQueueView: DeadLetterQueueView;
+  DeadLetterSummaryView: DeadLetterSummaryView;
+  DeadLetterView: DeadLetterView;
   FieldErrorView: FieldErrorView;
   OutboxStatsView: OutboxStatsView;
   ProblemView: ProblemView;
+  PurgeResultView: PurgeResultView;
   QueueStatsView: QueueStatsView;
+  ReplayDeadLettersDto: ReplayDeadLettersDto;
+  ReplayResultView: ReplayResultView;
+  ReplaySkipView: ReplaySkipView;
   RetryPolicyView: RetryPolicyView;
   StatsView: StatsView;
   TaskBatchView: TaskBatchView;
@@ -85,6 +94,112 @@ export interface CreateTaskDto {
 }
 /**
  * This interface was referenced by `ApiSchemas`'s JSON-Schema
+ * via the `definition` "DeadLetterGroupView".
+ */
+export interface DeadLetterGroupView {
+  type: string;
+  /**
+   * Why it failed for good: max-attempts-exhausted, permanent-error, timeout, result-not-storable, worker-lost (as in the x-task-dead-reason header of its copy in tasks.dlq), dispatch-failed (the relay gave up publishing it), or unknown (its reason was not recorded).
+   */
+  reason: string;
+  count: number;
+  oldestFailedAt: string;
+  newestFailedAt: string;
+}
+/**
+ * This interface was referenced by `ApiSchemas`'s JSON-Schema
+ * via the `definition` "DeadLetterPageView".
+ */
+export interface DeadLetterPageView {
+  items: DeadLetterView[];
+  /**
+   * Pass as ?cursor= for the next page; null on the last page.
+   */
+  nextCursor: string | null;
+}
+/**
+ * This interface was referenced by `ApiSchemas`'s JSON-Schema
+ * via the `definition` "DeadLetterView".
+ */
+export interface DeadLetterView {
+  /**
+   * Why it failed for good: max-attempts-exhausted, permanent-error, timeout, result-not-storable, worker-lost (as in the x-task-dead-reason header of its copy in tasks.dlq), dispatch-failed (the relay gave up publishing it), or unknown (its reason was not recorded).
+   */
+  reason: string;
+  failedAt: string;
+  task: TaskView;
+}
+/**
+ * This interface was referenced by `ApiSchemas`'s JSON-Schema
+ * via the `definition` "TaskView".
+ */
+export interface TaskView {
+  id: string;
+  type: string;
+  title: string;
+  description: string | null;
+  priority: 'LOW' | 'MEDIUM' | 'HIGH';
+  payload: {
+    [k: string]: unknown;
+  };
+  status: 'NEW' | 'PENDING' | 'IN_PROGRESS' | 'RETRYING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+  /**
+   * What the handler returned: any JSON value.
+   */
+  result:
+    | ({
+        [k: string]: unknown;
+      } | null)
+    | unknown[]
+    | string
+    | number
+    | boolean;
+  /**
+   * The last failure.
+   */
+  error: string | null;
+  attempts: number;
+  maxAttempts: number;
+  progress: number | null;
+  runAt: string | null;
+  nextRetryAt: string | null;
+  /**
+   * From X-Request-ID.
+   */
+  correlationId: string;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+}
+/**
+ * This interface was referenced by `ApiSchemas`'s JSON-Schema
+ * via the `definition` "DeadLetterQueueView".
+ */
+export interface DeadLetterQueueView {
+  name: string;
+  /**
+   * Copies the queue holds (records only; replay works from the tasks). Null when RabbitMQ cannot be asked.
+   */
+  messages: number | null;
+}
+/**
+ * This interface was referenced by `ApiSchemas`'s JSON-Schema
+ * via the `definition` "DeadLetterSummaryView".
+ */
+export interface DeadLetterSummaryView {
+  /**
+   * FAILED tasks that match the filters.
+   */
+  total: number;
+  /**
+   * By type and reason, largest group first.
+   */
+  groups: DeadLetterGroupView[];
+  queue: DeadLetterQueueView;
+}
+/**
+ * This interface was referenced by `ApiSchemas`'s JSON-Schema
  * via the `definition` "FieldErrorView".
  */
 export interface FieldErrorView {
@@ -121,6 +236,20 @@ export interface ProblemView {
 }
 /**
  * This interface was referenced by `ApiSchemas`'s JSON-Schema
+ * via the `definition` "PurgeResultView".
+ */
+export interface PurgeResultView {
+  /**
+   * Copies deleted from tasks.dlq.
+   */
+  purged: number;
+  /**
+   * Recorded reasons of tasks no longer FAILED, forgotten.
+   */
+  reasonsForgotten: number;
+}
+/**
+ * This interface was referenced by `ApiSchemas`'s JSON-Schema
  * via the `definition` "QueueStatsView".
  */
 export interface QueueStatsView {
@@ -134,6 +263,64 @@ export interface QueueStatsView {
    * Seconds the oldest PENDING task of this priority has waited.
    */
   oldestAgeSeconds: number;
+}
+/**
+ * This interface was referenced by `ApiSchemas`'s JSON-Schema
+ * via the `definition` "ReplayDeadLettersDto".
+ */
+export interface ReplayDeadLettersDto {
+  /**
+   * These tasks. Every id must exist (404 otherwise, nothing replayed); those not FAILED are listed in skipped.
+   *
+   * @minItems 1
+   * @maxItems 1000
+   */
+  ids?: string[];
+  /**
+   * Every FAILED task of this type (or comma list of types).
+   */
+  type?: string;
+  /**
+   * Every FAILED task that failed for this reason (or comma list).
+   */
+  reason?: string;
+  /**
+   * Every FAILED task that failed at or after this ISO 8601 time (with a zone).
+   */
+  since?: string;
+  /**
+   * Every FAILED task. Must be true when given, and comes alone.
+   */
+  all?: boolean;
+}
+/**
+ * This interface was referenced by `ApiSchemas`'s JSON-Schema
+ * via the `definition` "ReplayResultView".
+ */
+export interface ReplayResultView {
+  /**
+   * Tasks put back to NEW, each with a new dispatch in the outbox.
+   */
+  replayed: number;
+  /**
+   * Their ids.
+   */
+  taskIds: string[];
+  /**
+   * Named tasks that were not FAILED (a replay by ids only).
+   */
+  skipped: ReplaySkipView[];
+}
+/**
+ * This interface was referenced by `ApiSchemas`'s JSON-Schema
+ * via the `definition` "ReplaySkipView".
+ */
+export interface ReplaySkipView {
+  id: string;
+  /**
+   * Its status: only FAILED tasks are replayed.
+   */
+  status: 'NEW' | 'PENDING' | 'IN_PROGRESS' | 'RETRYING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 }
 /**
  * This interface was referenced by `ApiSchemas`'s JSON-Schema
@@ -188,49 +375,6 @@ export interface TaskCountsView {
  */
 export interface TaskBatchView {
   tasks: TaskView[];
-}
-/**
- * This interface was referenced by `ApiSchemas`'s JSON-Schema
- * via the `definition` "TaskView".
- */
-export interface TaskView {
-  id: string;
-  type: string;
-  title: string;
-  description: string | null;
-  priority: 'LOW' | 'MEDIUM' | 'HIGH';
-  payload: {
-    [k: string]: unknown;
-  };
-  status: 'NEW' | 'PENDING' | 'IN_PROGRESS' | 'RETRYING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
-  /**
-   * What the handler returned: any JSON value.
-   */
-  result:
-    | ({
-        [k: string]: unknown;
-      } | null)
-    | unknown[]
-    | string
-    | number
-    | boolean;
-  /**
-   * The last failure.
-   */
-  error: string | null;
-  attempts: number;
-  maxAttempts: number;
-  progress: number | null;
-  runAt: string | null;
-  nextRetryAt: string | null;
-  /**
-   * From X-Request-ID.
-   */
-  correlationId: string;
-  createdAt: string;
-  updatedAt: string;
-  startedAt: string | null;
-  completedAt: string | null;
 }
 /**
  * This interface was referenced by `ApiSchemas`'s JSON-Schema

@@ -31,7 +31,8 @@ export class DeadLetterSummaryQuery {
 
 /** The filters and position of `GET /api/v1/dlq/tasks`. */
 export class DeadLetterListQuery extends DeadLetterSummaryQuery {
-  @ApiPropertyOptional({ description: 'Page size, 1–100.', default: 20, example: 20 })
+  // A query string is text to the validator; to a client the page size is a whole number.
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, description: 'Page size, 1–100.', default: 20, example: 20 })
   @IsOptional()
   @IsString()
   limit?: string;
