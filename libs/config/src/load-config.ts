@@ -5,7 +5,9 @@ import { parseBrokerUrls } from './rabbitmq-urls.js';
 import {
   type AppConfig,
   DEFAULT_PRIORITY_WEIGHTS,
+  LOG_FORMATS,
   LOG_LEVELS,
+  type LogFormat,
   type LogLevel,
   PRIORITY_MODES,
   type PriorityMode,
@@ -61,6 +63,7 @@ export const CONFIG_DEFAULTS = {
   QUEUE_TYPE: 'classic',
   SHUTDOWN_TIMEOUT_SECONDS: '30',
   LOG_LEVEL: 'info',
+  LOG_FORMAT: '',
   NODE_ENV: 'development',
 } as const satisfies Record<string, string>;
 
@@ -127,6 +130,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     retention: { taskDays: reader.integer('TASK_RETENTION_DAYS', 0, 36_500) },
     shutdownTimeoutSeconds: reader.integer('SHUTDOWN_TIMEOUT_SECONDS', 1, 3_600),
     logLevel: reader.oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS),
+    // Empty is json here; `npm start` sets pretty for its apps before they read it (see scripts/start.mjs).
+    logFormat: reader.raw('LOG_FORMAT') === '' ? 'json' : reader.oneOf<LogFormat>('LOG_FORMAT', LOG_FORMATS),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

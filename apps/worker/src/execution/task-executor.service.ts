@@ -24,7 +24,7 @@ import {
   retryMessage,
   type TaskMessage,
 } from '#messaging';
-import { MetricsService, withCorrelationId } from '#observability';
+import { type LogContext, MetricsService, withLogContext } from '#observability';
 import { PermanentTaskError, type TaskHandlerContract, TaskRegistry } from '#tasks';
 import { GroupCommit, type ItemResult } from './group-commit.js';
 import { OutcomeSummary } from './outcome-summary.js';
@@ -61,6 +61,8 @@ interface Attempt {
   deadline?: NodeJS.Timeout;
   /** Set once the lease is gone; the attempt then writes nothing more (a write in progress stops retrying). */
   lost: boolean;
+  /** The task's log fields, for lines written outside its own context (a cancel, the heartbeat). */
+  readonly log: LogContext;
 }
 
 /**
@@ -169,7 +171,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   cancel(taskId: string): void {
     for (const attempt of this.running.values()) {
       if (attempt.claim.taskId !== taskId || attempt.controller.signal.aborted) continue;
-      this.logger.debug(`cancelling running task ${taskId}`);
+      this.logger.debug('cancelling the running task', attempt.log);
       attempt.controller.abort(new TaskCancelledError());
     }
   }
@@ -177,19 +179,22 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   async execute(delivery: Delivery): Promise<void> {
     const message = parseTaskMessage(delivery.message.content);
     if (typeof message === 'string') return this.rejectPoison(delivery, message);
+    // Every line written while this delivery is handled carries the task's fields, in the
+    // promises and timers it starts too (AsyncLocalStorage).
+    const log: LogContext = { taskId: message.taskId, type: message.type, attempt: message.attempt, correlationId: message.correlationId || message.taskId };
     if (!delivery.open) {
       // Its channel closed while it waited in our buffer: the broker has requeued it already.
       this.count(message.type, 'STALE_DELIVERY');
-      this.logger.debug(`dropped a delivery of task ${message.taskId} whose channel closed before it started`);
+      this.logger.debug('dropped a delivery whose channel closed before it started', log);
       return;
     }
     try {
-      await withCorrelationId(message.correlationId || message.taskId, () => this.executeTask(delivery, message));
+      await withLogContext(log, () => this.executeTask(delivery, message));
     } catch (error) {
       // The claim or the outcome could not be written. The message is a valid task message, so
       // it is never poison: hand it back and stop taking messages for a while, whatever the
       // error (unreachable, too many connections, a cancelled statement, a deadlock, read-only).
-      this.logger.error(`task ${message.taskId}: ${(error as Error).message}; handing the message back`);
+      this.logger.error(`claim or status write failed: ${(error as Error).message}; handing the message back`, { ...log, err: error });
       this.summary.add('HANDED_BACK');
       this.onDatabaseTrouble();
       delivery.nack(true);
@@ -204,13 +209,19 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     this.onClaimAnswered();
     if (!task) {
       this.count(message.type, 'SKIPPED');
-      this.logger.debug(`skipped a message for task ${message.taskId} (attempt ${message.attempt}): not waiting for it, or held by a live lease`);
+      this.logger.debug('skipped a message: the task is not waiting for it, or a live lease holds it');
       delivery.ack();
       return;
     }
     // A take-over is a new attempt: the claim may have moved the count on.
     claim.attempt = task.attempts;
-    const attempt = this.hold(claim, sentAt);
+    await withLogContext({ attempt: claim.attempt }, () => this.runClaimed(delivery, task, claim, sentAt));
+  }
+
+  /** Runs a claimed task's handler, writes its outcome, then acknowledges its message. */
+  private async runClaimed(delivery: Delivery, task: TaskRow, claim: Claim, sentAt: number): Promise<void> {
+    this.logger.debug('task claimed: running its handler', { priority: task.priority, maxAttempts: task.max_attempts });
+    const attempt = this.hold(claim, sentAt, { taskId: task.id, type: task.type, attempt: claim.attempt, correlationId: task.correlation_id });
     try {
       const outcome =
         outcomeWithoutRunning({ cancelRequested: task.cancel_requested_at !== null, attempt: claim.attempt, maxAttempts: task.max_attempts }) ??
@@ -227,7 +238,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
         // Another worker may hold it now: write nothing. The copy handed back is skipped while
         // a live lease holds the task, or takes it over once the lease has expired.
         this.count(task.type, 'LEASE_LOST');
-        this.logger.warn(`task ${task.id} (${task.type}) attempt ${claim.attempt}: ${decision.why}; stopped without writing`);
+        this.logger.warn(`task ${decision.why}; stopped without writing`);
         delivery.nack(true);
         return;
       }
@@ -291,8 +302,8 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Registers an attempt for the heartbeat, with the deadline its claim's lease allows. */
-  private hold(claim: Claim, sentAt: number): Attempt {
-    const attempt: Attempt = { claim, controller: new AbortController(), renewedSentAt: sentAt, lost: false };
+  private hold(claim: Claim, sentAt: number, log: LogContext): Attempt {
+    const attempt: Attempt = { claim, controller: new AbortController(), renewedSentAt: sentAt, lost: false, log };
     this.running.set(claim.token, attempt);
     this.armDeadline(attempt);
     this.heartbeat ??= setInterval(() => void this.beat(), Math.floor(this.leaseMs / 3));
@@ -356,13 +367,13 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
           attempt.renewedSentAt = sentAt;
           this.armDeadline(attempt);
           if (lease.cancelRequested && !attempt.controller.signal.aborted) {
-            this.logger.debug(`cancelling running task ${attempt.claim.taskId} (cancel request seen by the heartbeat)`);
+            this.logger.debug('cancelling the running task: the heartbeat saw its cancel request', attempt.log);
             attempt.controller.abort(new TaskCancelledError());
           }
         }
       }
     } catch (error) {
-      this.logger.warn(`lease renewal failed: ${(error as Error).message}`);
+      this.logger.warn(`lease renewal failed: ${(error as Error).message}`, error);
     } finally {
       this.beating = false;
     }
@@ -429,12 +440,12 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
           if (!isDataRejected(error)) throw error;
           return this.record(task, attempt, decideUnstorableResult(`PostgreSQL refused it: ${(error as Error).message}`, this.outcomeContext(task, claim)));
         }
-        this.logger.debug(`task ${task.id} (${task.type}) ${written ?? 'SUPERSEDED'} on attempt ${claim.attempt}`);
+        this.logger.debug(`task ${written ?? 'SUPERSEDED'}`, { status: written ?? 'SUPERSEDED' });
         return written ?? 'SUPERSEDED';
       }
       case 'cancel': {
         const written = await this.withDatabaseRetry(attempt, () => this.outcomes.submit({ action: 'cancel', claim }));
-        this.logger.debug(`task ${task.id} (${task.type}) ${written ?? 'SUPERSEDED'} while running`);
+        this.logger.debug(`task ${written ?? 'SUPERSEDED'} while running`, { status: written ?? 'SUPERSEDED' });
         return written ?? 'SUPERSEDED';
       }
       case 'retry': {
@@ -442,8 +453,9 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
         const message = retryMessage(summary, decision.nextAttempt, delaySeconds);
         const written = await this.withDatabaseRetry(attempt, () => this.outcomes.submit({ action: 'retry', claim, error, delaySeconds, message }));
         this.logger.warn(
-          `task ${task.id} (${task.type}) failed attempt ${claim.attempt}/${task.max_attempts}: ${error}; ` +
+          `task failed attempt ${claim.attempt}/${task.max_attempts}: ${error}; ` +
             (written === 'RETRYING' ? `retrying in ${delaySeconds} s` : (written ?? 'SUPERSEDED')),
+          { status: written ?? 'SUPERSEDED', maxAttempts: task.max_attempts, retryInSeconds: written === 'RETRYING' ? delaySeconds : undefined, err: error },
         );
         return written ?? 'SUPERSEDED';
       }
@@ -451,7 +463,12 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
         const { error, reason, attempts } = decision;
         const deadLetter = deadLetterMessage(summary, { attempts, reason, error, failedAt: new Date() });
         const written = await this.withDatabaseRetry(attempt, () => this.outcomes.submit({ action: 'fail', claim, error, deadLetter }));
-        this.logger.error(`task ${task.id} (${task.type}) ${written ?? 'SUPERSEDED'} after attempt ${attempts}/${task.max_attempts} (${reason}): ${error}`);
+        this.logger.error(`task ${written ?? 'SUPERSEDED'} after attempt ${attempts}/${task.max_attempts} (${reason}): ${error}`, {
+          status: written ?? 'SUPERSEDED',
+          reason,
+          maxAttempts: task.max_attempts,
+          err: error,
+        });
         return written ?? 'SUPERSEDED';
       }
     }
@@ -469,7 +486,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
         return await write();
       } catch (error) {
         if (i >= tries || attempt.lost || isDataRejected(error)) throw error;
-        this.logger.warn(`status write failed (${(error as Error).message}); retrying`);
+        this.logger.warn(`status write failed (${(error as Error).message}); retrying`, error);
         await sleep(Math.min(250 * i, 3000));
       }
     }
@@ -477,7 +494,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
 
   /** A message that is not a task message goes to tasks.dlq with the reason, then is acknowledged. */
   private async rejectPoison(delivery: Delivery, reason: string): Promise<void> {
-    this.logger.error(`unreadable message on ${delivery.queue} (${reason}): moved to tasks.dlq`);
+    this.logger.error(`unreadable message on ${delivery.queue} (${reason}): moved to tasks.dlq`, { queue: delivery.queue, reason });
     this.count('unknown', 'POISON');
     try {
       await this.publisher.publishRaw(DEAD_LETTER_EXCHANGE, '', delivery.message.content, {
