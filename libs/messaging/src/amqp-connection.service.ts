@@ -74,7 +74,7 @@ export class AmqpConnectionService implements OnApplicationShutdown {
           },
           (error: Error) => {
             // Closing while declaring is not a failure worth reporting.
-            if (this.manager === manager) this.logger.error(`declaring the topology failed: ${error.message}`);
+            if (this.manager === manager) this.logger.error(`declaring the topology failed: ${error.message}`, error);
             throw error;
           },
         );
@@ -111,7 +111,7 @@ export class AmqpConnectionService implements OnApplicationShutdown {
   createChannel(options: CreateChannelOpts): ChannelWrapper {
     const channel = this.connection().createChannel(options);
     channel.on('error', (error: Error, info?: { name?: string }) => {
-      this.logger.warn(`channel ${info?.name ?? options.name ?? ''} failed: ${error.message}`);
+      this.logger.warn(`channel ${info?.name ?? options.name ?? ''} failed: ${error.message}`, error);
     });
     return channel;
   }

@@ -141,8 +141,10 @@ describe(AppLogger.name, () => {
     sut.debug('http.request payload', { payload: { url: 'https://example.com', headers: { Authorization: 'Bearer abcdefghijklmnop', Cookie: 'sid=1' } } });
     sut.debug('request headers', { headers: { authorization: `Bearer ${API_KEY}`, 'x-api-key': API_KEY, accept: 'application/json' } });
     sut.debug('a password field', { password: 'hunter2hunter2', user: { password: 'nested-pw' } });
+    sut.debug('other spellings', { Authorization: 'Basic other-spelling-cred', deep: { headers: { COOKIE: 'deep-cookie' } } });
 
-    for (const secret of ['rabbit-pw', 'pg-pw', API_KEY, 'abcdefghijklmnop', 'sid=1', 'hunter2hunter2', 'nested-pw']) expect(text()).not.toContain(secret);
+    for (const secret of ['rabbit-pw', 'pg-pw', API_KEY, 'abcdefghijklmnop', 'sid=1', 'hunter2hunter2', 'nested-pw', 'other-spelling-cred', 'deep-cookie'])
+      expect(text()).not.toContain(secret);
     expect(text()).toContain(`postgres://app:${REDACTED}@db:5432/tasks`);
     expect(text()).toContain('"accept":"application/json"');
   });

@@ -3,7 +3,7 @@ import { type DestinationStream, type Logger as Pino, pino } from 'pino';
 import type { LogFormat, LogLevel } from '#config';
 import { currentLogContext } from './correlation.js';
 import { formatPretty } from './pretty-format.js';
-import { REDACT_PATHS, REDACTED, scrubSecrets } from './redaction.js';
+import { censorFields, isSecretKey, REDACT_PATHS, REDACTED, scrubSecrets } from './redaction.js';
 
 /** Nest's start-up chatter (one line per module and route) is for debugging, not for operators. */
 const QUIET_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
@@ -40,8 +40,9 @@ export interface AppLoggerOptions {
  *
  * Every line also carries the fields of the request or task being handled (see
  * `withLogContext`). Errors become an `err` field with their message, and their stack at
- * `debug`. Credentials never reach a line: pino censors secret-named fields, and every message
- * and string field is scrubbed of URL passwords, Authorization credentials and the API keys.
+ * `debug`. Credentials never reach a line: pino censors secret-named fields (and this class
+ * those deeper down, in any letter case), and every message and string field is scrubbed of
+ * URL passwords, Authorization credentials and the API keys.
  */
 export class AppLogger implements LoggerService {
   private readonly pino: Pino;
@@ -96,11 +97,11 @@ export class AppLogger implements LoggerService {
    * error. The params may hold an object of fields, an Error, or a stack.
    */
   private write(level: Level, message: unknown, rest: unknown[]): void {
-    const params = [...rest];
-    const last = params.at(-1);
-    const context = typeof last === 'string' && !STACK.test(last) ? (params.pop() as string) : undefined;
+    const last = rest.at(-1);
+    const context = typeof last === 'string' && !STACK.test(last) ? last : undefined;
     if (level === 'info' && context && QUIET_CONTEXTS.has(context)) level = 'debug';
     if (!this.pino.isLevelEnabled(level)) return;
+    const params = context === undefined ? rest : rest.slice(0, -1);
 
     const fields: Fields = {};
     const scope = currentLogContext();
@@ -136,7 +137,13 @@ export class AppLogger implements LoggerService {
       delete fields.err;
     }
 
-    for (const [key, value] of Object.entries(fields)) if (typeof value === 'string') fields[key] = this.scrub(value);
+    for (const [key, value] of Object.entries(fields)) {
+      if (isSecretKey(key)) fields[key] = REDACTED;
+      else if (typeof value === 'string') fields[key] = this.scrub(value);
+      else if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)) {
+        fields[key] = censorFields(value as Fields, this.secrets);
+      }
+    }
     const err = this.errorFields(error, stack);
     if (err) fields.err = err;
     this.pino[level](fields, this.scrub(msg));

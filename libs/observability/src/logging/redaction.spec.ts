@@ -1,4 +1,4 @@
-import { REDACTED, scrubSecrets } from './redaction.js';
+import { censorFields, REDACTED, scrubSecrets } from './redaction.js';
 
 describe(scrubSecrets.name, () => {
   it.each([
@@ -38,5 +38,26 @@ describe(scrubSecrets.name, () => {
 
   it('ignores an empty secret', () => {
     expect(scrubSecrets('nothing to hide', [''])).toBe('nothing to hide');
+  });
+});
+
+describe(censorFields.name, () => {
+  it('censors credential-named keys in any letter case, objects down', () => {
+    const sut = censorFields({ request: { headers: { AUTHORIZATION: 'Bearer x', 'X-Api-Key': 'k', accept: 'json' } }, Password: 'p', user: 'alice' });
+
+    expect(sut).toEqual({ request: { headers: { AUTHORIZATION: REDACTED, 'X-Api-Key': REDACTED, accept: 'json' } }, Password: REDACTED, user: 'alice' });
+  });
+
+  it("censors an http.request payload's headers whole, and scrubs its URL", () => {
+    const sut = censorFields({ url: 'http://u:pw@example.com/x', method: 'POST', headers: { 'X-Custom': 'anything' } });
+
+    expect(sut).toEqual({ url: `http://u:${REDACTED}@example.com/x`, method: 'POST', headers: REDACTED });
+  });
+
+  it('leaves arrays, numbers and the object it was given alone', () => {
+    const given = { ids: ['a', 'b'], count: 2, nested: { token: 't' } };
+
+    expect(censorFields(given)).toEqual({ ids: ['a', 'b'], count: 2, nested: { token: REDACTED } });
+    expect(given.nested.token).toBe('t');
   });
 });
