@@ -25,7 +25,7 @@ function runMigrations(): void {
   migrate(config, MIGRATIONS).then(
     ({ created, applied }) => {
       if (created) logger.log(`created database ${name}`, { database: name }, CONTEXT);
-      if (applied.length > 0) logger.log(`applied ${applied.length} migration(s) to ${name}: ${applied.join(', ')}`, { database: name, applied }, CONTEXT);
+      if (applied.length > 0) logger.log(`applied ${applied.length} migration(s) to ${name}`, { database: name, applied }, CONTEXT);
       else logger.log(`database ${name} is up to date`, { database: name }, CONTEXT);
       process.exit(0);
     },

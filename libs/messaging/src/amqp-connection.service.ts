@@ -84,12 +84,12 @@ export class AmqpConnectionService implements OnApplicationShutdown {
         const lost = this.address ?? 'the broker';
         this.address = undefined;
         this.lastError = `lost the connection to ${lost}: ${err?.message ?? 'disconnected'}`;
-        this.logger.warn(`RabbitMQ connection to ${lost} lost: ${err?.message ?? 'disconnected'}; reconnecting${this.nodes()}`);
+        this.logger.warn(`RabbitMQ connection to ${lost} lost: ${err?.message ?? 'disconnected'}; reconnecting${this.nodes()}`, err);
       });
       manager.on('connectFailed', ({ err, url }) => {
         const address = typeof url === 'string' ? brokerAddress(url) : 'the broker';
         const message = err?.message ?? 'failed';
-        if (this.failures.get(address) !== message) this.logger.warn(`cannot reach RabbitMQ at ${address}: ${message}; retrying${this.nodes()}`);
+        if (this.failures.get(address) !== message) this.logger.warn(`cannot reach RabbitMQ at ${address}: ${message}; retrying${this.nodes()}`, err);
         this.failures.set(address, message);
         this.lastError = `cannot reach ${address}: ${message}`;
       });

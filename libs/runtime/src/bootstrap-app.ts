@@ -67,7 +67,7 @@ export async function bootstrapApp(definition: AppDefinition): Promise<INestAppl
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : definition.port(config);
   // Tests, the soak and the benchmarks wait for "listening on port N" in this line's message.
-  logger.log(`${definition.name} listening on port ${port}`, { port }, 'Bootstrap');
+  logger.log(`${definition.name} listening on port ${port}`, 'Bootstrap');
 
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {

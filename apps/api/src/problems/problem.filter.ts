@@ -68,7 +68,7 @@ export function toProblem(error: unknown, request: FastifyRequest): { problem: P
   if (isIllegalStatusTransition(error)) {
     // Postgres refused a status change the status machine does not allow: another writer
     // (a worker, another request) changed the task first. A lost race, not a crash.
-    logger.warn(`status write refused on ${request.method} ${base.instance}: ${(error as Error).message}`, requestFields(request));
+    logger.warn(`status write refused on ${request.method} ${base.instance}: ${(error as Error).message}`, { ...requestFields(request), err: error });
     return {
       problem: {
         ...PROBLEM_TYPES.CONFLICT,
@@ -81,7 +81,7 @@ export function toProblem(error: unknown, request: FastifyRequest): { problem: P
     };
   }
   if (isDatabaseUnavailable(error)) {
-    logger.warn(`database unavailable: ${(error as Error).message}`, requestFields(request));
+    logger.warn(`database unavailable: ${(error as Error).message}`, { ...requestFields(request), err: error });
     return {
       problem: {
         ...PROBLEM_TYPES.UNAVAILABLE,

@@ -266,7 +266,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
         return claims.map((claim) => ({ ok: true, value: claimed.get(claim.token) ?? null }));
       } catch (error) {
         if (!isDataRejected(error) && !isIllegalStatusTransition(error)) throw error;
-        this.logger.warn(`a batch of ${claims.length} claims failed on one row (${(error as Error).message}): claiming them one by one`);
+        this.logger.warn(`a batch of ${claims.length} claims failed on one row (${(error as Error).message}): claiming them one by one`, error);
       }
     }
     return settleEach(claims, (claim) => this.execution.claim(this.database, claim, leaseSeconds));
@@ -286,7 +286,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
         return finishes.map((finish) => ({ ok: true, value: written.get(finish.claim.token) ?? null }));
       } catch (error) {
         if (!isDataRejected(error) && !isIllegalStatusTransition(error)) throw error;
-        this.logger.warn(`a batch of ${finishes.length} outcomes failed on one row (${(error as Error).message}): writing them one by one`);
+        this.logger.warn(`a batch of ${finishes.length} outcomes failed on one row (${(error as Error).message}): writing them one by one`, error);
       }
     }
     return settleEach(finishes, (finish) => this.execution.finishOne(this.database, finish));
