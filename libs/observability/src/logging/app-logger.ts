@@ -50,7 +50,6 @@ export class AppLogger implements LoggerService {
   private readonly withStacks: boolean;
 
   constructor(options: AppLoggerOptions) {
-    const out = options.out ?? process.stdout;
     this.secrets = (options.secrets ?? []).filter((s) => s.length > 0);
     this.withStacks = options.level === 'debug';
     this.pino = pino(
@@ -64,7 +63,7 @@ export class AppLogger implements LoggerService {
         // `err` is built by this class (see errorFields); pino's own error serializer would redo it.
         serializers: { err: (err: unknown) => err },
       },
-      destinationOf(out, options.format ?? 'json', options.colours ?? coloursFor(out)),
+      destinationOf(options),
     );
   }
 
@@ -179,12 +178,22 @@ function textOf(value: unknown): string {
   }
 }
 
-function destinationOf(out: NodeJS.WritableStream, format: LogFormat, colours: boolean): DestinationStream {
-  if (format === 'pretty') return { write: (line: string) => void out.write(formatPretty(JSON.parse(line) as Fields, colours)) };
-  // Standard output through pino's own synchronous writer: one write(2) per line and nothing
-  // held in memory, so the lines before a crash or a process.exit are never lost.
-  if (out === process.stdout) return pino.destination({ fd: 1, sync: true });
-  return { write: (line: string) => void out.write(line) };
+function destinationOf(options: AppLoggerOptions): DestinationStream {
+  if (options.format === 'pretty') {
+    const out = options.out ?? process.stdout;
+    const colours = options.colours ?? coloursFor(out);
+    return { write: (line: string) => void out.write(formatPretty(JSON.parse(line) as Fields, colours)) };
+  }
+  if (options.out) {
+    const out = options.out;
+    return { write: (line: string) => void out.write(line) };
+  }
+  // Standard output through pino's own writer, straight to file descriptor 1 (process.stdout is
+  // left alone: creating it would make the descriptor non-blocking). Asynchronous: a slow reader
+  // of the pipe (a log shipper, a test) delays the lines, never the event loop; pino writes what
+  // is still buffered synchronously when the process exits, so the lines before a process.exit
+  // are kept. A SIGKILL loses at most the line being written and those queued behind it.
+  return pino.destination({ fd: 1, sync: false });
 }
 
 function coloursFor(out: NodeJS.WritableStream): boolean {
