@@ -83,7 +83,15 @@ describe('JSON logs across api, relay and worker', () => {
       HTTP_TASK_ALLOWED_HOSTS: `127.0.0.1:${port}`,
       MAX_RETRIES: '1',
     };
-    [api, relay, worker] = await Promise.all([suite.startProcess('api', env), suite.startProcess('relay', env), suite.startProcess('worker', env)]);
+    // Side by side; should one not start, the others are killed here (the suite only tracks an
+    // app once it has started, so a rejected Promise.all would leave them running).
+    const started = await Promise.allSettled((['api', 'relay', 'worker'] as const).map((name) => suite.startProcess(name, env)));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      await suite.killProcesses();
+      throw failed.reason;
+    }
+    [api, relay, worker] = started.map((s) => (s as PromiseFulfilledResult<AppProcess>).value);
   });
 
   afterAll(async () => {
