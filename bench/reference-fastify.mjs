@@ -7,7 +7,7 @@
 // Environment: BENCH_CONNECTIONS (default 50), BENCH_SECONDS per run (default 10), BENCH_ROUNDS
 // (default 2: each target is measured this many times, interleaved), BENCH_TARGETS (default
 // `reference,api,api-unbatched`), plus the usual POSTGRES_* and RABBITMQ_URL. The API runs with
-// the environment it would get in production (LOG_LEVEL=info: it logs no line per request);
+// the environment it would get in production (LOG_LEVEL=info: one JSON access line per request);
 // `api-unbatched` adds CREATE_BATCH_WINDOW_MS=0. BENCH_BASELINE_BUILD=/path/to/another/checkout
 // adds the target `baseline`: that checkout's built API (its dist/), e.g. the commit before a
 // change, on the same database. Besides rates and latencies it prints the CPU each request cost

@@ -205,12 +205,22 @@ function startWorker() {
     const profile = process.env.DRAIN_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.DRAIN_PROFILE}`] : [];
     const child = spawn(process.execPath, [...profile, 'dist/apps/worker/src/main.js'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     createInterface({ input: child.stdout }).on('line', (line) => {
-      if (/consuming /.test(line)) resolve({ child });
+      const msg = messageOf(line);
+      if (/consuming /.test(msg)) resolve({ child });
       // The worker's summary lines: how many claims and outcomes each statement covered.
-      if (/ deliveries \(/.test(line)) console.log(`  worker: ${line.replace(/^.*\[TaskExecutor\] /, '')}`);
+      if (/ deliveries \(/.test(msg)) console.log(`  worker: ${msg}`);
     });
     child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
   });
+}
+
+/** The message of one of the worker's JSON log lines (or the line itself when it is not JSON). */
+function messageOf(line) {
+  try {
+    return String(JSON.parse(line).msg ?? '');
+  } catch {
+    return line;
+  }
 }
 
 function sleep(ms) {

@@ -56,11 +56,17 @@ if (problems.length > 0) {
 // See documents/architecture.md, "Memory".
 const NODE_FLAGS = { relay: ['--max-semi-space-size=2'], worker: ['--max-semi-space-size=2'] };
 
+// A person at a terminal reads pretty, coloured lines; piped into a file or a log shipper, the
+// apps write JSON. LOG_FORMAT, when set (in the environment or .env), wins. The apps themselves
+// never guess from a terminal: this launcher decides for them. See documents/observability.md.
+const pretty = !process.env.LOG_FORMAT && process.stdout.isTTY === true;
+const logEnv = pretty ? { LOG_FORMAT: 'pretty', ...(process.env.NO_COLOR ? {} : { FORCE_COLOR: '1' }) } : {};
+
 const width = 8;
 function run(name, script, env = {}) {
   const child = spawn(process.execPath, [...(NODE_FLAGS[name] ?? []), script], {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...logEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Own process group: Ctrl-C reaches only this launcher, which then stops each app once.
     detached: true,

@@ -129,7 +129,11 @@ describe('deployment safety', () => {
   });
 
   describe('the production warning', () => {
-    const WARNING = /WARN .*NODE_ENV=production with insecure defaults/;
+    /** A JSON log line at warn whose message is the production warning. */
+    const isWarning = (line: string) => {
+      const parsed = JSON.parse(line) as { level?: string; msg?: string };
+      return parsed.level === 'warn' && /NODE_ENV=production with insecure defaults/.test(parsed.msg ?? '');
+    };
 
     // Silence outside production is unit-tested (libs/config/src/insecure-defaults.spec.ts); each
     // process started here costs seconds on a shared CI machine.
@@ -139,7 +143,7 @@ describe('deployment safety', () => {
         // The suite's broker login is guest/guest, a default; the Postgres password is set to one.
         const app = await suite.startProcess(name, { NODE_ENV: 'production', POSTGRES_PASSWORD: 'postgres', API_KEYS: '' });
         try {
-          const warnings = app.lines.filter((line) => WARNING.test(line));
+          const warnings = app.lines.filter(isWarning);
           expect(warnings).toHaveLength(1);
           expect(warnings[0]).toContain('POSTGRES_PASSWORD');
           expect(warnings[0]).toContain('RABBITMQ_URL');

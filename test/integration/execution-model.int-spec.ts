@@ -95,9 +95,11 @@ describe('execution model', () => {
       expect(takeOver.worker).toMatch(new RegExp(`:${other.pid}$`));
 
       // The cut-off worker stopped its handler before the take-over began.
-      const stopped = cutOff.lines.find((line) => line.includes(task.id) && line.includes('lost the lease: no renewal reached Postgres'));
+      const stopped = cutOff.lines
+        .map((line) => JSON.parse(line) as { taskId?: string; msg?: string; time: string })
+        .find((line) => line.taskId === task.id && line.msg?.includes('lost the lease: no renewal reached Postgres'));
       expect(stopped).toBeDefined();
-      const stoppedAt = Date.parse(stopped!.slice(0, 24));
+      const stoppedAt = Date.parse(stopped!.time);
       expect(stoppedAt).toBeLessThan(takeOver.at.getTime());
 
       await proxy.open();

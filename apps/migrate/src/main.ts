@@ -1,6 +1,6 @@
 import { postgresDatabaseName } from '#config';
 import { migrate, pendingMigrations } from '#database';
-import { loadConfigOrExit } from '#runtime';
+import { appLogger, loadConfigOrExit } from '#runtime';
 import { MIGRATIONS } from '../../../migrations/index.js';
 
 /**
@@ -13,7 +13,9 @@ import { MIGRATIONS } from '../../../migrations/index.js';
  * starts on an older schema than its code expects).
  */
 const config = loadConfigOrExit();
+const logger = appLogger(config, 'migrate');
 const name = postgresDatabaseName(config.postgres);
+const CONTEXT = 'Migrate';
 const WAIT_POLL_MS = 2000;
 
 if (process.argv.includes('--wait')) void waitUntilMigrated();
@@ -22,19 +24,21 @@ else runMigrations();
 function runMigrations(): void {
   migrate(config, MIGRATIONS).then(
     ({ created, applied }) => {
-      if (created) console.log(`created database ${name}`);
-      console.log(applied.length ? `applied ${applied.length} migration(s) to ${name}: ${applied.join(', ')}` : `database ${name} is up to date`);
+      if (created) logger.log(`created database ${name}`, { database: name }, CONTEXT);
+      if (applied.length > 0) logger.log(`applied ${applied.length} migration(s) to ${name}`, { database: name, applied }, CONTEXT);
+      else logger.log(`database ${name} is up to date`, { database: name }, CONTEXT);
       process.exit(0);
     },
     (error: Error & { code?: string }) => {
       const where = config.postgres.url ? 'DATABASE_URL' : `${config.postgres.host}:${config.postgres.port}`;
       if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(error.code ?? '')) {
-        console.error(
+        logger.error(
           `PostgreSQL is not reachable at ${where} (${error.code}). ` +
             `Start it, e.g. 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start', or set POSTGRES_HOST/POSTGRES_PORT.`,
+          CONTEXT,
         );
       } else {
-        console.error(`migration failed on database ${name}: ${error.message}`);
+        logger.error(`migration failed on database ${name}: ${error.message}`, error, CONTEXT);
       }
       process.exit(1);
     },
@@ -50,14 +54,14 @@ async function waitUntilMigrated(): Promise<void> {
     try {
       const pending = await pendingMigrations(config, MIGRATIONS);
       if (pending.length === 0) {
-        console.log(`database ${name} has every migration of this build`);
+        logger.log(`database ${name} has every migration of this build`, { database: name }, CONTEXT);
         process.exit(0);
       }
       waitingFor = `${pending.length} pending migration(s) on ${name}: ${pending.join(', ')}`;
     } catch (error) {
       waitingFor = `database ${name}: ${(error as Error).message}`;
     }
-    if (waitingFor !== said) console.log(`waiting for ${waitingFor}`);
+    if (waitingFor !== said) logger.log(`waiting for ${waitingFor}`, CONTEXT);
     said = waitingFor;
     await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
   }

@@ -97,20 +97,28 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
   async sweep(): Promise<string[]> {
     const resendAfter = releasedResendSeconds(this.config.worker.taskTimeoutSeconds);
     try {
+      let redispatches: { taskId: string; message: ReturnType<typeof dispatchMessage> }[] = [];
       const released = await this.database.transaction(async (tx) => {
         const stranded = await this.maintenance.findExpiredLeases(tx, SWEEP_BATCH, resendAfter);
         // The take-over message carries the attempt the task is in, which claim_task matches.
-        const redispatches = stranded.map((task) => ({ taskId: task.taskId, message: dispatchMessage(task, task.attempts) }));
+        redispatches = stranded.map((task) => ({ taskId: task.taskId, message: dispatchMessage(task, task.attempts) }));
         return this.maintenance.releaseAndRedispatch(tx, redispatches);
       });
       if (released.length > 0) {
         this.metrics.tasksRedispatched.inc({ reason: 'lease-expired' }, released.length);
-        this.logger.warn(`released ${released.length} task(s) whose worker is gone: ${released.join(', ')}`);
+        this.logger.warn(`released ${released.length} task(s) whose worker is gone`, { taskIds: released });
+        // Per task at debug, with what the request id and the task's other lines carry.
+        const ids = new Set(released);
+        for (const { message } of redispatches) {
+          if (!ids.has(message.body.taskId)) continue;
+          const { taskId, type, attempt, correlationId } = message.body;
+          this.logger.debug('task released: its worker is gone (the lease ran out); dispatched again', { taskId, type, attempt, correlationId });
+        }
         this.relay.wake('redispatch');
       }
       return released;
     } catch (error) {
-      this.logger.warn(`lease sweep failed: ${(error as Error).message}`);
+      this.logger.warn(`lease sweep failed: ${(error as Error).message}`, error);
       return [];
     }
   }
@@ -156,7 +164,7 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
         if (n < COUNTS_FOLD_BATCH || this.stopping || Date.now() >= deadline) return folded;
       }
     } catch (error) {
-      this.logger.warn(`folding the task counts failed: ${(error as Error).message}`);
+      this.logger.warn(`folding the task counts failed: ${(error as Error).message}`, error);
       return folded;
     }
   }
@@ -174,7 +182,7 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
       }
     } catch (error) {
       // Tried again at the next interval, not at once: a database that is away is not hammered.
-      this.logger.warn(`retention of ${what} failed: ${(error as Error).message}`);
+      this.logger.warn(`retention of ${what} failed: ${(error as Error).message}`, error);
       return { deleted, caughtUp: true };
     }
   }

@@ -99,7 +99,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
       const failed = results.find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
     } catch (error) {
-      this.logger.warn(`outbox batch failed, will retry on the next wake: ${(error as Error).message}`);
+      this.logger.warn(`outbox batch failed, will retry on the next wake: ${(error as Error).message}`, error);
     }
   }
 
@@ -147,9 +147,15 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
       await this.outbox.recordOutcome(tx, { published, unsent: skipped, note: 'not sent: the task had left NEW (cancelled)' });
       for (const { row, error } of failed) {
         const gaveUpOn = await this.outbox.recordFailure(tx, row.id, error, outboxBackoffSeconds(row.attempts + 1), this.config.outbox.maxAttempts);
-        if (gaveUpOn) this.logger.error(`task ${gaveUpOn} FAILED: dispatch gave up after ${this.config.outbox.maxAttempts} attempts: ${error}`);
-        else this.logger.warn(`publish of outbox row ${row.id} failed (attempt ${row.attempts + 1}): ${error}`);
+        const fields = { ...rowFields(row), publishAttempt: row.attempts + 1, err: error };
+        if (gaveUpOn)
+          this.logger.error(`task FAILED: dispatch gave up after ${this.config.outbox.maxAttempts} attempts: ${error}`, { ...fields, taskId: gaveUpOn });
+        else this.logger.warn(`publish of an outbox row failed (publish attempt ${row.attempts + 1}): ${error}`, fields);
       }
+      // One line per message at debug (a relay publishes thousands a second under load), each
+      // with the task's id, type, attempt and correlation id, so the request id finds it.
+      for (const row of published) this.logger.debug(row.kind === 'control' ? 'published a control message' : 'published', rowFields(row));
+      for (const row of skipped) this.logger.debug('not sent: the task had left NEW (cancelled)', rowFields(row));
 
       this.metrics.outboxBatches.inc();
       const perKind = new Map<string, number>();
@@ -168,6 +174,21 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
  */
 function isMandatory(kind: OutboxRow['kind']): boolean {
   return kind !== 'control' && kind !== 'event';
+}
+
+/** What a line about an outbox row carries: the row, and the task fields of its message body. */
+function rowFields(row: OutboxRow): Record<string, unknown> {
+  const body = (row.body ?? {}) as { taskId?: unknown; type?: unknown; attempt?: unknown; correlationId?: unknown; command?: unknown };
+  return {
+    taskId: body.taskId ?? row.taskId ?? undefined,
+    type: body.type,
+    attempt: body.attempt,
+    correlationId: body.correlationId,
+    command: body.command,
+    outboxId: row.id,
+    kind: row.kind,
+    routingKey: row.routingKey,
+  };
 }
 
 function toMessage(row: OutboxRow): OutgoingMessage {

@@ -89,20 +89,28 @@ export class ReconcilerService implements OnApplicationBootstrap, BeforeApplicat
         if (depth.messages === null) continue;
         const held = messagesHeld({ messages: depth.messages, consumers: depth.consumers }, this.config.worker.prefetch);
         const snapshot = { priority, queueGroup, messagesHeld: held, countedAt };
+        let redispatches: { taskId: string; message: ReturnType<typeof dispatchMessage> }[] = [];
         const ids = await this.database.transaction(async (tx) => {
           const stranded = await this.maintenance.findUnqueued(tx, snapshot, this.config.reconcile.afterSeconds, RECONCILE_BATCH);
           // The attempt the task waits for next, which claim_task accepts from PENDING or RETRYING.
-          const redispatches = stranded.map((task) => ({ taskId: task.taskId, message: dispatchMessage(task, task.attempts + 1) }));
+          redispatches = stranded.map((task) => ({ taskId: task.taskId, message: dispatchMessage(task, task.attempts + 1) }));
           return this.maintenance.redispatchUnqueued(tx, redispatches, `re-dispatched: its message was not in ${queue}`);
         });
         if (ids.length === 0) continue;
         this.metrics.tasksRedispatched.inc({ reason: 'reconciler' }, ids.length);
         this.logger.warn(
           `dispatched ${ids.length} task(s) again: their message was not in ${queue} (${depth.messages} ready, ${depth.consumers ?? 0} consumer(s))`,
+          { queue, taskIds: ids },
         );
+        const again = new Set(ids);
+        for (const { message } of redispatches) {
+          if (!again.has(message.body.taskId)) continue;
+          const { taskId, type, attempt, correlationId } = message.body;
+          this.logger.debug(`task dispatched again: its message was not in ${queue}`, { taskId, type, attempt, correlationId, queue });
+        }
         redispatched.push(...ids);
       } catch (error) {
-        this.logger.warn(`reconciling ${queue} failed: ${(error as Error).message}`);
+        this.logger.warn(`reconciling ${queue} failed: ${(error as Error).message}`, error);
       }
     }
     if (redispatched.length > 0) this.relay.wake('redispatch');

@@ -59,7 +59,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     // Not awaited: with the broker down the worker still starts (and /ready says 503); the
     // consumers subscribe as soon as the connection comes up.
     for (const consumer of [this.control, this.intake]) {
-      consumer.start().catch((error: Error) => this.logger.error(`consumer failed to start: ${error.message}`));
+      consumer.start().catch((error: Error) => this.logger.error(`consumer failed to start: ${error.message}`, error));
     }
     const { queues, prefetch, priority } = this.config.worker;
     this.logger.log(

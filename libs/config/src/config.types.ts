@@ -47,6 +47,14 @@ export type PostgresPooler = (typeof POSTGRES_POOLERS)[number];
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/**
+ * How log lines are written: `json`, one JSON object per line (what a log shipper reads), or
+ * `pretty`, one coloured line per event for a person at a terminal. `npm start` picks `pretty`
+ * for its apps when LOG_FORMAT is empty and it runs in a terminal; the apps alone write JSON.
+ */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 import type { AllowedHost } from './allowed-hosts.js';
 
 /** Where PostgreSQL is: either a URL or its parts, never both at once. */
@@ -160,4 +168,5 @@ export interface AppConfig {
   retention: { taskDays: number };
   shutdownTimeoutSeconds: number;
   logLevel: LogLevel;
+  logFormat: LogFormat;
 }

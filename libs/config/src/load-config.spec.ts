@@ -38,6 +38,7 @@ const documentedDefaults: AppConfig = {
   retention: { taskDays: 30 },
   shutdownTimeoutSeconds: 30,
   logLevel: 'info',
+  logFormat: 'json',
 };
 
 /** Runs loadConfig and returns the ConfigError it must throw. */
@@ -190,6 +191,15 @@ describe(loadConfig.name, () => {
       expect(loadConfig({ LOG_LEVEL: value }).logLevel).toBe(expected);
     });
 
+    it.each([
+      ['json', 'json'],
+      ['pretty', 'pretty'],
+      ['PRETTY', 'pretty'],
+      ['', 'json'],
+    ])('reads LOG_FORMAT=%s as %s', (value, expected) => {
+      expect(loadConfig({ LOG_FORMAT: value }).logFormat).toBe(expected);
+    });
+
     it.each(['postgres://app:secret@db.internal:5432/tasks', 'postgresql://app@db/tasks?sslmode=require'])('keeps DATABASE_URL=%s as postgres.url', (url) => {
       expect(loadConfig({ DATABASE_URL: url }).postgres.url).toBe(url);
     });
@@ -321,6 +331,7 @@ describe(loadConfig.name, () => {
     it.each([
       ['QUEUE_TYPE', 'stream', 'must be one of classic, quorum'],
       ['LOG_LEVEL', 'verbose', 'must be one of error, warn, info, debug'],
+      ['LOG_FORMAT', 'text', 'must be one of json, pretty'],
     ])('refuses %s=%s', (variable, value, accepted) => {
       const sut = configErrorOf({ [variable]: value });
 

@@ -5,7 +5,9 @@ import { parseBrokerUrls } from './rabbitmq-urls.js';
 import {
   type AppConfig,
   defaultPriorityWeight,
+  LOG_FORMATS,
   LOG_LEVELS,
+  type LogFormat,
   type LogLevel,
   PRIORITY_MODES,
   type PriorityMode,
@@ -67,6 +69,7 @@ export const CONFIG_DEFAULTS = {
   QUEUE_TYPE: 'classic',
   SHUTDOWN_TIMEOUT_SECONDS: '30',
   LOG_LEVEL: 'info',
+  LOG_FORMAT: '',
   NODE_ENV: 'development',
 } as const satisfies Record<string, string>;
 
@@ -136,6 +139,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     retention: { taskDays: reader.integer('TASK_RETENTION_DAYS', 0, 36_500) },
     shutdownTimeoutSeconds: reader.integer('SHUTDOWN_TIMEOUT_SECONDS', 1, 3_600),
     logLevel: reader.oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS),
+    // Empty is json here; `npm start` sets pretty for its apps before they read it (see scripts/start.mjs).
+    logFormat: reader.raw('LOG_FORMAT') === '' ? 'json' : reader.oneOf<LogFormat>('LOG_FORMAT', LOG_FORMATS),
   };
 
   if (config.api.readOnlyKeys.some((key) => config.api.keys.includes(key))) {

@@ -20,7 +20,7 @@ export class DatabaseService implements SqlExecutor, OnModuleInit, OnApplication
         await this.pool.query('SELECT 1');
         return;
       } catch (error) {
-        this.logger.warn(`cannot reach PostgreSQL (attempt ${attempt}): ${(error as Error).message}; retrying in 1 s`);
+        this.logger.warn(`cannot reach PostgreSQL (attempt ${attempt}): ${(error as Error).message}; retrying in 1 s`, error);
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }

@@ -82,7 +82,7 @@ export class OutboxNotifications {
     client.removeAllListeners('end');
     client.end().catch(() => undefined);
     if (this.retryTimer) return;
-    if (error) this.logger.warn(`LISTEN connection lost: ${error.message}; reconnecting`);
+    if (error) this.logger.warn(`LISTEN connection lost: ${error.message}; reconnecting`, error);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (this.plan.listen) void this.connect(this.plan.options);

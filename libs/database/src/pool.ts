@@ -25,6 +25,6 @@ export function createPool(config: AppConfig, options: { database?: string; size
   // An idle connection that breaks (Postgres restarted, a proxy cut it) is an 'error' event on
   // the pool, which would end the process without a listener. The pool has already dropped it;
   // the next query opens another, and one that fails then answers its caller.
-  pool.on('error', (error) => logger.warn(`idle PostgreSQL connection lost: ${error.message}`));
+  pool.on('error', (error) => logger.warn(`idle PostgreSQL connection lost: ${error.message}`, error));
   return pool;
 }

@@ -91,7 +91,7 @@ export class AmqpConnectionService implements OnApplicationShutdown {
           },
           (error: Error) => {
             // Closing while declaring is not a failure worth reporting.
-            if (this.manager === manager) this.logger.error(`declaring the topology failed: ${error.message}`);
+            if (this.manager === manager) this.logger.error(`declaring the topology failed: ${error.message}`, error);
             throw error;
           },
         );
@@ -101,12 +101,12 @@ export class AmqpConnectionService implements OnApplicationShutdown {
         const lost = this.address ?? 'the broker';
         this.address = undefined;
         this.lastError = `lost the connection to ${lost}: ${err?.message ?? 'disconnected'}`;
-        this.logger.warn(`RabbitMQ connection to ${lost} lost: ${err?.message ?? 'disconnected'}; reconnecting${this.nodes()}`);
+        this.logger.warn(`RabbitMQ connection to ${lost} lost: ${err?.message ?? 'disconnected'}; reconnecting${this.nodes()}`, err);
       });
       manager.on('connectFailed', ({ err, url }) => {
         const address = typeof url === 'string' ? brokerAddress(url) : 'the broker';
         const message = err?.message ?? 'failed';
-        if (this.failures.get(address) !== message) this.logger.warn(`cannot reach RabbitMQ at ${address}: ${message}; retrying${this.nodes()}`);
+        if (this.failures.get(address) !== message) this.logger.warn(`cannot reach RabbitMQ at ${address}: ${message}; retrying${this.nodes()}`, err);
         this.failures.set(address, message);
         this.lastError = `cannot reach ${address}: ${message}`;
       });
@@ -128,7 +128,7 @@ export class AmqpConnectionService implements OnApplicationShutdown {
   createChannel(options: CreateChannelOpts): ChannelWrapper {
     const channel = this.connection().createChannel(options);
     channel.on('error', (error: Error, info?: { name?: string }) => {
-      this.logger.warn(`channel ${info?.name ?? options.name ?? ''} failed: ${error.message}`);
+      this.logger.warn(`channel ${info?.name ?? options.name ?? ''} failed: ${error.message}`, error);
     });
     return channel;
   }

@@ -1,5 +1,6 @@
 export * from './logging/correlation.js';
 export * from './logging/app-logger.js';
+export * from './logging/redaction.js';
 export * from './metrics/metrics.service.js';
 export * from './metrics/queue-metrics.js';
 export * from './health/health-indicator.js';

@@ -18,6 +18,9 @@ export interface AppDefinition {
   servesApi?: boolean;
 }
 
+/** The logger of the app this process started, once it has one. */
+let started: { logger: AppLogger } | undefined;
+
 /**
  * Reads `.env` when there is one (variables already set win), then parses the configuration:
  * a bad value prints every problem and exits with code 1 before anything connects.
@@ -41,7 +44,8 @@ export function loadConfigOrExit(): AppConfig {
  */
 export async function bootstrapApp(definition: AppDefinition): Promise<INestApplication> {
   const config = loadConfigOrExit();
-  const logger = new AppLogger(config.logLevel);
+  const logger = appLogger(config, definition.name);
+  started = { logger };
   const warning = productionWarning(config, { servesApi: definition.servesApi === true });
   if (warning) logger.warn(warning, 'Security');
   const app = await NestFactory.create<NestFastifyApplication>(await definition.module(config), new FastifyAdapter(definition.fastify?.(config)), {
@@ -52,6 +56,7 @@ export async function bootstrapApp(definition: AppDefinition): Promise<INestAppl
   await app.listen(definition.port(config), '0.0.0.0');
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : definition.port(config);
+  // Tests, the soak and the benchmarks wait for "listening on port N" in this line's message.
   logger.log(`${definition.name} listening on port ${port}`, 'Bootstrap');
 
   let closing = false;
@@ -68,7 +73,7 @@ export async function bootstrapApp(definition: AppDefinition): Promise<INestAppl
         process.exit(0);
       },
       (error: Error) => {
-        logger.error(`shutdown failed: ${error.message}`, 'Bootstrap');
+        logger.error(`shutdown failed: ${error.message}`, error, 'Bootstrap');
         process.exit(1);
       },
     );
@@ -78,10 +83,19 @@ export async function bootstrapApp(definition: AppDefinition): Promise<INestAppl
   return app;
 }
 
+/**
+ * The logger of one app: JSON lines on standard output at LOG_LEVEL (pretty with
+ * LOG_FORMAT=pretty), each with `app`, and the API keys scrubbed from every line.
+ */
+export function appLogger(config: AppConfig, app: string): AppLogger {
+  return new AppLogger({ level: config.logLevel, format: config.logFormat, app, secrets: config.api.keys });
+}
+
 /** Starts an app and turns a start-up failure into one line and exit code 1. */
 export function runApp(definition: AppDefinition): void {
   bootstrapApp(definition).catch((error: Error) => {
-    process.stderr.write(`${definition.name} failed to start: ${error.message}\n`);
+    if (started) started.logger.error(`${definition.name} failed to start: ${error.message}`, error, 'Bootstrap');
+    else process.stderr.write(`${definition.name} failed to start: ${error.message}\n`);
     process.exit(1);
   });
 }

@@ -99,7 +99,7 @@ export class Suite {
     const config = this.config(overrides);
     const module = await ApiModule.forRoot(config, handlers);
     const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(apiFastifyOptions(config)), {
-      logger: new AppLogger(config.logLevel, process.stderr),
+      logger: new AppLogger({ level: config.logLevel, format: config.logFormat, out: process.stderr }),
     });
     const { routes, document } = await configureHttp(app, config, { serveDocs: false });
     await app.init();
@@ -121,7 +121,9 @@ export class Suite {
   /** Relay or worker in-process, without HTTP (their health endpoints are checked on real processes). */
   private async startContext(module: (config: AppConfig) => DynamicModule, overrides: Record<string, string>): Promise<INestApplicationContext> {
     const config = this.config(overrides);
-    const app = await NestFactory.createApplicationContext(module(config), { logger: new AppLogger(config.logLevel, process.stderr) });
+    const app = await NestFactory.createApplicationContext(module(config), {
+      logger: new AppLogger({ level: config.logLevel, format: config.logFormat, out: process.stderr }),
+    });
     await app.init();
     this.apps.push(app);
     return app;

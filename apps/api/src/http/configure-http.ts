@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppConfig, TrustedProxies } from '#config';
 import { ApiError } from '../problems/api-error.js';
 import { ProblemFilter } from '../problems/problem.filter.js';
@@ -15,6 +16,9 @@ import { recordHttpMetrics } from './http-metrics.js';
 import { createValidationPipe } from './validation.js';
 
 export { API_PREFIX };
+
+/** Probes and scrapes: one every few seconds from each prober, so their access lines are at debug. */
+const PROBE_ROUTES = new Set(['/health', '/ready', '/metrics']);
 
 /** A client's X-Request-ID is kept when it is short and printable; otherwise we make one. */
 const REQUEST_ID_PATTERN = /^[\x21-\x7e]{1,200}$/;
@@ -74,6 +78,8 @@ export async function configureHttp(
   }
 
   recordHttpMetrics(app);
+  logAccess(fastify);
+
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'ready', 'metrics'] });
   app.useGlobalFilters(new ProblemFilter(routes));
   app.useGlobalInterceptors(new CorrelationInterceptor());
@@ -112,6 +118,32 @@ export async function configureHttp(
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
   }
   return { routes, document };
+}
+
+/**
+ * One access line per answered request, at info (debug for /health, /ready, /metrics): method,
+ * route pattern (`/api/v1/tasks/:id`, never the path with its ids or query string), status,
+ * duration and request id. Never a body, a header or a query string, where keys and secrets
+ * travel. LOG_LEVEL=warn silences it.
+ */
+function logAccess(fastify: FastifyInstance): void {
+  const logger = new Logger('Access');
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? '(no route)';
+    const status = reply.statusCode;
+    const fields = {
+      method: request.method,
+      route,
+      status,
+      durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      requestId: request.id,
+      correlationId: request.id,
+    };
+    const message = `${request.method} ${route} ${status}`;
+    if (PROBE_ROUTES.has(route)) logger.debug(message, fields);
+    else logger.log(message, fields);
+    done();
+  });
 }
 
 /**

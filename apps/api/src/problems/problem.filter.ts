@@ -69,7 +69,7 @@ export function toProblem(error: unknown, request: FastifyRequest): { problem: P
   if (isIllegalStatusTransition(error)) {
     // Postgres refused a status change the status machine does not allow: another writer
     // (a worker, another request) changed the task first. A lost race, not a crash.
-    logger.warn(`status write refused on ${request.method} ${base.instance}: ${(error as Error).message}`);
+    logger.warn(`status write refused on ${request.method} ${base.instance}: ${(error as Error).message}`, { ...requestFields(request), err: error });
     return {
       problem: {
         ...PROBLEM_TYPES.CONFLICT,
@@ -82,7 +82,7 @@ export function toProblem(error: unknown, request: FastifyRequest): { problem: P
     };
   }
   if (isDatabaseUnavailable(error)) {
-    logger.warn(`database unavailable: ${(error as Error).message}`);
+    logger.warn(`database unavailable: ${(error as Error).message}`, { ...requestFields(request), err: error });
     return {
       problem: {
         ...PROBLEM_TYPES.UNAVAILABLE,
@@ -93,7 +93,10 @@ export function toProblem(error: unknown, request: FastifyRequest): { problem: P
       headers: { 'retry-after': '5' },
     };
   }
-  logger.error(`unexpected error on ${request.method} ${base.instance}: ${(error as Error)?.message ?? String(error)}`, (error as Error)?.stack);
+  logger.error(`unexpected error on ${request.method} ${base.instance}: ${(error as Error)?.message ?? String(error)}`, {
+    ...requestFields(request),
+    err: error,
+  });
   return {
     problem: {
       ...PROBLEM_TYPES.INTERNAL,
@@ -160,4 +163,9 @@ export class ProblemFilter implements ExceptionFilter {
     const { problem, headers } = toProblem(error, request);
     sendProblem(reply, problem, headers);
   }
+}
+
+/** What a line about a request carries: never its body, query string or headers. */
+function requestFields(request: FastifyRequest): Record<string, unknown> {
+  return { method: request.method, route: request.routeOptions?.url, requestId: request.id, correlationId: request.id };
 }

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, TASK_QUEUES } from '#config';
 import {
   DatabaseService,
@@ -48,6 +48,7 @@ export interface CreateOutcome {
 export class TasksService {
   /** The global settings a type's policy falls back to. */
   private readonly defaults: PolicyDefaults;
+  private readonly logger = new Logger('Tasks');
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -71,6 +72,7 @@ export class TasksService {
     if (idempotency) return this.create([dto], correlationId, idempotency);
     const created = [await this.batcher.create(this.toNewTask(dto, correlationId))];
     this.countCreated(created);
+    this.logTasks('task created', created);
     return { tasks: created, replayed: false };
   }
 
@@ -85,6 +87,7 @@ export class TasksService {
     if (!idempotency) {
       const created = await this.tasks.createWithDispatch(this.database, items);
       this.countCreated(created);
+      this.logTasks('task created', created);
       return { tasks: created, replayed: false };
     }
     const hash = requestHash(idempotency.body);
@@ -102,6 +105,7 @@ export class TasksService {
       return { tasks: await this.replay(tx, idempotency, hash), replayed: true };
     });
     if (!outcome.replayed) this.countCreated(outcome.tasks);
+    this.logTasks(outcome.replayed ? 'task replayed for an Idempotency-Key' : 'task created', outcome.tasks);
     return outcome;
   }
 
@@ -131,14 +135,20 @@ export class TasksService {
     // A few rounds: the task may move between our reads (a worker claims it, or it finishes).
     for (let round = 0; round < 3; round++) {
       const cancelled = await this.tasks.cancelQueued(this.database, id);
-      if (cancelled) return { task: cancelled, accepted: false };
+      if (cancelled) {
+        this.logTasks('task cancelled before it ran', [cancelled]);
+        return { task: cancelled, accepted: false };
+      }
       const current = await this.get(id);
       if (TaskStatusMachine.isTerminal(current.status)) {
         throw ApiError.conflict('TASK_ALREADY_FINISHED', `Task ${id} is already ${current.status}; only a task that has not finished can be cancelled`);
       }
       if (current.status === TaskStatus.IN_PROGRESS) {
         const requested = await this.tasks.requestCancel(this.database, id, cancelControlMessage(id, current.correlationId));
-        if (requested) return { task: requested, accepted: true };
+        if (requested) {
+          this.logTasks('task cancel requested from its worker', [requested]);
+          return { task: requested, accepted: true };
+        }
       }
     }
     throw ApiError.conflict('TASK_BUSY', `Task ${id} changed status while it was being cancelled; try again`);
@@ -159,7 +169,10 @@ export class TasksService {
       queueGroup: routing.queueGroup,
     });
     const requeued = await this.tasks.requeue(this.database, id, dispatch, routing);
-    if (requeued) return requeued;
+    if (requeued) {
+      this.logTasks('task back at NEW for a retry', [requeued]);
+      return requeued;
+    }
     const now = await this.get(id);
     throw ApiError.conflict('TASK_NOT_RETRYABLE', `Task ${id} is ${now.status}; only FAILED or CANCELLED tasks can be retried`);
   }
@@ -168,6 +181,16 @@ export class TasksService {
   async stats(): Promise<{ stats: TaskStats; depths: QueueDepth[] }> {
     const [stats, depths] = await Promise.all([this.tasks.stats(this.database), this.queues.depths(TASK_QUEUES)]);
     return { stats, depths };
+  }
+
+  /**
+   * One debug line per task with its id, type, attempts so far and correlation id, so a search
+   * for the request id finds the task's id. Debug: at info a busy API would write one per create.
+   */
+  private logTasks(message: string, tasks: readonly TaskRecord[]): void {
+    for (const task of tasks) {
+      this.logger.debug(message, { taskId: task.id, type: task.type, attempt: task.attempts, correlationId: task.correlationId, priority: task.priority });
+    }
   }
 
   private async replay(tx: SqlExecutor, idempotency: IdempotencyRequest, hash: string): Promise<TaskRecord[]> {

@@ -24,7 +24,7 @@ import {
   retryMessage,
   type TaskMessage,
 } from '#messaging';
-import { MetricsService, UNKNOWN_LABEL, type WorkerOutcome, withCorrelationId } from '#observability';
+import { type LogContext, MetricsService, UNKNOWN_LABEL, type WorkerOutcome, withLogContext } from '#observability';
 import {
   type EffectiveTaskPolicy,
   PermanentTaskError,
@@ -76,6 +76,8 @@ interface Attempt {
   deadline?: NodeJS.Timeout;
   /** Set once the lease is gone; the attempt then writes nothing more (a write in progress stops retrying). */
   lost: boolean;
+  /** The task's log fields, for lines written outside its own context (a cancel, the heartbeat). */
+  readonly log: LogContext;
 }
 
 /**
@@ -220,7 +222,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   cancel(taskId: string): void {
     for (const attempt of this.running.values()) {
       if (attempt.claim.taskId !== taskId || attempt.controller.signal.aborted) continue;
-      this.logger.debug(`cancelling running task ${taskId}`);
+      this.logger.debug('cancelling the running task', attempt.log);
       attempt.controller.abort(new TaskCancelledError());
     }
   }
@@ -228,19 +230,22 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   async execute(delivery: Delivery): Promise<void> {
     const message = parseTaskMessage(delivery.message.content);
     if (typeof message === 'string') return this.rejectPoison(delivery, message);
+    // Every line written while this delivery is handled carries the task's fields, in the
+    // promises and timers it starts too (AsyncLocalStorage).
+    const log: LogContext = { taskId: message.taskId, type: message.type, attempt: message.attempt, correlationId: message.correlationId || message.taskId };
     if (!delivery.open) {
       // Its channel closed while it waited in our buffer: the broker has requeued it already.
       this.count(message, 'STALE_DELIVERY');
-      this.logger.debug(`dropped a delivery of task ${message.taskId} whose channel closed before it started`);
+      this.logger.debug('dropped a delivery whose channel closed before it started', log);
       return;
     }
     try {
-      await withCorrelationId(message.correlationId || message.taskId, () => this.executeTask(delivery, message));
+      await withLogContext(log, () => this.executeTask(delivery, message));
     } catch (error) {
       // The claim or the outcome could not be written. The message is a valid task message, so
       // it is never poison: hand it back and stop taking messages for a while, whatever the
       // error (unreachable, too many connections, a cancelled statement, a deadlock, read-only).
-      this.logger.error(`task ${message.taskId}: ${(error as Error).message}; handing the message back`);
+      this.logger.error(`claim or status write failed: ${(error as Error).message}; handing the message back`, { ...log, err: error });
       this.count(message, 'HANDED_BACK');
       this.onDatabaseTrouble();
       delivery.nack(true);
@@ -255,14 +260,20 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     this.onClaimAnswered();
     if (!task) {
       this.count(message, 'SKIPPED');
-      this.logger.debug(`skipped a message for task ${message.taskId} (attempt ${message.attempt}): not waiting for it, or held by a live lease`);
+      this.logger.debug('skipped a message: the task is not waiting for it, or a live lease holds it');
       delivery.ack();
       return;
     }
     // A take-over is a new attempt: the claim may have moved the count on.
     claim.attempt = task.attempts;
     if (claim.attempt === 1) this.observeWait(task);
-    const attempt = this.hold(claim, sentAt);
+    await withLogContext({ attempt: claim.attempt }, () => this.runClaimed(delivery, task, claim, sentAt));
+  }
+
+  /** Runs a claimed task's handler, writes its outcome, then acknowledges its message. */
+  private async runClaimed(delivery: Delivery, task: TaskRow, claim: Claim, sentAt: number): Promise<void> {
+    this.logger.debug('task claimed: running its handler', { priority: task.priority, maxAttempts: task.max_attempts });
+    const attempt = this.hold(claim, sentAt, { taskId: task.id, type: task.type, attempt: claim.attempt, correlationId: task.correlation_id });
     let committed: { status: string; outcome: AttemptOutcome } | undefined;
     try {
       const outcome =
@@ -280,7 +291,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
         // Another worker may hold it now: write nothing. The copy handed back is skipped while
         // a live lease holds the task, or takes it over once the lease has expired.
         this.count(task, 'LEASE_LOST');
-        this.logger.warn(`task ${task.id} (${task.type}) attempt ${claim.attempt}: ${decision.why}; stopped without writing`);
+        this.logger.warn(`task ${decision.why}; stopped without writing`);
         delivery.nack(true);
         return;
       }
@@ -351,7 +362,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
         return claims.map((claim) => ({ ok: true, value: claimed.get(claim.token) ?? null }));
       } catch (error) {
         if (!isDataRejected(error) && !isIllegalStatusTransition(error)) throw error;
-        this.logger.warn(`a batch of ${claims.length} claims failed on one row (${(error as Error).message}): claiming them one by one`);
+        this.logger.warn(`a batch of ${claims.length} claims failed on one row (${(error as Error).message}): claiming them one by one`, error);
       }
     }
     return settleEach(claims, (claim) => this.execution.claim(this.database, claim, leaseSeconds));
@@ -371,7 +382,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
         return finishes.map((finish) => ({ ok: true, value: written.get(finish.claim.token) ?? null }));
       } catch (error) {
         if (!isDataRejected(error) && !isIllegalStatusTransition(error)) throw error;
-        this.logger.warn(`a batch of ${finishes.length} outcomes failed on one row (${(error as Error).message}): writing them one by one`);
+        this.logger.warn(`a batch of ${finishes.length} outcomes failed on one row (${(error as Error).message}): writing them one by one`, error);
       }
     }
     return settleEach(finishes, (finish) => this.execution.finishOne(this.database, finish));
@@ -387,8 +398,8 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Registers an attempt for the heartbeat, with the deadline its claim's lease allows. */
-  private hold(claim: Claim, sentAt: number): Attempt {
-    const attempt: Attempt = { claim, controller: new AbortController(), renewedSentAt: sentAt, lost: false };
+  private hold(claim: Claim, sentAt: number, log: LogContext): Attempt {
+    const attempt: Attempt = { claim, controller: new AbortController(), renewedSentAt: sentAt, lost: false, log };
     this.running.set(claim.token, attempt);
     this.armDeadline(attempt);
     this.heartbeat ??= setInterval(() => void this.beat(), Math.floor(this.leaseMs / 3));
@@ -452,13 +463,13 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
           attempt.renewedSentAt = sentAt;
           this.armDeadline(attempt);
           if (lease.cancelRequested && !attempt.controller.signal.aborted) {
-            this.logger.debug(`cancelling running task ${attempt.claim.taskId} (cancel request seen by the heartbeat)`);
+            this.logger.debug('cancelling the running task: the heartbeat saw its cancel request', attempt.log);
             attempt.controller.abort(new TaskCancelledError());
           }
         }
       }
     } catch (error) {
-      this.logger.warn(`lease renewal failed: ${(error as Error).message}`);
+      this.logger.warn(`lease renewal failed: ${(error as Error).message}`, error);
     } finally {
       this.beating = false;
     }
@@ -525,12 +536,12 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
           if (!isDataRejected(error)) throw error;
           return this.record(task, attempt, decideUnstorableResult(`PostgreSQL refused it: ${(error as Error).message}`, this.outcomeContext(task, claim)));
         }
-        this.logger.debug(`task ${task.id} (${task.type}) ${written ?? 'SUPERSEDED'} on attempt ${claim.attempt}`);
+        this.logger.debug(`task ${written ?? 'SUPERSEDED'}`, { status: written ?? 'SUPERSEDED' });
         return written ?? 'SUPERSEDED';
       }
       case 'cancel': {
         const written = await this.withDatabaseRetry(attempt, () => this.outcomes.submit({ action: 'cancel', claim }));
-        this.logger.debug(`task ${task.id} (${task.type}) ${written ?? 'SUPERSEDED'} while running`);
+        this.logger.debug(`task ${written ?? 'SUPERSEDED'} while running`, { status: written ?? 'SUPERSEDED' });
         return written ?? 'SUPERSEDED';
       }
       case 'retry': {
@@ -538,8 +549,9 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
         const message = retryMessage(summary, decision.nextAttempt, delaySeconds);
         const written = await this.withDatabaseRetry(attempt, () => this.outcomes.submit({ action: 'retry', claim, error, delaySeconds, message }));
         this.logger.warn(
-          `task ${task.id} (${task.type}) failed attempt ${claim.attempt}/${task.max_attempts}: ${error}; ` +
+          `task failed attempt ${claim.attempt}/${task.max_attempts}: ${error}; ` +
             (written === 'RETRYING' ? `retrying in ${delaySeconds} s` : (written ?? 'SUPERSEDED')),
+          { status: written ?? 'SUPERSEDED', maxAttempts: task.max_attempts, retryInSeconds: written === 'RETRYING' ? delaySeconds : undefined, err: error },
         );
         if (written === TaskStatus.RETRYING) this.metrics.taskRetries.inc(this.labels(task));
         return written ?? 'SUPERSEDED';
@@ -548,7 +560,12 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
         const { error, reason, attempts } = decision;
         const deadLetter = deadLetterMessage(summary, { attempts, reason, error, failedAt: new Date() });
         const written = await this.withDatabaseRetry(attempt, () => this.outcomes.submit({ action: 'fail', claim, error, deadLetter }));
-        this.logger.error(`task ${task.id} (${task.type}) ${written ?? 'SUPERSEDED'} after attempt ${attempts}/${task.max_attempts} (${reason}): ${error}`);
+        this.logger.error(`task ${written ?? 'SUPERSEDED'} after attempt ${attempts}/${task.max_attempts} (${reason}): ${error}`, {
+          status: written ?? 'SUPERSEDED',
+          reason,
+          maxAttempts: task.max_attempts,
+          err: error,
+        });
         // FAILED is written with its tasks.dlq copy in the same outbox statement (a cancel that won instead writes no copy).
         if (written === TaskStatus.FAILED) this.metrics.tasksDeadLettered.inc({ ...this.labels(task), reason });
         return written ?? 'SUPERSEDED';
@@ -568,7 +585,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
         return await write();
       } catch (error) {
         if (i >= tries || attempt.lost || isDataRejected(error)) throw error;
-        this.logger.warn(`status write failed (${(error as Error).message}); retrying`);
+        this.logger.warn(`status write failed (${(error as Error).message}); retrying`, error);
         await sleep(Math.min(250 * i, 3000));
       }
     }
@@ -576,7 +593,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
 
   /** A message that is not a task message goes to tasks.dlq with the reason, then is acknowledged. */
   private async rejectPoison(delivery: Delivery, reason: string): Promise<void> {
-    this.logger.error(`unreadable message on ${delivery.queue} (${reason}): moved to tasks.dlq`);
+    this.logger.error(`unreadable message on ${delivery.queue} (${reason}): moved to tasks.dlq`, { queue: delivery.queue, reason });
     const unknown = { type: UNKNOWN_LABEL, priority: UNKNOWN_LABEL };
     this.count(unknown, 'POISON');
     // Either way below it lands in tasks.dlq: published there, or rejected into the queue's dead-letter exchange.
