@@ -73,6 +73,9 @@ export class Suite {
     if (this.migrated) await migrate(this.config(), MIGRATIONS);
     else await createDatabase(this.database);
     this.sql = new pg.Pool({ ...postgresConnectionOptions(this.config().postgres, this.database), max: 4 });
+    // An idle connection that ends (a test restarting or cutting off Postgres) is dropped by the
+    // pool; a test that needs it fails on its next query. Unheard, the event would end the run.
+    this.sql.on('error', () => undefined);
   }
 
   /** Kills every process this suite started (SIGKILL), e.g. between tests. */
