@@ -15,3 +15,4 @@ export const ACCEPTED_WARNINGS: { ruleId: string; pointer: string }[];
 export function documentText(document: object): string;
 export function lintDocument(document: object): Promise<LintProblem[]>;
 export function clientTypesSource(document: object): Promise<string>;
+export function wrapCommentLines(source: string, width: number): string;

@@ -102,7 +102,33 @@ export async function clientTypesSource(document) {
     format: false,
   });
   const options = await prettier.resolveConfig(CLIENT_TYPES_FILE);
-  return prettier.format(source, { ...options, filepath: CLIENT_TYPES_FILE });
+  const formatted = await prettier.format(source, { ...options, filepath: CLIENT_TYPES_FILE });
+  return wrapCommentLines(formatted, options.printWidth);
+}
+
+/**
+ * Each line of a JSDoc comment wider than `width` broken at spaces into lines of the same
+ * prefix: Prettier never wraps a comment, and a long description would break the printWidth
+ * every line of code keeps (test/unit/line-length.spec.ts).
+ */
+export function wrapCommentLines(source, width) {
+  return source
+    .split('\n')
+    .flatMap((line) => {
+      const comment = /^(\s*\* )(.*)$/.exec(line);
+      if (!comment || Array.from(line).length <= width) return [line];
+      const [, prefix, text] = comment;
+      const lines = [];
+      let current = '';
+      for (const word of text.split(' ')) {
+        if (current !== '' && Array.from(prefix + current + ' ' + word).length > width) {
+          lines.push(prefix + current);
+          current = word;
+        } else current = current === '' ? word : `${current} ${word}`;
+      }
+      return [...lines, prefix + current];
+    })
+    .join('\n');
 }
 
 /** Builds the api from dist/ (no connection is opened) and returns its OpenAPI document. */

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
   ConflictProblem,
+  type DeadLetter,
+  ForbiddenProblem,
   NotFoundProblem,
   RateLimitedProblem,
   type Task,
@@ -10,7 +12,7 @@ import {
   UnauthorizedProblem,
   ValidationProblem,
 } from '#client';
-import { type ApiUnderTest, Suite } from './support/suite.js';
+import { type ApiUnderTest, eventually, Suite } from './support/suite.js';
 
 /** A real api process may take long to start on a machine busy with other suites; this waits, it decides nothing. */
 const START_TIMEOUT_MS = 45_000;
@@ -18,10 +20,12 @@ const START_TIMEOUT_MS = 45_000;
 /**
  * The typed client of libs/client against a running api (listening on a port, reached through
  * the global fetch), with a relay and a worker so tasks finish: every call, idempotency keys,
- * paging across several pages, and each kind of problem as its typed exception.
+ * paging across several pages, the dead-letter queue (read, replay, purge), and each kind of
+ * problem as its typed exception.
  */
 describe('the typed client against a running api', () => {
   const KEY = 'client-suite-key-0123456789';
+  const READ_ONLY_KEY = 'client-suite-read-only-key-0123456789';
   let suite: Suite;
   let client: TaskServiceClient;
   let baseUrl: string;
@@ -46,7 +50,7 @@ describe('the typed client against a running api', () => {
   beforeAll(async () => {
     suite = await Suite.create('client', { RETRY_DELAYS_SECONDS: '1' });
     baseUrl = await listen(await suite.startApi());
-    securedUrl = await listen(await suite.startApi({ API_KEYS: KEY }));
+    securedUrl = await listen(await suite.startApi({ API_KEYS: KEY, API_READ_ONLY_KEYS: READ_ONLY_KEY }));
     await suite.startRelay();
     await suite.startWorker();
     client = new TaskServiceClient({
@@ -166,6 +170,95 @@ describe('the typed client against a running api', () => {
     const noKey = await caught(new TaskServiceClient({ baseUrl: securedUrl }).taskTypes());
     expect(noKey).toBeInstanceOf(UnauthorizedProblem);
     expect((await new TaskServiceClient({ baseUrl: securedUrl, apiKey: KEY }).taskTypes()).length).toBeGreaterThan(0);
+  });
+
+  describe('the dead-letter queue', () => {
+    /** Tasks of the `fail` type that fail for good on their first attempt, and the time before they were created. */
+    const failForGood = async (count: number) => {
+      const since = new Date();
+      const tasks = await client.createBatch(
+        Array.from({ length: count }, (_, i) => ({ type: 'fail', title: unique(`dead ${i}`), payload: { permanent: true, message: 'client dlq' } })),
+      );
+      for (const task of tasks) await client.waitFor(task.id, { until: ['FAILED'], timeoutMs: 30_000, intervalMs: 50 });
+      return { ids: tasks.map((t) => t.id), since };
+    };
+    const inProgressRuns = async (id: string) => (await client.events(id)).items.filter((e) => e.status === 'IN_PROGRESS').length;
+
+    it('reads what failed for good, grouped and paged, and replays a failed task: it runs again; a task that is not FAILED is skipped', async () => {
+      const { ids, since } = await failForGood(3);
+      const completed = await client.waitFor((await client.create({ title: unique('not failed') })).id, { until: 'terminal', intervalMs: 50 });
+
+      const summary = await client.dlq.summary({ type: ['fail'], reason: 'permanent-error', since });
+      expect(summary.groups).toEqual([expect.objectContaining({ type: 'fail', reason: 'permanent-error', count: 3 })]);
+      expect(summary.total).toBe(3);
+      expect(summary.queue.name).toBe('tasks.dlq');
+
+      const before = fetched.length;
+      const listed: DeadLetter[] = [];
+      for await (const entry of client.dlq.list({ type: 'fail', since, limit: 2 })) listed.push(entry);
+      expect(fetched.length - before).toBe(2);
+      expect(listed.map((d) => d.task.id).sort()).toEqual([...ids].sort());
+      expect(listed.every((d) => d.reason === 'permanent-error' && d.task.status === 'FAILED')).toBe(true);
+      expect(await client.dlq.get(ids[0])).toMatchObject({ reason: 'permanent-error', task: { id: ids[0], status: 'FAILED', attempts: 1 } });
+      expect(await caught(client.dlq.get(completed.id))).toBeInstanceOf(NotFoundProblem);
+
+      const result = await client.dlq.replay({ ids: [ids[0], completed.id] });
+
+      expect(result).toEqual({ replayed: 1, taskIds: [ids[0]], skipped: [{ id: completed.id, status: 'COMPLETED' }] });
+      const again = await client.waitFor(ids[0], { until: ['FAILED'], timeoutMs: 30_000, intervalMs: 50 });
+      expect(again).toMatchObject({ status: 'FAILED', attempts: 1 });
+      expect(await inProgressRuns(ids[0])).toBe(2);
+      expect(await inProgressRuns(ids[1])).toBe(1);
+
+      // A filter, as lists and a Date: the tasks of this test (all FAILED again), and only those, each run once more.
+      const byFilter = await client.dlq.replay({ type: ['fail'], reason: ['permanent-error', 'timeout'], since });
+      expect([...byFilter.taskIds].sort()).toEqual([...ids].sort());
+      for (const id of ids) {
+        const runs = id === ids[0] ? 3 : 2;
+        await eventually(async () => (await client.status(id)).status === 'FAILED' && (await inProgressRuns(id)) === runs, 30_000, `task ${id} to run again`);
+      }
+      expect((await client.get(completed.id)).status).toBe('COMPLETED');
+    });
+
+    it('purges the copies in tasks.dlq and keeps the FAILED tasks listed', async () => {
+      const { ids } = await failForGood(2);
+      // Each failure for good writes its copy to the outbox with the FAILED status; wait until the relay has published every one.
+      const failures = async () => (await suite.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM task_events WHERE status = 'FAILED'`)).rows[0].n;
+      const copies = await eventually(
+        async () => {
+          const depth = await suite.queueDepth('tasks.dlq');
+          return depth >= (await failures()) && depth;
+        },
+        30_000,
+        'every dead-letter copy to reach tasks.dlq',
+      );
+
+      const purged = await client.dlq.purge();
+
+      expect(purged.purged).toBe(copies);
+      expect(await suite.queueDepth('tasks.dlq')).toBe(0);
+      expect((await client.dlq.summary()).queue.messages).toBe(0);
+      for (const id of ids) expect(await client.dlq.get(id)).toMatchObject({ reason: 'permanent-error', task: { id, status: 'FAILED' } });
+    });
+
+    it('refuses replay and purge with a read-only key as a ForbiddenProblem, writing nothing, and lets it read', async () => {
+      const { ids } = await failForGood(1);
+      const readOnly = new TaskServiceClient({ baseUrl: securedUrl, apiKey: READ_ONLY_KEY });
+      const outbox = async () => (await suite.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox')).rows[0].n;
+      const before = await outbox();
+
+      const replay = await caught(readOnly.dlq.replay({ ids }));
+      const purge = await caught(readOnly.dlq.purge());
+
+      for (const refused of [replay, purge]) {
+        expect(refused).toBeInstanceOf(ForbiddenProblem);
+        expect(refused).toBeInstanceOf(TaskServiceProblem);
+        expect(refused).toMatchObject({ status: 403, kind: 'forbidden', type: '/problems/forbidden', code: 'API_KEY_READ_ONLY' });
+      }
+      expect(await outbox()).toBe(before);
+      expect(await readOnly.dlq.get(ids[0])).toMatchObject({ reason: 'permanent-error', task: { id: ids[0], status: 'FAILED' } });
+      expect((await readOnly.dlq.summary({ type: 'fail' })).total).toBeGreaterThan(0);
+    });
   });
 
   it('throws 429 as RateLimitedProblem with the seconds of Retry-After', async () => {

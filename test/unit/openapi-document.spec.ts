@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DOCUMENT_FILE, lintDocument } from '../../scripts/openapi.mjs';
+import { DOCUMENT_FILE, lintDocument, wrapCommentLines } from '../../scripts/openapi.mjs';
 
 /**
  * documents/openapi.json, the copy client generators read, through Redocly's recommended rules
@@ -18,5 +18,16 @@ describe('documents/openapi.json', () => {
     const referenced = [...new Set([...text.matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]))];
     expect(referenced.length).toBeGreaterThan(5);
     expect(referenced.filter((name) => !defined.includes(name))).toEqual([]);
+  });
+});
+
+describe(wrapCommentLines.name, () => {
+  it('breaks a comment line wider than the width at spaces, keeping its prefix, and leaves code and shorter lines alone', () => {
+    const code = `  reason: '${'x'.repeat(40)}';`;
+    const source = ['  /**', `   * ${'word '.repeat(12).trim()}`, '   * short', '   */', code].join('\n');
+
+    const sut = wrapCommentLines(source, 30);
+
+    expect(sut.split('\n')).toEqual(['  /**', '   * word word word word word', '   * word word word word word', '   * word word', '   * short', '   */', code]);
   });
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { TaskServiceClient } from '#client';
 import { ConfigError, loadCliConfig } from '#config';
-import { TaskServiceClient } from './client/task-service-client.js';
+import { connectionFetch } from './connection.js';
 import { UsageError } from './exit-codes.js';
 import { createOutput, type Output } from './output.js';
 
@@ -37,12 +38,16 @@ export class CommandContext {
     return createOutput(this.options.json === true, this.deps.stdout);
   }
 
-  /** A client of the API at TASK_SERVICE_URL (or --url) with TASK_SERVICE_API_KEY (or --api-key). */
+  /**
+   * The typed client of the API at TASK_SERVICE_URL (or --url) with TASK_SERVICE_API_KEY (or
+   * --api-key); a request that gets no answer within 30 s, or none at all, is a
+   * TaskServiceUnreachableError (exit 4).
+   */
   client(): TaskServiceClient {
     const { url, apiKey } = this.options;
     try {
       const config = loadCliConfig(url === undefined ? this.deps.env : { ...this.deps.env, TASK_SERVICE_URL: url }, apiKey);
-      return new TaskServiceClient({ baseUrl: config.url, apiKey: config.apiKey, fetch: this.deps.fetch });
+      return new TaskServiceClient({ baseUrl: config.url, apiKey: config.apiKey, fetch: connectionFetch(config.url, this.deps.fetch) });
     } catch (error) {
       if (error instanceof ConfigError) {
         const problems = error.problems.map((p) => `${p.variable === 'TASK_SERVICE_URL' && url !== undefined ? '--url' : p.variable} ${p.message}`);

@@ -1,4 +1,5 @@
-import { TaskServiceProblemError, TaskServiceUnreachableError } from './client/task-service-client.js';
+import { ForbiddenProblem, NotFoundProblem, TaskServiceProblem, UnauthorizedProblem } from '#client';
+import { TaskServiceUnreachableError } from './connection.js';
 
 /**
  * The command line's exit codes, which scripts can rely on (documents/cli.md lists them).
@@ -30,11 +31,8 @@ export class UsageError extends Error {
 export function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError) return EXIT.USAGE;
   if (error instanceof TaskServiceUnreachableError) return EXIT.UNREACHABLE;
-  if (error instanceof TaskServiceProblemError) {
-    if (error.status === 404) return EXIT.NOT_FOUND;
-    if (error.status === 401 || error.status === 403) return EXIT.UNAUTHORIZED;
-    return EXIT.FAILURE;
-  }
+  if (error instanceof NotFoundProblem) return EXIT.NOT_FOUND;
+  if (error instanceof UnauthorizedProblem || error instanceof ForbiddenProblem) return EXIT.UNAUTHORIZED;
   return EXIT.FAILURE;
 }
 
@@ -43,10 +41,9 @@ export function describeError(error: unknown): string {
   if (error instanceof TaskServiceUnreachableError) {
     return `error: ${error.message}. Is the api running? Set TASK_SERVICE_URL (or --url) to where it listens.`;
   }
-  if (error instanceof TaskServiceProblemError) {
-    const { problem } = error;
-    const fields = (problem.errors ?? []).map((e) => `\n  - ${e.field}: ${e.message}`).join('');
-    return `error: ${problem.status} ${problem.code}: ${problem.detail}${fields}`;
+  if (error instanceof TaskServiceProblem) {
+    const fields = error.errors.map((e) => `\n  - ${e.field}: ${e.message}`).join('');
+    return `error: ${error.status} ${error.code ?? `HTTP_${error.status}`}: ${error.detail}${fields}`;
   }
   if (error instanceof Error) return `error: ${error.message}`;
   return `error: ${String(error)}`;

@@ -1,7 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TaskServiceClient, TaskWaitTimeout, listQuery, type Task } from './client.js';
-import { ConflictProblem, NotFoundProblem, RateLimitedProblem, TaskServiceProblem, UnauthorizedProblem, ValidationProblem } from './problems.js';
+import { type DeadLetter, DeadLetterQueueCalls, deadLetterQuery, replayBody } from './dead-letters.js';
+import {
+  ConflictProblem,
+  ForbiddenProblem,
+  NotFoundProblem,
+  RateLimitedProblem,
+  TaskServiceProblem,
+  UnauthorizedProblem,
+  ValidationProblem,
+} from './problems.js';
 
 const BASE = 'http://tasks.test:3000';
 const ID = '4f6c0a52-5d0e-4c57-9a0e-0a4b1f1e3c2d';
@@ -182,6 +191,7 @@ describe(TaskServiceClient.name, () => {
   it.each([
     [400, '/problems/validation-error', ValidationProblem, 'validation'],
     [401, '/problems/unauthorized', UnauthorizedProblem, 'unauthorized'],
+    [403, '/problems/forbidden', ForbiddenProblem, 'forbidden'],
     [404, '/problems/not-found', NotFoundProblem, 'not-found'],
     [409, '/problems/conflict', ConflictProblem, 'conflict'],
     [429, '/problems/too-many-requests', RateLimitedProblem, 'rate-limited'],
@@ -220,6 +230,105 @@ describe(TaskServiceClient.name, () => {
   });
 });
 
+describe(DeadLetterQueueCalls.name, () => {
+  const deadLetter = (overrides: Partial<Task> = {}): DeadLetter => ({
+    reason: 'permanent-error',
+    failedAt: '2026-11-26T00:00:01.000Z',
+    task: task({ status: 'FAILED', attempts: 1, error: 'boom', ...overrides }),
+  });
+
+  it('reads the summary: GET /api/v1/dlq with the filters as comma lists and since as an ISO time, with the key', async () => {
+    const summary = { total: 2, groups: [], queue: { name: 'tasks.dlq', messages: 2 } };
+    const { fetch, sent } = fakeFetch({ status: 200, body: summary });
+    const sut = new TaskServiceClient({ baseUrl: BASE, apiKey: 'key-0123456789abcdef', fetch }).dlq;
+
+    const answer = await sut.summary({ type: ['fail', 'http.request'], reason: 'timeout', since: new Date('2026-11-25T10:00:00Z') });
+
+    expect(answer).toEqual(summary);
+    expect(sent).toEqual([
+      {
+        method: 'GET',
+        url: `${BASE}/api/v1/dlq?type=fail%2Chttp.request&reason=timeout&since=2026-11-25T10%3A00%3A00.000Z`,
+        headers: expect.objectContaining({ authorization: 'Bearer key-0123456789abcdef' }),
+        body: undefined,
+      },
+    ]);
+  });
+
+  it('lists across pages: follows nextCursor until it is null, yielding every dead letter once', async () => {
+    const { fetch, sent } = fakeFetch(
+      { status: 200, body: { items: [deadLetter({ title: '1' })], nextCursor: 'c1' } },
+      { status: 200, body: { items: [deadLetter({ title: '2' })], nextCursor: null } },
+    );
+    const sut = new TaskServiceClient({ baseUrl: BASE, fetch }).dlq;
+
+    const titles: string[] = [];
+    for await (const entry of sut.list({ reason: ['timeout', 'worker-lost'], limit: 1 })) titles.push(entry.task.title);
+
+    expect(titles).toEqual(['1', '2']);
+    expect(sent.map((s) => s.url)).toEqual([
+      `${BASE}/api/v1/dlq/tasks?reason=timeout%2Cworker-lost&limit=1`,
+      `${BASE}/api/v1/dlq/tasks?reason=timeout%2Cworker-lost&limit=1&cursor=c1`,
+    ]);
+  });
+
+  it('reads one page, and one dead letter by id; a task that is not FAILED is a NotFoundProblem', async () => {
+    const { fetch, sent } = fakeFetch(
+      { status: 200, body: { items: [deadLetter()], nextCursor: 'next' } },
+      { status: 200, body: deadLetter() },
+      { status: 404, body: problem(404, '/problems/not-found') },
+    );
+    const sut = new TaskServiceClient({ baseUrl: BASE, fetch }).dlq;
+
+    expect(await sut.listPage({ cursor: 'abc' })).toMatchObject({ items: [{ reason: 'permanent-error' }], nextCursor: 'next' });
+    expect(await sut.get(ID)).toMatchObject({ reason: 'permanent-error', task: { id: ID, status: 'FAILED' } });
+    await expect(sut.get(ID)).rejects.toBeInstanceOf(NotFoundProblem);
+    expect(sent.map((s) => `${s.method} ${s.url.slice(BASE.length)}`)).toEqual([
+      'GET /api/v1/dlq/tasks?cursor=abc',
+      `GET /api/v1/dlq/tasks/${ID}`,
+      `GET /api/v1/dlq/tasks/${ID}`,
+    ]);
+  });
+
+  it('replays a selection with POST /api/v1/dlq/replay and purges with DELETE /api/v1/dlq/messages', async () => {
+    const replayed = { replayed: 1, taskIds: [ID], skipped: [{ id: 'other', status: 'COMPLETED' }] };
+    const { fetch, sent } = fakeFetch({ status: 202, body: replayed }, { status: 200, body: { purged: 3, reasonsForgotten: 1 } });
+    const sut = new TaskServiceClient({ baseUrl: BASE, fetch, requestId: 'req-dlq' }).dlq;
+
+    expect(await sut.replay({ ids: [ID, 'other'] })).toEqual(replayed);
+    expect(await sut.purge()).toEqual({ purged: 3, reasonsForgotten: 1 });
+    expect(sent).toEqual([
+      { method: 'POST', url: `${BASE}/api/v1/dlq/replay`, headers: expect.objectContaining({ 'x-request-id': 'req-dlq' }), body: { ids: [ID, 'other'] } },
+      { method: 'DELETE', url: `${BASE}/api/v1/dlq/messages`, headers: expect.objectContaining({ 'x-request-id': 'req-dlq' }), body: undefined },
+    ]);
+  });
+
+  it('throws the 403 of a read-only key as a ForbiddenProblem with its code', async () => {
+    const { fetch } = fakeFetch({ status: 403, body: problem(403, '/problems/forbidden', { code: 'API_KEY_READ_ONLY' }) });
+    const error = await new TaskServiceClient({ baseUrl: BASE, apiKey: 'read-only-0123456789', fetch }).dlq.purge().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ForbiddenProblem);
+    expect(error).toMatchObject({ kind: 'forbidden', status: 403, code: 'API_KEY_READ_ONLY' });
+  });
+});
+
+describe(deadLetterQuery.name, () => {
+  it('keeps type, reason, since, limit and cursor in that order, leaving out what is not given', () => {
+    expect(deadLetterQuery({})).toBe('');
+    expect(deadLetterQuery({ cursor: 'c', limit: 5, since: '2026-11-25T10:00:00Z', reason: ['a', 'b'], type: 't' })).toBe(
+      '?type=t&reason=a%2Cb&since=2026-11-25T10%3A00%3A00Z&limit=5&cursor=c',
+    );
+  });
+});
+
+describe(replayBody.name, () => {
+  it('sends ids, all, or the filter with lists as comma lists and a Date as its ISO time, and nothing else', () => {
+    expect(replayBody({ ids: [ID] })).toEqual({ ids: [ID] });
+    expect(replayBody({ all: true })).toEqual({ all: true });
+    expect(replayBody({ type: ['fail', 'sleep'], since: new Date('2026-11-25T10:00:00Z') })).toEqual({ type: 'fail,sleep', since: '2026-11-25T10:00:00.000Z' });
+    expect(replayBody({ reason: 'timeout' })).toEqual({ reason: 'timeout' });
+  });
+});
+
 describe(listQuery.name, () => {
   it('joins lists with commas, leaves out what is not given, and is empty without filters', () => {
     expect(listQuery({})).toBe('');
@@ -229,6 +338,7 @@ describe(listQuery.name, () => {
 
 describe('the client against documents/openapi.json', () => {
   const document = JSON.parse(readFileSync(join(process.cwd(), 'documents/openapi.json'), 'utf8')) as {
+    components: { schemas: Record<string, { properties: Record<string, unknown> }> };
     paths: Record<
       string,
       Record<string, { parameters?: { name: string; in: string }[]; responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>
@@ -248,6 +358,11 @@ describe('the client against documents/openapi.json', () => {
     ['listPage', (sut) => sut.listPage({ limit: 5 }), 'get', '/api/v1/tasks', 'TaskPageView'],
     ['stats', (sut) => sut.stats(), 'get', '/api/v1/tasks/stats', 'StatsView'],
     ['taskTypes', (sut) => sut.taskTypes(), 'get', '/api/v1/task-types', 'TaskTypeListView'],
+    ['dlq.summary', (sut) => sut.dlq.summary({ type: 'fail' }), 'get', '/api/v1/dlq', 'DeadLetterSummaryView'],
+    ['dlq.listPage', (sut) => sut.dlq.listPage({ limit: 5 }), 'get', '/api/v1/dlq/tasks', 'DeadLetterPageView'],
+    ['dlq.get', (sut) => sut.dlq.get(ID), 'get', '/api/v1/dlq/tasks/{id}', 'DeadLetterView'],
+    ['dlq.replay', (sut) => sut.dlq.replay({ all: true }), 'post', '/api/v1/dlq/replay', 'ReplayResultView'],
+    ['dlq.purge', (sut) => sut.dlq.purge(), 'delete', '/api/v1/dlq/messages', 'PurgeResultView'],
   ];
 
   it.each(calls)(
@@ -265,6 +380,37 @@ describe('the client against documents/openapi.json', () => {
       for (const [, response] of successes) expect(response.content?.['application/json']?.schema).toEqual(schemaOf(schema));
     },
   );
+
+  it.each([
+    ['listPage', (sut: TaskServiceClient) => sut.listPage({ status: 'FAILED', priority: 'HIGH', type: 'noop', limit: 5, cursor: 'c' }), '/api/v1/tasks'],
+    ['dlq.summary', (sut: TaskServiceClient) => sut.dlq.summary({ type: 'fail', reason: 'timeout', since: new Date() }), '/api/v1/dlq'],
+    [
+      'dlq.listPage',
+      (sut: TaskServiceClient) => sut.dlq.listPage({ type: 'fail', reason: 'timeout', since: new Date(), limit: 5, cursor: 'c' }),
+      '/api/v1/dlq/tasks',
+    ],
+  ])('%s sends only query parameters the document gives its operation', async (_name, call, path) => {
+    const { fetch, sent } = fakeFetch({ status: 200, body: { items: [], nextCursor: null } });
+    await call(new TaskServiceClient({ baseUrl: BASE, fetch }));
+    const documented = (document.paths[path].get.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
+    const names = [...new URL(sent[0].url).searchParams.keys()];
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.filter((name) => !documented.includes(name))).toEqual([]);
+  });
+
+  it('sends a replay body whose fields are those of the schema the document gives POST /api/v1/dlq/replay', async () => {
+    const { fetch, sent } = fakeFetch({ status: 202, body: { replayed: 0, taskIds: [], skipped: [] } });
+    const sut = new TaskServiceClient({ baseUrl: BASE, fetch });
+    await sut.dlq.replay({ ids: [ID] });
+    await sut.dlq.replay({ all: true });
+    await sut.dlq.replay({ type: 'fail', reason: 'timeout', since: new Date() });
+    const { requestBody } = document.paths['/api/v1/dlq/replay'].post as unknown as { requestBody: { content: Record<string, { schema: unknown }> } };
+    expect(requestBody.content['application/json'].schema).toEqual(schemaOf('ReplayDeadLettersDto'));
+    const fields = Object.keys(document.components.schemas.ReplayDeadLettersDto.properties);
+    const sentFields = sent.flatMap((s) => Object.keys(s.body as object));
+    expect(new Set(sentFields)).toEqual(new Set(['ids', 'all', 'type', 'reason', 'since']));
+    expect(sentFields.filter((field) => !fields.includes(field))).toEqual([]);
+  });
 
   it('sends the idempotency key under the header name the document gives for both create calls', async () => {
     const { fetch, sent } = fakeFetch({ status: 201, body: { tasks: [] } });

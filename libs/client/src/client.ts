@@ -1,5 +1,15 @@
-import type { CreateTaskDto, StatsView, TaskEventListView, TaskPageView, TaskStatusView, TaskTypeView, TaskView } from './generated/api-types.js';
-import { problemFromResponse } from './problems.js';
+import type {
+  CreateTaskDto,
+  StatsView,
+  TaskEventListView,
+  TaskEventView,
+  TaskPageView,
+  TaskStatusView,
+  TaskTypeView,
+  TaskView,
+} from './generated/api-types.js';
+import { DeadLetterQueueCalls } from './dead-letters.js';
+import { type CallOptions, commaList, queryString, Transport, type TaskServiceClientOptions } from './transport.js';
 
 /** A task as the service returns it (documents/api.md, "The task"). */
 export type Task = TaskView;
@@ -10,34 +20,13 @@ export type TaskPriority = TaskView['priority'];
 export type TaskPage = TaskPageView;
 export type TaskStatusSummary = TaskStatusView;
 export type TaskTimeline = TaskEventListView;
+/** One status change of a task's timeline. */
+export type TaskEvent = TaskEventView;
 export type TaskType = TaskTypeView;
 export type TaskStats = StatsView;
 
 /** The statuses a task stays in until someone asks for a retry. */
 export const TERMINAL_STATUSES: readonly TaskStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
-
-/** The API's base path; every call of this client is under it. */
-export const API_BASE_PATH = '/api/v1';
-
-/** The header the API reads an idempotency key from. */
-export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
-
-export interface TaskServiceClientOptions {
-  /** Where the api listens, e.g. `http://localhost:3000` (without /api/v1). */
-  baseUrl: string;
-  /** Sent as `Authorization: Bearer <apiKey>` when the service has API_KEYS. */
-  apiKey?: string;
-  /** A fetch of your own (a proxy agent, a test double); the global fetch otherwise. */
-  fetch?: typeof fetch;
-  /** X-Request-ID of every call (a value, or a function called per request) unless a call names its own; it becomes the correlationId of created tasks. */
-  requestId?: string | (() => string);
-}
-
-export interface CallOptions {
-  /** X-Request-ID of this call. */
-  requestId?: string;
-  signal?: AbortSignal;
-}
 
 export interface CreateOptions extends CallOptions {
   /** Sent as the Idempotency-Key header: the same key and body within 24 h gives back the first task instead of a second one. */
@@ -82,47 +71,39 @@ export class TaskWaitTimeout extends Error {
  * ...); a network failure rejects as fetch does.
  */
 export class TaskServiceClient {
-  private readonly baseUrl: string;
-  private readonly fetchImpl: typeof fetch;
+  private readonly transport: Transport;
+  /** The dead-letter queue: what failed for good, grouped and paged; replays; the purge of `tasks.dlq`. */
+  readonly dlq: DeadLetterQueueCalls;
 
-  constructor(private readonly options: TaskServiceClientOptions) {
-    let url: URL;
-    try {
-      url = new URL(options.baseUrl);
-    } catch {
-      throw new TypeError(`baseUrl must be an absolute http(s) URL such as http://localhost:3000 (got ${JSON.stringify(options.baseUrl)})`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`baseUrl must be an http or https URL (got ${options.baseUrl})`);
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    const fetchImpl = options.fetch ?? globalThis.fetch;
-    if (typeof fetchImpl !== 'function') throw new TypeError('no fetch: pass options.fetch, or run on Node.js 18 or newer');
-    this.fetchImpl = fetchImpl;
+  constructor(options: TaskServiceClientOptions) {
+    this.transport = new Transport(options);
+    this.dlq = new DeadLetterQueueCalls(this.transport);
   }
 
   /** `POST /tasks`: 201 with the new task, or, for an Idempotency-Key already seen with this body, the task it created. */
   async create(input: CreateTaskInput, options: CreateOptions = {}): Promise<Task> {
-    return this.call<Task>('POST', '/tasks', options, input, options.idempotencyKey);
+    return this.transport.call<Task>('POST', '/tasks', options, input, options.idempotencyKey);
   }
 
   /** `POST /tasks/batch`: 1–1,000 tasks in one transaction, in input order; one bad item refuses them all (ValidationProblem naming `tasks[i].field`). */
   async createBatch(inputs: readonly CreateTaskInput[], options: CreateOptions = {}): Promise<Task[]> {
-    const { tasks } = await this.call<{ tasks: Task[] }>('POST', '/tasks/batch', options, { tasks: inputs }, options.idempotencyKey);
+    const { tasks } = await this.transport.call<{ tasks: Task[] }>('POST', '/tasks/batch', options, { tasks: inputs }, options.idempotencyKey);
     return tasks;
   }
 
   /** `GET /tasks/{id}`. */
   async get(id: string, options: CallOptions = {}): Promise<Task> {
-    return this.call<Task>('GET', `/tasks/${encodeURIComponent(id)}`, options);
+    return this.transport.call<Task>('GET', `/tasks/${encodeURIComponent(id)}`, options);
   }
 
   /** `GET /tasks/{id}/status`: status, progress and attempts, without payload and result. */
   async status(id: string, options: CallOptions = {}): Promise<TaskStatusSummary> {
-    return this.call<TaskStatusSummary>('GET', `/tasks/${encodeURIComponent(id)}/status`, options);
+    return this.transport.call<TaskStatusSummary>('GET', `/tasks/${encodeURIComponent(id)}/status`, options);
   }
 
   /** `GET /tasks/{id}/events`: every status change, oldest first. */
   async events(id: string, options: CallOptions = {}): Promise<TaskTimeline> {
-    return this.call<TaskTimeline>('GET', `/tasks/${encodeURIComponent(id)}/events`, options);
+    return this.transport.call<TaskTimeline>('GET', `/tasks/${encodeURIComponent(id)}/events`, options);
   }
 
   /**
@@ -153,17 +134,17 @@ export class TaskServiceClient {
    * requested) when running. ConflictProblem when already finished.
    */
   async cancel(id: string, options: CallOptions = {}): Promise<Task> {
-    return this.call<Task>('DELETE', `/tasks/${encodeURIComponent(id)}`, options);
+    return this.transport.call<Task>('DELETE', `/tasks/${encodeURIComponent(id)}`, options);
   }
 
   /** `POST /tasks/{id}/retry`: a FAILED or CANCELLED task back at NEW, attempts from 0. ConflictProblem otherwise. */
   async retry(id: string, options: CallOptions = {}): Promise<Task> {
-    return this.call<Task>('POST', `/tasks/${encodeURIComponent(id)}/retry`, options);
+    return this.transport.call<Task>('POST', `/tasks/${encodeURIComponent(id)}/retry`, options);
   }
 
   /** One page of `GET /tasks`, newest first, with the cursor of the next (null on the last). */
   async listPage(filters: ListFilters = {}, options: CallOptions = {}): Promise<TaskPage> {
-    return this.call<TaskPage>('GET', `/tasks${listQuery(filters)}`, options);
+    return this.transport.call<TaskPage>('GET', `/tasks${listQuery(filters)}`, options);
   }
 
   /**
@@ -183,59 +164,25 @@ export class TaskServiceClient {
 
   /** `GET /tasks/stats`: counts by status and priority, outbox backlog, queue depths. */
   async stats(options: CallOptions = {}): Promise<TaskStats> {
-    return this.call<TaskStats>('GET', '/tasks/stats', options);
+    return this.transport.call<TaskStats>('GET', '/tasks/stats', options);
   }
 
   /** `GET /task-types`: each registered type with the JSON Schema of its payload. */
   async taskTypes(options: CallOptions = {}): Promise<TaskType[]> {
-    const { items } = await this.call<{ items: TaskType[] }>('GET', '/task-types', options);
+    const { items } = await this.transport.call<{ items: TaskType[] }>('GET', '/task-types', options);
     return items;
-  }
-
-  private async call<T>(method: string, path: string, options: CallOptions, body?: unknown, idempotencyKey?: string): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.options.apiKey !== undefined) headers.authorization = `Bearer ${this.options.apiKey}`;
-    const requestId = options.requestId ?? (typeof this.options.requestId === 'function' ? this.options.requestId() : this.options.requestId);
-    if (requestId !== undefined) headers['x-request-id'] = requestId;
-    if (idempotencyKey !== undefined) headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()] = idempotencyKey;
-    const response = await this.fetchImpl(`${this.baseUrl}${API_BASE_PATH}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: options.signal,
-    });
-    const text = await response.text();
-    const parsed = parseJson(text);
-    if (!response.ok) throw problemFromResponse(response.status, response.statusText, parsed, text, response.headers.get('retry-after'));
-    if (parsed === undefined) throw new TypeError(`${method} ${path}: the service answered ${response.status} with a body that is not JSON`);
-    return parsed as T;
   }
 }
 
 /** The query string of `GET /tasks`: each filter one value or a comma list. */
 export function listQuery(filters: ListFilters): string {
-  const params = new URLSearchParams();
-  const list = (value: string | readonly string[] | undefined) => (value === undefined ? undefined : typeof value === 'string' ? value : value.join(','));
-  const entries: [string, string | undefined][] = [
-    ['status', list(filters.status)],
-    ['priority', list(filters.priority)],
-    ['type', list(filters.type)],
+  return queryString([
+    ['status', commaList(filters.status)],
+    ['priority', commaList(filters.priority)],
+    ['type', commaList(filters.type)],
     ['limit', filters.limit === undefined ? undefined : String(filters.limit)],
     ['cursor', filters.cursor],
-  ];
-  for (const [name, value] of entries) if (value !== undefined && value !== '') params.set(name, value);
-  const query = params.toString();
-  return query === '' ? '' : `?${query}`;
-}
-
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
+  ]);
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -4,18 +4,15 @@
  * imports nothing outside itself, so it can be copied into another project as it is.
  */
 export {
-  API_BASE_PATH,
-  type CallOptions,
   type CreateOptions,
   type CreateTaskInput,
-  IDEMPOTENCY_KEY_HEADER,
   type ListFilters,
   listQuery,
   type Task,
+  type TaskEvent,
   type TaskPage,
   type TaskPriority,
   TaskServiceClient,
-  type TaskServiceClientOptions,
   type TaskStats,
   type TaskStatus,
   type TaskStatusSummary,
@@ -26,7 +23,22 @@ export {
   type WaitOptions,
 } from './client.js';
 export {
+  type DeadLetter,
+  type DeadLetterFilter,
+  type DeadLetterGroup,
+  type DeadLetterListFilter,
+  type DeadLetterPage,
+  deadLetterQuery,
+  DeadLetterQueueCalls,
+  type DeadLetterSummary,
+  type PurgeResult,
+  replayBody,
+  type ReplayResult,
+  type ReplaySelection,
+} from './dead-letters.js';
+export {
   ConflictProblem,
+  ForbiddenProblem,
   NotFoundProblem,
   parseRetryAfter,
   type ProblemFields,
@@ -38,4 +50,5 @@ export {
   UnavailableProblem,
   ValidationProblem,
 } from './problems.js';
+export { API_BASE_PATH, type CallOptions, IDEMPOTENCY_KEY_HEADER, type TaskServiceClientOptions } from './transport.js';
 export type * from './generated/api-types.js';

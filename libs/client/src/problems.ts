@@ -1,7 +1,7 @@
 import type { FieldErrorView } from './generated/api-types.js';
 
 /** What kind of refusal a problem is; each kind but `other` has its own class. */
-export type ProblemKind = 'validation' | 'unauthorized' | 'not-found' | 'conflict' | 'rate-limited' | 'unavailable' | 'other';
+export type ProblemKind = 'validation' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'rate-limited' | 'unavailable' | 'other';
 
 /** The fields of an RFC 9457 problem as this service sends them (documents/api.md, "Errors"). */
 export interface ProblemFields {
@@ -60,7 +60,12 @@ export class UnauthorizedProblem extends TaskServiceProblem {
   override readonly kind = 'unauthorized';
 }
 
-/** 404: no such task. */
+/** 403: the API key may not do this: a read-only key (API_READ_ONLY_KEYS) on a call that writes (code `API_KEY_READ_ONLY`). */
+export class ForbiddenProblem extends TaskServiceProblem {
+  override readonly kind = 'forbidden';
+}
+
+/** 404: no such task (or, from `dlq.get`, no such FAILED task). */
 export class NotFoundProblem extends TaskServiceProblem {
   override readonly kind = 'not-found';
 }
@@ -83,6 +88,7 @@ export class UnavailableProblem extends TaskServiceProblem {
 const CLASS_OF_STATUS: Record<number, new (fields: ProblemFields, retryAfterSeconds: number | null) => TaskServiceProblem> = {
   400: ValidationProblem,
   401: UnauthorizedProblem,
+  403: ForbiddenProblem,
   404: NotFoundProblem,
   409: ConflictProblem,
   429: RateLimitedProblem,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import type { CreateTaskInput, Task, TaskPriority } from '#client';
 import { jsonObject, priority, wholeNumber } from '../arguments.js';
-import type { NewTask, Priority, Task } from '../client/task-service-client.js';
 import { type CliDependencies, CommandContext } from '../context.js';
 
 /** Tasks per `POST /tasks/batch`: the API's limit, each batch one transaction. */
@@ -10,7 +10,7 @@ const LISTED = 20;
 
 interface DispatchOptions {
   payload?: Record<string, unknown>;
-  priority?: Priority;
+  priority?: TaskPriority;
   count: number;
   title?: string;
   maxAttempts?: number;
@@ -31,7 +31,7 @@ export function registerDispatch(program: Command, deps: CliDependencies): void 
       const context = new CommandContext(deps, command);
       const client = context.client();
       const title = options.title ?? `${type} from the command line`;
-      const make = (index: number): NewTask => ({
+      const make = (index: number): CreateTaskInput => ({
         type,
         title: options.count > 1 ? `${title} #${index + 1}` : title,
         ...(options.payload ? { payload: options.payload } : {}),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import type { ReplaySelection } from '#client';
 import { commaList, since, taskId, wholeNumber } from '../arguments.js';
-import type { ReplaySelection } from '../client/task-service-client.js';
 import { type CliDependencies, CommandContext } from '../context.js';
 import { UsageError } from '../exit-codes.js';
 import { shortTime } from '../output.js';
@@ -28,7 +28,7 @@ export function registerDlq(program: Command, deps: CliDependencies): void {
       const context = new CommandContext(deps, command);
       const client = context.client();
       const filter = { type: options.type, reason: options.reason, since: options.since };
-      const [summary, page] = await Promise.all([client.dlqSummary(filter), client.dlqList({ ...filter, limit: options.limit, cursor: options.cursor })]);
+      const [summary, page] = await Promise.all([client.dlq.summary(filter), client.dlq.listPage({ ...filter, limit: options.limit, cursor: options.cursor })]);
       const out = context.output;
       if (out.json) return out.data({ ...summary, items: page.items, nextCursor: page.nextCursor });
       out.line(`${summary.total} failed for good; ${summary.queue.name} holds ${summary.queue.messages ?? 'an unknown number of'} copies`);
@@ -52,7 +52,7 @@ export function registerDlq(program: Command, deps: CliDependencies): void {
     .argument('<id>', 'task id', taskId)
     .action(async (id: string, _options: unknown, command: Command) => {
       const context = new CommandContext(deps, command);
-      const entry = await context.client().dlqGet(id);
+      const entry = await context.client().dlq.get(id);
       const out = context.output;
       if (out.json) return out.data(entry);
       out.line(`reason: ${entry.reason}, failed ${shortTime(entry.failedAt)}`);
@@ -70,7 +70,7 @@ export function registerDlq(program: Command, deps: CliDependencies): void {
     .action(async (ids: string[] | undefined, options: FilterOptions & { all?: boolean }, command: Command) => {
       const selection = replaySelection(ids ?? [], options);
       const context = new CommandContext(deps, command);
-      const result = await context.client().dlqReplay(selection);
+      const result = await context.client().dlq.replay(selection);
       const out = context.output;
       if (out.json) return out.data(result);
       out.line(`replayed ${result.replayed} ${result.replayed === 1 ? 'task' : 'tasks'} (back to NEW, dispatched through the outbox)`);
@@ -84,7 +84,7 @@ export function registerDlq(program: Command, deps: CliDependencies): void {
     .action(async (options: { yes?: boolean }, command: Command) => {
       if (!options.yes) throw new UsageError('dlq purge deletes every copy in tasks.dlq; add --yes to do it');
       const context = new CommandContext(deps, command);
-      const result = await context.client().dlqPurge();
+      const result = await context.client().dlq.purge();
       const out = context.output;
       if (out.json) return out.data(result);
       out.line(`purged ${result.purged} ${result.purged === 1 ? 'copy' : 'copies'} from tasks.dlq`);

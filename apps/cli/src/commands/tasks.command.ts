@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import type { ListFilters, Task, TaskEvent, TaskPriority, TaskStatus } from '#client';
 import { commaList, taskId, wholeNumber } from '../arguments.js';
-import type { Task, TaskEvent } from '../client/task-service-client.js';
 import { type CliDependencies, CommandContext } from '../context.js';
 import { type Output, shortTime } from '../output.js';
 
@@ -20,7 +20,14 @@ export function registerTasks(program: Command, deps: CliDependencies): void {
     .action(async (options: { status?: string; priority?: string; type?: string; limit: number; cursor?: string; all?: boolean }, command: Command) => {
       const context = new CommandContext(deps, command);
       const client = context.client();
-      const filter = { status: options.status, priority: options.priority, type: options.type, limit: options.limit, cursor: options.cursor };
+      // The comma lists go to the API as given: it checks each status and priority, and a bad one is its 400 naming it (exit 1).
+      const filter: ListFilters = {
+        status: options.status as TaskStatus | undefined,
+        priority: options.priority as TaskPriority | undefined,
+        type: options.type,
+        limit: options.limit,
+        cursor: options.cursor,
+      };
       let items: Task[];
       let nextCursor: string | null = null;
       if (options.all) {
@@ -47,7 +54,7 @@ export function registerTasks(program: Command, deps: CliDependencies): void {
       const context = new CommandContext(deps, command);
       const client = context.client();
       const task = await client.get(id);
-      const events = options.events ? await client.events(id) : undefined;
+      const events = options.events ? (await client.events(id)).items : undefined;
       const out = context.output;
       if (out.json) return out.data(events ? { task, events } : task);
       printTask(out, task);
@@ -60,7 +67,9 @@ export function registerTasks(program: Command, deps: CliDependencies): void {
     .argument('<id>', 'task id', taskId)
     .action(async (id: string, _options: unknown, command: Command) => {
       const context = new CommandContext(deps, command);
-      const { task, accepted } = await context.client().cancel(id);
+      const task = await context.client().cancel(id);
+      // 200 with the task CANCELLED, or 202 when it was running: a cancel was requested and it is still IN_PROGRESS.
+      const accepted = task.status !== 'CANCELLED';
       const out = context.output;
       if (out.json) return out.data({ accepted, task });
       out.line(accepted ? `cancellation requested: ${task.id} is running and will end CANCELLED` : `cancelled: ${task.id} is ${task.status}`);

@@ -99,7 +99,8 @@ export interface CreateTaskDto {
 export interface DeadLetterGroupView {
   type: string;
   /**
-   * Why it failed for good: max-attempts-exhausted, permanent-error, timeout, result-not-storable, worker-lost (as in the x-task-dead-reason header of its copy in tasks.dlq), dispatch-failed (the relay gave up publishing it), or unknown (its reason was not recorded).
+   * Why it failed for good: max-attempts-exhausted, permanent-error, timeout, result-not-storable, worker-lost (as in the x-task-dead-reason header of its copy
+   * in tasks.dlq), dispatch-failed (the relay gave up publishing it), or unknown (its reason was not recorded).
    */
   reason: string;
   count: number;
@@ -123,7 +124,8 @@ export interface DeadLetterPageView {
  */
 export interface DeadLetterView {
   /**
-   * Why it failed for good: max-attempts-exhausted, permanent-error, timeout, result-not-storable, worker-lost (as in the x-task-dead-reason header of its copy in tasks.dlq), dispatch-failed (the relay gave up publishing it), or unknown (its reason was not recorded).
+   * Why it failed for good: max-attempts-exhausted, permanent-error, timeout, result-not-storable, worker-lost (as in the x-task-dead-reason header of its copy
+   * in tasks.dlq), dispatch-failed (the relay gave up publishing it), or unknown (its reason was not recorded).
    */
   reason: string;
   failedAt: string;
