@@ -145,7 +145,9 @@ export async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, b
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
-    response = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+    const init: RequestInit = { method, headers, cache: 'no-store' };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    response = await fetch(BASE + path, init);
   } catch (error) {
     throw new ApiProblem(0, 'The API cannot be reached', `No answer from the API (${error instanceof Error ? error.message : String(error)}).`, null, [], null);
   }

@@ -1,5 +1,6 @@
 import { ApiProblem, AUTH_REQUIRED, call, READ_ONLY, session, type TaskType } from './api.js';
 import { h, replaceChildren } from './dom.js';
+import { startLiveStats, stopLiveStats } from './live-stats.js';
 import { announce, disableWrites, problemBox } from './ui.js';
 import { dlqView } from './views/dlq.js';
 import { overviewView } from './views/overview.js';
@@ -54,6 +55,7 @@ function renderKeyStatus(): void {
 
 /** The key form, with why it is shown: no key yet, or the API refused the one given. */
 function showKeyForm(problem: ApiProblem | null, message?: string): void {
+  stopLiveStats();
   stopView();
   stopView = () => undefined;
   renderNav('');
@@ -89,7 +91,8 @@ function showKeyForm(problem: ApiProblem | null, message?: string): void {
       h(
         'p',
         { id: 'api-key-help', class: 'hint' },
-        'One of the API_KEYS (or API_READ_ONLY_KEYS, to look without changing anything). It is kept in this tab only (sessionStorage) and sent as “Authorization: Bearer”.',
+        'One of the API_KEYS (or API_READ_ONLY_KEYS, to look without changing anything). ' +
+          'It is kept in this tab only (sessionStorage) and sent as “Authorization: Bearer”.',
       ),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Open the dashboard')),
     ),
@@ -114,6 +117,7 @@ async function start(): Promise<void> {
     return;
   }
   renderKeyStatus();
+  startLiveStats();
   route();
 }
 
@@ -129,7 +133,13 @@ function route(): void {
   main.replaceChildren();
   switch (view) {
     case 'tasks':
-      stopView = parts[1] ? taskView(main, parts[1]) : tasksView(main, params, types.map((t) => t.type));
+      stopView = parts[1]
+        ? taskView(main, parts[1])
+        : tasksView(
+            main,
+            params,
+            types.map((t) => t.type),
+          );
       break;
     case 'dlq':
       stopView = dlqView(main, params);

@@ -46,7 +46,10 @@ function kindOf(schema: JsonSchema): FieldKind {
  * applies its defaults), numbers and JSON are parsed. The API checks the result again; these
  * errors only catch what cannot even be sent (text in a number, broken JSON).
  */
-export function payloadFromInputs(fields: PayloadField[], values: Record<string, string | boolean>): { payload: Record<string, unknown>; errors: { field: string; message: string }[] } {
+export function payloadFromInputs(
+  fields: PayloadField[],
+  values: Record<string, string | boolean>,
+): { payload: Record<string, unknown>; errors: { field: string; message: string }[] } {
   const payload: Record<string, unknown> = {};
   const errors: { field: string; message: string }[] = [];
   for (const field of fields) {
@@ -96,7 +99,8 @@ export function constraintHint(schema: JsonSchema): string {
   else if (schema.maximum !== undefined) parts.push(`at most ${schema.maximum}`);
   if (schema.maxLength !== undefined) parts.push(`up to ${schema.maxLength} characters`);
   if (schema.format) parts.push(schema.format);
-  if (Array.isArray(schema.type) || (schema.type !== undefined && !['integer', 'number', 'string', 'boolean'].includes(schema.type))) parts.push(`JSON ${[schema.type].flat().join(' or ')}`);
+  if (Array.isArray(schema.type) || (schema.type !== undefined && !['integer', 'number', 'string', 'boolean'].includes(schema.type)))
+    parts.push(`JSON ${[schema.type].flat().join(' or ')}`);
   if (schema.type === undefined && !schema.enum) parts.push('JSON');
   return parts.join('; ');
 }

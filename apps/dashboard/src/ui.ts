@@ -20,9 +20,20 @@ export function problemBox(error: unknown, context?: string): HTMLElement {
   return h(
     'div',
     { class: 'problem', role: 'alert' },
-    h('p', { class: 'problem-title' }, context ? `${context}: ` : '', problem ? `${problem.title}${problem.status ? ` (${problem.status}${problem.code ? ` ${problem.code}` : ''})` : ''}` : 'Something went wrong'),
+    h(
+      'p',
+      { class: 'problem-title' },
+      context ? `${context}: ` : '',
+      problem ? `${problem.title}${problem.status ? ` (${problem.status}${problem.code ? ` ${problem.code}` : ''})` : ''}` : 'Something went wrong',
+    ),
     h('p', {}, problem ? problem.detail : message),
-    problem && problem.errors.length > 0 ? h('ul', {}, problem.errors.map((e) => h('li', {}, h('code', {}, e.field), ': ', e.message))) : null,
+    problem && problem.errors.length > 0
+      ? h(
+          'ul',
+          {},
+          problem.errors.map((e) => h('li', {}, h('code', {}, e.field), ': ', e.message)),
+        )
+      : null,
     problem?.requestId ? h('p', { class: 'muted small' }, `Request id ${problem.requestId}`) : null,
   );
 }

@@ -23,7 +23,10 @@ export function dlqView(container: HTMLElement, params: URLSearchParams): () => 
   const listBody = h('tbody', {});
   const outcome = h('div', { class: 'error-slot' });
   const selectAll = h('input', { type: 'checkbox', 'aria-label': 'Select every task on this page', onchange: () => toggleAll(selectAll.checked) });
-  const retrySelected = writeButton('Retry selected…', () => void replay({ ids: [...selected] }, `Retry ${selected.size} selected task${selected.size === 1 ? '' : 's'}?`));
+  const retrySelected = writeButton(
+    'Retry selected…',
+    () => void replay({ ids: [...selected] }, `Retry ${selected.size} selected task${selected.size === 1 ? '' : 's'}?`),
+  );
   const previous = h('button', { type: 'button', disabled: true, onclick: () => void page(-1) }, '← Previous');
   const next = h('button', { type: 'button', disabled: true, onclick: () => void page(1) }, 'Next →');
 
@@ -35,7 +38,12 @@ export function dlqView(container: HTMLElement, params: URLSearchParams): () => 
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'dlq-groups-title' },
-      h('div', { class: 'card-head' }, h('h2', { id: 'dlq-groups-title' }, 'By type and reason'), h('button', { type: 'button', onclick: () => void reload() }, 'Refresh')),
+      h(
+        'div',
+        { class: 'card-head' },
+        h('h2', { id: 'dlq-groups-title' }, 'By type and reason'),
+        h('button', { type: 'button', onclick: () => void reload() }, 'Refresh'),
+      ),
       h(
         'div',
         { class: 'table-scroll' },
@@ -108,7 +116,8 @@ export function dlqView(container: HTMLElement, params: URLSearchParams): () => 
   };
 
   const replay = async (body: Record<string, unknown>, question: string) => {
-    if (!(await confirmAction(question, 'Each task goes back to NEW with its attempts starting again, and is dispatched anew through the outbox.', 'Retry'))) return;
+    if (!(await confirmAction(question, 'Each task goes back to NEW with its attempts starting again, and is dispatched anew through the outbox.', 'Retry')))
+      return;
     try {
       const result = await call<ReplayResult>('POST', '/dlq/replay', body);
       const skipped = result.skipped.length > 0 ? ` ${result.skipped.length} were no longer FAILED and were left as they are.` : '';
@@ -124,10 +133,11 @@ export function dlqView(container: HTMLElement, params: URLSearchParams): () => 
 
   const loadSummary = async () => {
     const summary = await call<DeadLetterSummary>('GET', '/dlq');
-    setText(
-      totals,
-      `${formatCount(summary.total)} task${summary.total === 1 ? '' : 's'} failed for good; ${summary.queue.name} holds ${summary.queue.messages === null ? 'an unknown number of' : formatCount(summary.queue.messages)} cop${summary.queue.messages === 1 ? 'y' : 'ies'}.`,
-    );
+    const copies =
+      summary.queue.messages === null
+        ? 'an unknown number of copies'
+        : `${formatCount(summary.queue.messages)} cop${summary.queue.messages === 1 ? 'y' : 'ies'}`;
+    setText(totals, `${formatCount(summary.total)} task${summary.total === 1 ? '' : 's'} failed for good; ${summary.queue.name} holds ${copies}.`);
     const now = Date.now();
     replaceChildren(
       groupsBody,
@@ -144,10 +154,18 @@ export function dlqView(container: HTMLElement, params: URLSearchParams): () => 
               h(
                 'td',
                 { class: 'row-actions' },
-                h('a', { href: `#/dlq${query({ type: g.type, reason: g.reason })}`, 'aria-label': `Show the ${g.type} tasks that failed with ${g.reason}` }, 'Show'),
-                writeButton('Retry group…', () => void replay({ type: g.type, reason: g.reason }, `Retry the ${formatCount(g.count)} ${g.type} tasks that failed with ${g.reason}?`), {
-                  'aria-label': `Retry every ${g.type} task that failed with ${g.reason}`,
-                }),
+                h(
+                  'a',
+                  { href: `#/dlq${query({ type: g.type, reason: g.reason })}`, 'aria-label': `Show the ${g.type} tasks that failed with ${g.reason}` },
+                  'Show',
+                ),
+                writeButton(
+                  'Retry group…',
+                  () => void replay({ type: g.type, reason: g.reason }, `Retry the ${formatCount(g.count)} ${g.type} tasks that failed with ${g.reason}?`),
+                  {
+                    'aria-label': `Retry every ${g.type} task that failed with ${g.reason}`,
+                  },
+                ),
                 writeButton('Retry all of type…', () => void replay({ type: g.type }, `Retry every failed ${g.type} task, whatever its reason?`), {
                   'aria-label': `Retry every failed ${g.type} task`,
                 }),
@@ -192,7 +210,11 @@ export function dlqView(container: HTMLElement, params: URLSearchParams): () => 
               h('td', {}, d.reason),
               h('td', { class: 'clip', title: d.task.error ?? '' }, d.task.error ?? '—'),
               h('td', {}, timeElement(d.failedAt, now)),
-              h('td', {}, writeButton('Retry…', () => void replay({ ids: [d.task.id] }, `Retry “${d.task.title}”?`), { 'aria-label': `Retry ${d.task.title}` })),
+              h(
+                'td',
+                {},
+                writeButton('Retry…', () => void replay({ ids: [d.task.id] }, `Retry “${d.task.title}”?`), { 'aria-label': `Retry ${d.task.title}` }),
+              ),
             ),
           ),
     );

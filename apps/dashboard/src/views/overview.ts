@@ -1,20 +1,16 @@
-import { call, PRIORITIES, STATUSES, type Stats } from '../api.js';
+import { PRIORITIES, STATUSES, type Stats } from '../api.js';
 import { lineChart } from '../chart.js';
 import { h, replaceChildren, setText } from '../dom.js';
 import { formatClock, formatCount, formatDuration, formatRate } from '../format.js';
-import { poll } from '../poll.js';
-import { byStatus, priorityOfQueue, StatsHistory } from '../stats-history.js';
+import { history, onStats, STATS_POLL_MS, STATS_WINDOW_MS } from '../live-stats.js';
+import { byStatus, priorityOfQueue } from '../stats-history.js';
 import { problemBox } from '../ui.js';
 
-export const OVERVIEW_POLL_MS = 3000;
-const WINDOW_MS = 5 * 60_000;
-
-/** Kept across visits to the view, so the charts do not start empty each time. */
-const history = new StatsHistory(WINDOW_MS);
+const WINDOW_MS = STATS_WINDOW_MS;
 
 /**
  * Overview: the queues, the counts by status, the outbox, and charts of the last five minutes,
- * polled every few seconds. The page is built once; each poll only changes text and redraws the
+ * from the stats polled every few seconds (live-stats.ts). The page is built once; each poll only changes text and redraws the
  * fixed-size charts, so nothing moves.
  */
 export function overviewView(container: HTMLElement): () => void {
@@ -117,7 +113,13 @@ export function overviewView(container: HTMLElement): () => void {
             h(
               'thead',
               {},
-              h('tr', {}, h('th', { scope: 'col' }, 'Status'), PRIORITIES.map((p) => h('th', { scope: 'col', class: 'num' }, p)), h('th', { scope: 'col', class: 'num' }, 'All')),
+              h(
+                'tr',
+                {},
+                h('th', { scope: 'col' }, 'Status'),
+                PRIORITIES.map((p) => h('th', { scope: 'col', class: 'num' }, p)),
+                h('th', { scope: 'col', class: 'num' }, 'All'),
+              ),
             ),
             h('tbody', {}, statusRows),
           ),
@@ -166,7 +168,10 @@ export function overviewView(container: HTMLElement): () => void {
     set('outbox.backlog', formatCount(stats.outbox.backlog));
     set('outbox.oldest', formatDuration(stats.outbox.oldestAgeSeconds));
     const waiting = byStatus(stats, 'NEW') + byStatus(stats, 'PENDING') + byStatus(stats, 'RETRYING');
-    setText(summary, `${formatCount(waiting)} waiting, ${formatCount(byStatus(stats, 'IN_PROGRESS'))} running, ${formatCount(byStatus(stats, 'FAILED'))} failed.`);
+    setText(
+      summary,
+      `${formatCount(waiting)} waiting, ${formatCount(byStatus(stats, 'IN_PROGRESS'))} running, ${formatCount(byStatus(stats, 'FAILED'))} failed.`,
+    );
     const now = Date.now();
     replaceChildren(
       throughput,
@@ -180,26 +185,42 @@ export function overviewView(container: HTMLElement): () => void {
         now,
       ),
     );
-    replaceChildren(wait, lineChart([{ name: 'wait', className: 'wait', points: rates.map((r) => ({ at: r.at, value: r.oldestWaitSeconds })) }], (v) => formatDuration(v), WINDOW_MS, now));
+    replaceChildren(
+      wait,
+      lineChart(
+        [{ name: 'wait', className: 'wait', points: rates.map((r) => ({ at: r.at, value: r.oldestWaitSeconds })) }],
+        (v) => formatDuration(v),
+        WINDOW_MS,
+        now,
+      ),
+    );
     if (last) {
       const peak = Math.max(...rates.map((r) => r.completed + r.failed));
-      setText(throughputSummary, `Now ${formatRate(last.completed)} completed and ${formatRate(last.failed)} failed; peak ${formatRate(peak)} in the last 5 minutes.`);
-      setText(waitSummary, `The oldest waiting task has waited ${formatDuration(last.oldestWaitSeconds)}; longest in the last 5 minutes ${formatDuration(Math.max(...rates.map((r) => r.oldestWaitSeconds)))}.`);
+      setText(
+        throughputSummary,
+        `Now ${formatRate(last.completed)} completed and ${formatRate(last.failed)} failed; peak ${formatRate(peak)} in the last 5 minutes.`,
+      );
+      setText(
+        waitSummary,
+        `The oldest waiting task has waited ${formatDuration(last.oldestWaitSeconds)}; ` +
+          `longest in the last 5 minutes ${formatDuration(Math.max(...rates.map((r) => r.oldestWaitSeconds)))}.`,
+      );
     }
   };
 
   const latest = history.latest;
-  if (latest) render(latest.stats);
-  return poll(async () => {
-    try {
-      const stats = await call<Stats>('GET', '/tasks/stats');
-      history.add({ at: Date.now(), stats });
-      render(stats);
+  if (latest) {
+    render(latest.stats);
+    setText(updated, `Updated ${formatClock(latest.at)}, every ${STATS_POLL_MS / 1000} s.`);
+  }
+  return onStats((update) => {
+    if (update.stats) {
+      render(update.stats);
       replaceChildren(error);
-      setText(updated, `Updated ${formatClock(Date.now())}, every ${OVERVIEW_POLL_MS / 1000} s.`);
-    } catch (e) {
-      replaceChildren(error, problemBox(e, 'The stats could not be loaded'));
-      throw e;
+      setText(updated, `Updated ${formatClock(update.at)}, every ${STATS_POLL_MS / 1000} s.`);
+    } else if (!error.hasChildNodes()) {
+      // Shown once, not re-announced on every failed poll.
+      replaceChildren(error, problemBox(update.error, 'The stats could not be loaded'));
     }
-  }, OVERVIEW_POLL_MS);
+  });
 }

@@ -31,7 +31,12 @@ export function taskView(container: HTMLElement, id: string): () => void {
     statusLine,
     actions,
     outcome,
-    h('div', { class: 'grid-2' }, h('section', { class: 'card', 'aria-labelledby': 'fields-title' }, h('h2', { id: 'fields-title' }, 'Fields'), fields), h('section', { class: 'card', 'aria-labelledby': 'timeline-title' }, h('h2', { id: 'timeline-title' }, 'Timeline'), timeline)),
+    h(
+      'div',
+      { class: 'grid-2' },
+      h('section', { class: 'card', 'aria-labelledby': 'fields-title' }, h('h2', { id: 'fields-title' }, 'Fields'), fields),
+      h('section', { class: 'card', 'aria-labelledby': 'timeline-title' }, h('h2', { id: 'timeline-title' }, 'Timeline'), timeline),
+    ),
     data,
   );
 
@@ -47,12 +52,19 @@ export function taskView(container: HTMLElement, id: string): () => void {
               : 'It will never start, even if its message is already in a queue.',
             'Cancel the task',
           )
-        : await confirmAction(`Retry “${task.title}”?`, 'It goes back to NEW with its attempts starting again; its timeline keeps the history.', 'Retry the task');
+        : await confirmAction(
+            `Retry “${task.title}”?`,
+            'It goes back to NEW with its attempts starting again; its timeline keeps the history.',
+            'Retry the task',
+          );
     if (!confirmed) return;
     try {
       if (kind === 'cancel') await call<Task>('DELETE', `/tasks/${id}`);
       else await call<Task>('POST', `/tasks/${id}/retry`);
-      replaceChildren(outcome, h('p', { class: 'notice', role: 'status' }, kind === 'cancel' ? 'Cancellation asked; the timeline shows when it takes effect.' : 'Sent back to NEW.'));
+      replaceChildren(
+        outcome,
+        h('p', { class: 'notice', role: 'status' }, kind === 'cancel' ? 'Cancellation asked; the timeline shows when it takes effect.' : 'Sent back to NEW.'),
+      );
       announce(kind === 'cancel' ? 'Task cancellation sent' : 'Task retry sent');
       await load();
     } catch (e) {
@@ -138,7 +150,14 @@ function timelineItems(events: TaskEvent[], now: number): HTMLElement[] {
     return h(
       'li',
       { class: `event status-${event.status.toLowerCase()}` },
-      h('div', { class: 'event-head' }, statusBadge(event.status), ' ', timeElement(event.at, now), gap !== null ? h('span', { class: 'muted small' }, ` +${formatDuration(gap)}`) : null),
+      h(
+        'div',
+        { class: 'event-head' },
+        statusBadge(event.status),
+        ' ',
+        timeElement(event.at, now),
+        gap !== null ? h('span', { class: 'muted small' }, ` +${formatDuration(gap)}`) : null,
+      ),
       h(
         'div',
         { class: 'event-body small' },

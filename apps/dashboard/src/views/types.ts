@@ -14,7 +14,12 @@ export function typesView(container: HTMLElement, types: TaskType[], params: URL
     container,
     h('h1', {}, 'Task types'),
     h('p', { class: 'lede' }, `${types.length} registered type${types.length === 1 ? '' : 's'}. Each form creates one task through POST /api/v1/tasks.`),
-    h('nav', { class: 'chips', 'aria-label': 'Jump to a type' }, types.map((t) => h('a', { href: `#/types?type=${encodeURIComponent(t.type)}` }, t.type))),
+    h(
+      'nav',
+      { class: 'chips', 'aria-label': 'Show one type' },
+      h('a', { href: '#/types', 'aria-current': only ? undefined : 'true' }, 'All'),
+      types.map((t) => h('a', { href: `#/types?type=${encodeURIComponent(t.type)}`, 'aria-current': t.type === only ? 'true' : undefined }, t.type)),
+    ),
     shown.map((t) => typeCard(t)),
   );
   return () => undefined;
@@ -44,7 +49,10 @@ function policyBlock(policy: TaskType['policy']): Child {
     h(
       'dl',
       { class: 'fields' },
-      Object.entries(policy).map(([name, value]) => [h('dt', {}, name), h('dd', {}, typeof value === 'object' && value !== null ? h('code', {}, JSON.stringify(value)) : String(value))]),
+      Object.entries(policy).map(([name, value]) => [
+        h('dt', {}, name),
+        h('dd', {}, typeof value === 'object' && value !== null ? h('code', {}, JSON.stringify(value)) : String(value)),
+      ]),
     ),
   );
 }
@@ -61,7 +69,15 @@ function createForm(type: TaskType, slug: string): HTMLElement {
     { id: id('priority'), name: 'priority' },
     PRIORITIES.map((p) => h('option', { value: p, selected: p === 'MEDIUM' }, p)),
   );
-  const maxAttempts = h('input', { id: id('maxAttempts'), name: 'maxAttempts', type: 'number', min: '1', max: '20', inputmode: 'numeric', placeholder: 'default' });
+  const maxAttempts = h('input', {
+    id: id('maxAttempts'),
+    name: 'maxAttempts',
+    type: 'number',
+    min: '1',
+    max: '20',
+    inputmode: 'numeric',
+    placeholder: 'default',
+  });
   const submit = h('button', { type: 'submit', class: 'write primary' }, `Create a ${type.type} task`);
   applyReadOnly(submit);
 
@@ -86,7 +102,19 @@ function createForm(type: TaskType, slug: string): HTMLElement {
     for (const [name, input] of inputs) values[name] = input.value;
     const { payload, errors } = payloadFromInputs(fields, values);
     if (errors.length > 0) {
-      replaceChildren(outcome, h('div', { class: 'problem', role: 'alert' }, h('p', { class: 'problem-title' }, 'Check the payload'), h('ul', {}, errors.map((e) => h('li', {}, h('code', {}, e.field), ': ', e.message)))));
+      replaceChildren(
+        outcome,
+        h(
+          'div',
+          { class: 'problem', role: 'alert' },
+          h('p', { class: 'problem-title' }, 'Check the payload'),
+          h(
+            'ul',
+            {},
+            errors.map((e) => h('li', {}, h('code', {}, e.field), ': ', e.message)),
+          ),
+        ),
+      );
       return;
     }
     const body: Record<string, unknown> = { type: type.type, title: title.value, priority: priority.value, payload };
@@ -94,7 +122,16 @@ function createForm(type: TaskType, slug: string): HTMLElement {
     submit.disabled = true;
     try {
       const task = await call<Task>('POST', '/tasks', body);
-      replaceChildren(outcome, h('p', { class: 'notice', role: 'status' }, 'Created ', h('a', { href: `#/tasks/${task.id}`, class: 'created-task' }, task.title), ` (${task.status}).`));
+      replaceChildren(
+        outcome,
+        h(
+          'p',
+          { class: 'notice', role: 'status' },
+          'Created ',
+          h('a', { href: `#/tasks/${task.id}`, class: 'created-task' }, task.title),
+          ` (${task.status}).`,
+        ),
+      );
       announce(`Task ${task.title} created`);
     } catch (e) {
       replaceChildren(outcome, problemBox(e, 'The API refused the task'));
