@@ -25,6 +25,7 @@ describe(formatDuration.name, () => {
     expect(formatDuration(0.123)).toBe('0.12 s');
     expect(formatDuration(4.56)).toBe('4.6 s');
     expect(formatDuration(42)).toBe('42 s');
+    expect(formatDuration(300)).toBe('5 min');
     expect(formatDuration(3 * 86400 + 4 * 3600)).toBe('3 d 4 h');
   });
 

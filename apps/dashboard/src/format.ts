@@ -30,7 +30,10 @@ export function formatDuration(seconds: number | null | undefined): string {
   const s = Math.abs(seconds);
   if (s < 10) return `${trim(s, s < 1 ? 2 : 1)} s`;
   if (s < 60) return `${Math.round(s)} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  if (s < 3600) {
+    const rest = Math.round(s % 60);
+    return rest === 0 ? `${Math.floor(s / 60)} min` : `${Math.floor(s / 60)} min ${rest} s`;
+  }
   if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
   return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
 }

@@ -38,6 +38,10 @@ export class StatsHistory {
     while (this.samples.length > 2 && this.samples[0].at < sample.at - this.windowMs) this.samples.shift();
   }
 
+  get first(): Sample | undefined {
+    return this.samples[0];
+  }
+
   get latest(): Sample | undefined {
     return this.samples.at(-1);
   }

@@ -6,7 +6,8 @@ import { history, onStats, STATS_POLL_MS, STATS_WINDOW_MS } from '../live-stats.
 import { byStatus, priorityOfQueue } from '../stats-history.js';
 import { problemBox } from '../ui.js';
 
-const WINDOW_MS = STATS_WINDOW_MS;
+/** The charts span the polls so far, at least a minute and at most the five minutes kept. */
+const MIN_SPAN_MS = 60_000;
 
 /**
  * Overview: the queues, the counts by status, the outbox, and charts of the last five minutes,
@@ -128,7 +129,7 @@ export function overviewView(container: HTMLElement): () => void {
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'throughput-title' },
-        h('h2', { id: 'throughput-title' }, 'Throughput, last 5 minutes'),
+        h('h2', { id: 'throughput-title' }, 'Throughput'),
         h('p', { class: 'legend' }, h('span', { class: 'key completed' }, 'completed/s'), h('span', { class: 'key failed' }, 'failed/s')),
         throughput,
         throughputSummary,
@@ -136,7 +137,7 @@ export function overviewView(container: HTMLElement): () => void {
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'wait-title' },
-        h('h2', { id: 'wait-title' }, 'Wait time, last 5 minutes'),
+        h('h2', { id: 'wait-title' }, 'Wait time'),
         h('p', { class: 'legend' }, h('span', { class: 'key wait' }, 'oldest PENDING task, seconds')),
         wait,
         waitSummary,
@@ -173,6 +174,7 @@ export function overviewView(container: HTMLElement): () => void {
       `${formatCount(waiting)} waiting, ${formatCount(byStatus(stats, 'IN_PROGRESS'))} running, ${formatCount(byStatus(stats, 'FAILED'))} failed.`,
     );
     const now = Date.now();
+    const span = Math.min(STATS_WINDOW_MS, Math.max(MIN_SPAN_MS, now - (history.first?.at ?? now)));
     replaceChildren(
       throughput,
       lineChart(
@@ -181,7 +183,7 @@ export function overviewView(container: HTMLElement): () => void {
           { name: 'failed', className: 'failed', points: rates.map((r) => ({ at: r.at, value: r.failed })) },
         ],
         (v) => formatRate(v),
-        WINDOW_MS,
+        span,
         now,
       ),
     );
@@ -190,7 +192,7 @@ export function overviewView(container: HTMLElement): () => void {
       lineChart(
         [{ name: 'wait', className: 'wait', points: rates.map((r) => ({ at: r.at, value: r.oldestWaitSeconds })) }],
         (v) => formatDuration(v),
-        WINDOW_MS,
+        span,
         now,
       ),
     );
@@ -198,12 +200,12 @@ export function overviewView(container: HTMLElement): () => void {
       const peak = Math.max(...rates.map((r) => r.completed + r.failed));
       setText(
         throughputSummary,
-        `Now ${formatRate(last.completed)} completed and ${formatRate(last.failed)} failed; peak ${formatRate(peak)} in the last 5 minutes.`,
+        `Now ${formatRate(last.completed)} completed and ${formatRate(last.failed)} failed; peak ${formatRate(peak)} in the last ${formatDuration(span / 1000)}.`,
       );
       setText(
         waitSummary,
         `The oldest waiting task has waited ${formatDuration(last.oldestWaitSeconds)}; ` +
-          `longest in the last 5 minutes ${formatDuration(Math.max(...rates.map((r) => r.oldestWaitSeconds)))}.`,
+          `longest in the last ${formatDuration(span / 1000)} ${formatDuration(Math.max(...rates.map((r) => r.oldestWaitSeconds)))}.`,
       );
     }
   };
