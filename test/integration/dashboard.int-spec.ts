@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { AppProcess } from './support/app-process.js';
@@ -30,6 +30,7 @@ describe('dashboard', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install it (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`);
     suite = await Suite.create('dashboard', { API_KEYS: WRITER_KEY, API_READ_ONLY_KEYS: READER_KEY });
     [api] = await Promise.all([suite.startProcess('api'), suite.startProcess('relay'), suite.startProcess('worker')]);
     mkdirSync(SHOTS, { recursive: true });

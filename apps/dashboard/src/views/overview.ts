@@ -200,12 +200,12 @@ export function overviewView(container: HTMLElement): () => void {
       const peak = Math.max(...rates.map((r) => r.completed + r.failed));
       setText(
         throughputSummary,
-        `Now ${formatRate(last.completed)} completed and ${formatRate(last.failed)} failed; peak ${formatRate(peak)} in the last ${formatDuration(span / 1000)}.`,
+        `Now ${formatRate(last.completed)} completed and ${formatRate(last.failed)} failed; the peak in the last ${formatDuration(span / 1000)}: ${formatRate(peak)}.`,
       );
       setText(
         waitSummary,
         `The oldest waiting task has waited ${formatDuration(last.oldestWaitSeconds)}; ` +
-          `longest in the last ${formatDuration(span / 1000)} ${formatDuration(Math.max(...rates.map((r) => r.oldestWaitSeconds)))}.`,
+          `the longest in the last ${formatDuration(span / 1000)}: ${formatDuration(Math.max(...rates.map((r) => r.oldestWaitSeconds)))}.`,
       );
     }
   };
