@@ -136,8 +136,17 @@ describe('dashboard', () => {
   it('cancels a task after a confirmation', async () => {
     const id = await createThroughForm('sleep', 'Cancel me', { ms: '60000' });
     await page.goto(`${api.url}/dashboard/#/tasks/${id}`);
-    await page.getByRole('button', { name: 'Cancel…' }).click();
+    // From the keyboard: Escape keeps the task as it is, and focus goes back to the button.
+    await page.getByRole('button', { name: 'Cancel…' }).focus();
+    await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: /Cancel “Cancel me”/ });
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Cancel…');
+    expect(await suite.taskStatus(id)).not.toBe('CANCELLED');
+
+    await page.keyboard.press('Enter');
     await dialog.waitFor();
     await shot('04-cancel-confirmation');
     await dialog.getByRole('button', { name: 'Cancel the task' }).click();
@@ -148,7 +157,7 @@ describe('dashboard', () => {
     await shot('05-task-cancelled');
   });
 
-  it('lists tasks with filters and pages', async () => {
+  it('lists tasks with the status filter', async () => {
     await page.goto(`${api.url}/dashboard/#/tasks`);
     await page.locator('tr[data-task-id]').first().waitFor();
     await page.getByLabel('Status').selectOption('CANCELLED');
@@ -216,10 +225,29 @@ describe('dashboard', () => {
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
+  it('pages through the tasks with the API cursor, forward and back', async () => {
+    await page.goto(`${api.url}/dashboard/#/tasks`);
+    const rows = page.locator('tr[data-task-id]');
+    await rows.first().waitFor();
+    const firstPage = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-task-id')));
+    expect(firstPage).toHaveLength(20);
+
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.getByText('Page 2').waitFor();
+    await page.locator(`tr[data-task-id="${firstPage[0]}"]`).waitFor({ state: 'detached' });
+    const secondPage = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-task-id')));
+
+    expect(secondPage.length).toBeGreaterThan(0);
+    expect(secondPage.filter((id) => firstPage.includes(id))).toEqual([]);
+    await page.getByRole('button', { name: '← Previous' }).click();
+    await page.getByText('Page 1').waitFor();
+    await page.locator(`tr[data-task-id="${firstPage[0]}"]`).waitFor();
+  });
+
   it('works on a phone-sized screen', async () => {
     // The same tab (sessionStorage, and so the key, belongs to a tab), made narrow.
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.reload();
+    await page.goto(`${api.url}/dashboard/#/overview`);
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
     await page.locator('.summary', { hasText: 'waiting' }).waitFor();
 

@@ -90,17 +90,22 @@ export function taskView(container: HTMLElement, id: string): () => void {
       const now = Date.now();
       setText(heading, task.title);
       if (lastStatus !== task.status) {
-        replaceChildren(statusLine, 'Status ', statusBadge(task.status), task.status === 'IN_PROGRESS' && task.progress !== null ? ` ${task.progress} %` : '');
+        replaceChildren(statusLine, 'Status ', statusBadge(task.status));
         lastStatus = task.status;
       }
       renderActions(task);
       replaceChildren(fields, ...fieldList(task, now));
-      replaceChildren(
-        data,
-        jsonBlock('Payload', task.payload),
-        task.error !== null ? h('figure', { class: 'json error' }, h('figcaption', {}, 'Error'), h('pre', { tabindex: '0' }, task.error)) : null,
-        task.result !== null && task.result !== undefined ? jsonBlock('Result', task.result) : null,
-      );
+      // Rebuilt only when they change: the blocks scroll and take focus, which a rebuild would lose.
+      const dataKey = JSON.stringify([task.payload, task.error, task.result]);
+      if (data.dataset.key !== dataKey) {
+        data.dataset.key = dataKey;
+        replaceChildren(
+          data,
+          jsonBlock('Payload', task.payload),
+          task.error !== null ? h('figure', { class: 'json error' }, h('figcaption', {}, 'Error'), h('pre', { tabindex: '0' }, task.error)) : null,
+          task.result !== null && task.result !== undefined ? jsonBlock('Result', task.result) : null,
+        );
+      }
       replaceChildren(timeline, ...timelineItems(events.items, now));
     } catch (e) {
       if (e instanceof ApiProblem && e.status === 404) {

@@ -87,6 +87,12 @@ export function tasksView(container: HTMLElement, params: URLSearchParams, types
       const page = await call<Page<Task>>('GET', `/tasks${query({ ...filters, limit: PAGE_SIZE, cursor })}`);
       nextCursor = page.nextCursor;
       const now = Date.now();
+      // The rows are rebuilt on each refresh: a keyboard user's focus on a task's link moves to
+      // the same task's new link instead of falling back to the page.
+      const focused =
+        document.activeElement instanceof HTMLElement && body.contains(document.activeElement)
+          ? document.activeElement.closest('tr')?.dataset.taskId
+          : undefined;
       replaceChildren(
         body,
         page.items.length === 0
@@ -105,6 +111,7 @@ export function tasksView(container: HTMLElement, params: URLSearchParams, types
               ),
             ),
       );
+      if (focused) body.querySelector<HTMLElement>(`tr[data-task-id="${focused}"] a`)?.focus();
       previous.disabled = cursors.length <= 1;
       next.disabled = nextCursor === null;
       setText(position, `Page ${cursors.length}`);
