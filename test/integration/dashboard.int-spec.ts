@@ -286,21 +286,29 @@ describe('dashboard', () => {
 
   it('measures its size and load time (printed, not judged: the machine is shared)', async () => {
     const size = dashboardSize();
-    // A new browser profile (nothing cached), with the key already in the tab's session.
-    const cold = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const fresh = await cold.newPage();
-    await fresh.addInitScript(`sessionStorage.setItem('task-dashboard.api-key', ${JSON.stringify(WRITER_KEY)})`);
-    await fresh.goto(`${api.url}/dashboard/#/overview`);
-    await fresh.locator('.summary', { hasText: 'waiting' }).waitFor();
-    const timing = await fresh.evaluate<{ domContentLoaded: number; load: number; withData: number }>(`(() => {
-      const nav = performance.getEntriesByType('navigation')[0];
-      return { domContentLoaded: nav.domContentLoadedEventEnd, load: nav.loadEventEnd, withData: performance.now() };
-    })()`);
-    await cold.close();
+    const loads: { domContentLoaded: number; load: number; firstData: number }[] = [];
+    for (let i = 0; i < 5; i++) {
+      // A new browser profile each time (nothing cached), with the key already in the tab's session.
+      const cold = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const fresh = await cold.newPage();
+      await fresh.addInitScript(`sessionStorage.setItem('task-dashboard.api-key', ${JSON.stringify(WRITER_KEY)})`);
+      await fresh.goto(`${api.url}/dashboard/#/overview`);
+      await fresh.locator('.summary', { hasText: 'waiting' }).waitFor();
+      loads.push(
+        await fresh.evaluate<{ domContentLoaded: number; load: number; firstData: number }>(`(() => {
+          const nav = performance.getEntriesByType('navigation')[0];
+          const firstData = performance.getEntriesByName('dashboard:first-stats')[0];
+          return { domContentLoaded: nav.domContentLoadedEventEnd, load: nav.loadEventEnd, firstData: firstData ? firstData.startTime : NaN };
+        })()`),
+      );
+      await cold.close();
+    }
+    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)].toFixed(0);
     console.log(
-      `dashboard: ${size.files} files, ${size.bytes} bytes, ${size.gzipBytes} bytes gzipped; ` +
-        `DOMContentLoaded ${timing.domContentLoaded.toFixed(0)} ms, load ${timing.load.toFixed(0)} ms, overview with data ${timing.withData.toFixed(0)} ms`,
+      `dashboard: ${size.files} files, ${size.bytes} bytes, ${size.gzipBytes} bytes gzipped; over ${loads.length} cold loads, median ` +
+        `DOMContentLoaded ${median(loads.map((l) => l.domContentLoaded))} ms, load ${median(loads.map((l) => l.load))} ms, ` +
+        `overview with its first stats ${median(loads.map((l) => l.firstData))} ms (each: ${loads.map((l) => l.firstData.toFixed(0)).join(', ')} ms)`,
     );
-    expect(size.bytes).toBeGreaterThan(0);
+    expect(loads.every((l) => Number.isFinite(l.firstData))).toBe(true);
   });
 });

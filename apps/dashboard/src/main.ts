@@ -58,10 +58,13 @@ function showKeyForm(problem: ApiProblem | null, message?: string): void {
   stopLiveStats();
   stopView();
   stopView = () => undefined;
-  renderNav('');
+  const refused = problem !== null && session.key() !== null;
+  // The refused key is forgotten at once: the header must not show it as in use.
+  if (refused) session.forget();
+  types = null;
+  nav.replaceChildren();
   renderKeyStatus();
   const input = h('input', { id: 'api-key', name: 'api-key', type: 'password', autocomplete: 'off', required: true, 'aria-describedby': 'api-key-help' });
-  const refused = problem && session.key() !== null;
   replaceChildren(
     main,
     h('h1', {}, 'Sign in with an API key'),
@@ -70,7 +73,7 @@ function showKeyForm(problem: ApiProblem | null, message?: string): void {
           'div',
           { class: 'problem', role: 'alert', id: 'key-refused' },
           h('p', { class: 'problem-title' }, 'The API refused this key'),
-          h('p', {}, `${problem.detail} (${problem.status} ${problem.code ?? ''}). Check the key and enter it again.`),
+          h('p', {}, `${problem.detail.replace(/\.$/, '')} (${problem.status} ${problem.code ?? ''}). Check the key and enter it again.`),
         )
       : message
         ? h('p', { class: 'notice', role: 'status' }, message)
@@ -97,13 +100,11 @@ function showKeyForm(problem: ApiProblem | null, message?: string): void {
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Open the dashboard')),
     ),
   );
-  if (refused) session.forget();
   input.focus();
 }
 
 function signOut(message: string): void {
   session.forget();
-  types = null;
   showKeyForm(null, message);
 }
 
