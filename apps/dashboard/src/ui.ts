@@ -10,7 +10,7 @@ export function statusBadge(status: string): HTMLElement {
 /** A time in the viewer's zone with its age: "26 Nov 2026, 01:02:03 CET (12 s ago)". */
 export function timeElement(iso: string | null | undefined, now = Date.now()): HTMLElement {
   if (!iso) return h('span', { class: 'muted' }, '—');
-  return h('time', { datetime: iso, title: iso }, formatTime(iso), h('span', { class: 'age' }, ` (${formatRelative(iso, now)})`));
+  return h('time', { datetime: iso, title: iso }, h('span', { class: 'abs' }, formatTime(iso)), h('span', { class: 'age' }, ` (${formatRelative(iso, now)})`));
 }
 
 /** What the API said when it refused, or why it could not be asked: title, detail, field errors, request id. */
