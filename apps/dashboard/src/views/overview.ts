@@ -200,7 +200,8 @@ export function overviewView(container: HTMLElement): () => void {
       const peak = Math.max(...rates.map((r) => r.completed + r.failed));
       setText(
         throughputSummary,
-        `Now ${formatRate(last.completed)} completed and ${formatRate(last.failed)} failed; the peak in the last ${formatDuration(span / 1000)}: ${formatRate(peak)}.`,
+        `Now ${formatRate(last.completed)} completed and ${formatRate(last.failed)} failed; ` +
+          `the peak in the last ${formatDuration(span / 1000)}: ${formatRate(peak)}.`,
       );
       setText(
         waitSummary,
