@@ -19,6 +19,8 @@ const keyStatus = document.getElementById('key-status') as HTMLElement;
 const readOnlyNote = document.getElementById('read-only-note') as HTMLElement;
 
 let types: TaskType[] | null = null;
+/** True while the key form is on screen. */
+let keyFormShown = false;
 let stopView: () => void = () => undefined;
 
 const LINKS = [
@@ -58,6 +60,7 @@ function showKeyForm(problem: ApiProblem | null, message?: string): void {
   stopLiveStats();
   stopView();
   stopView = () => undefined;
+  keyFormShown = true;
   const refused = problem !== null && session.key() !== null;
   // The refused key is forgotten at once: the header must not show it as in use.
   if (refused) session.forget();
@@ -117,6 +120,7 @@ async function start(): Promise<void> {
     replaceChildren(main, h('h1', {}, 'The API cannot be used'), problemBox(error), h('button', { type: 'button', onclick: () => void start() }, 'Try again'));
     return;
   }
+  keyFormShown = false;
   renderKeyStatus();
   startLiveStats();
   route();
@@ -160,7 +164,12 @@ function route(): void {
   }
 }
 
-window.addEventListener(AUTH_REQUIRED, (event) => showKeyForm((event as CustomEvent<ApiProblem>).detail));
+window.addEventListener(AUTH_REQUIRED, (event) => {
+  // Calls sent side by side with a refused key come back refused together: the first one shows
+  // the form (and forgets the key); the others must not draw it again without its message.
+  if (keyFormShown && session.key() === null) return;
+  showKeyForm((event as CustomEvent<ApiProblem>).detail);
+});
 window.addEventListener(READ_ONLY, () => {
   renderKeyStatus();
   disableWrites();
