@@ -3,12 +3,13 @@
 # Build: docker build -t task-service .
 
 # Stage 1: every dependency, and TypeScript compiled to dist/ (tsconfig.build.json leaves out
-# the tests and *.spec.ts).
+# the tests and *.spec.ts), with the web dashboard (scripts/build.mjs).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs ./scripts/build.mjs
 COPY apps ./apps
 COPY libs ./libs
 COPY migrations ./migrations

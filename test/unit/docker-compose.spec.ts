@@ -331,6 +331,13 @@ describe('Dockerfile', () => {
     expect(copied.filter((source) => /^(apps|libs|migrations|test|bench|tsconfig)/.test(source))).toEqual([]);
   });
 
+  it('copies into the build stage every script `npm run build` runs (it builds the web dashboard too)', () => {
+    const build = stages.find((stage) => /RUN npm run build/.test(stage)) ?? '';
+    const scripts = [...(JSON.parse(read('package.json')).scripts.build as string).matchAll(/\bscripts\/\S+/g)].map((m) => m[0]);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const script of scripts) expect(build).toContain(`COPY ${script} ./${script}`);
+  });
+
   it('checks /health with node (no curl in the slim image) through a script the image holds', () => {
     const healthcheck = /^HEALTHCHECK .*CMD \["node", "(scripts\/[^"]+)"\]$/m.exec(runtime);
     expect(healthcheck).not.toBeNull();

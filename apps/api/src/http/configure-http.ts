@@ -9,6 +9,7 @@ import { ProblemFilter } from '../problems/problem.filter.js';
 import { API_PREFIX } from './api-prefix.js';
 import { CorrelationInterceptor } from './correlation.interceptor.js';
 import './health-docs.js';
+import { serveDashboard } from './dashboard.js';
 import { clientErrorHandler, frameworkErrors, refuseConnect } from './edge-errors.js';
 import { RouteTable } from './route-table.js';
 import { HELMET_OPTIONS, securityHeaders } from './security-headers.js';
@@ -48,12 +49,14 @@ export function apiFastifyOptions(config: AppConfig) {
 
 /**
  * Everything around the routes: security headers, CORS, the RFC 9457 problem filter, the
- * validation pipe, request ids, the request-duration metric, 415 for bodies that are not JSON, and the OpenAPI document at
- * /docs and /docs-json. Call before the app is initialised.
+ * validation pipe, request ids, the request-duration metric, the access log, 415 for bodies that
+ * are not JSON, the OpenAPI document at /docs and /docs-json, and the web dashboard at
+ * /dashboard. Call before the app is initialised.
  *
- * `serveDocs: false` builds the document without serving Swagger UI, whose static files come
- * through @fastify/static, which Jest's module loader cannot load next to ESM-only Nest; the
- * integration suites use it in-process and check /docs on the real process.
+ * `serveDocs: false` builds the document without serving Swagger UI or the dashboard, whose
+ * static files come through @fastify/static, which Jest's module loader cannot load next to
+ * ESM-only Nest; the integration suites use it in-process and check /docs and /dashboard on the
+ * real process.
  */
 export async function configureHttp(
   app: NestFastifyApplication,
@@ -116,6 +119,7 @@ export async function configureHttp(
   );
   if (options.serveDocs !== false) {
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+    await serveDashboard(app);
   }
   return { routes, document };
 }
