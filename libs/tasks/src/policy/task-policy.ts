@@ -18,7 +18,7 @@ export const MAX_BATCH_WAIT_MS = 60_000;
 export interface BatchPolicyOptions {
   /** Items in one runBatch call at most (1–1000); no more than WORKER_PREFETCH nor the type's concurrency. */
   size: number;
-  /** Milliseconds (0–60000) the first item waits for others; 0: run what is there at once. */
+  /** Milliseconds (0–60000) the first item waits for others; 0: only what arrives in the same turn of the event loop. */
   maxWaitMs: number;
 }
 
