@@ -17,7 +17,10 @@ import { WorkerModule } from '../../apps/worker/src/worker.module.js';
 const MODES = ['ok', 'fail-first-attempt', 'hang', 'wait-for-cancel'] as const;
 
 class RowPayload {
-  /** ok: a result; fail-first-attempt: an error on attempt 1, a result after; hang: runs until its signal fires; wait-for-cancel: the batch waits until this item's signal fires. */
+  /**
+   * ok: a result; fail-first-attempt: an error on attempt 1, a result after; hang: runs until its
+   * signal fires; wait-for-cancel: the batch waits until this item's signal fires.
+   */
   @IsOptional() @IsIn(MODES) mode?: (typeof MODES)[number];
 }
 
