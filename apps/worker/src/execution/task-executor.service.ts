@@ -572,12 +572,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
         const answer = byEntry.get(e) as { ok?: unknown; result?: unknown; error?: unknown } | null | undefined;
         if (answer?.ok === true) return { ok: true, value: answer.result };
         if (answer?.ok === false) return { ok: false, error: answer.error };
-        return {
-          ok: false,
-          error: new Error(
-            `runBatch answered ${JSON.stringify(answer) ?? 'undefined'} for task ${e.task.id}: not { ok: true, result } nor { ok: false, error }`,
-          ),
-        };
+        return { ok: false, error: new Error(`runBatch's answer for task ${e.task.id} is neither { ok: true, result } nor { ok: false, error }`) };
       });
     } finally {
       clearTimeout(timeout);
