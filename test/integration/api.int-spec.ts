@@ -691,6 +691,7 @@ describe('REST API', () => {
         retry: { backoff: 'ladder', initialDelaySeconds: null, maxDelaySeconds: null, delaysSeconds: expect.any(Array) },
         timeoutSeconds: config.worker.taskTimeoutSeconds,
         concurrency: null,
+        batch: null,
       });
       expect(sleep.policy.retry.delaysSeconds).toHaveLength(config.retry.maxRetries);
       expect(sleep.payloadSchema.required).toEqual(['ms']);

@@ -429,12 +429,14 @@ describe('task policies and hooks', () => {
       retry: { backoff: 'exponential', initialDelaySeconds: 1, maxDelaySeconds: 60, delaysSeconds: [1, 2, 4] },
       timeoutSeconds: 60,
       concurrency: null,
+      batch: null,
     });
     expect(policyOf('policy.limited')).toEqual({
       maxAttempts: 2,
       retry: { backoff: 'ladder', initialDelaySeconds: null, maxDelaySeconds: null, delaysSeconds: [30] },
       timeoutSeconds: 60,
       concurrency: 2,
+      batch: null,
     });
   });
 });

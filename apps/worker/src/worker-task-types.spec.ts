@@ -1,4 +1,4 @@
-import { selectWorkerTaskTypes, WorkerTaskTypesError } from './worker-task-types.js';
+import { checkBatchSizes, selectWorkerTaskTypes, WorkerBatchSizeError, WorkerTaskTypesError } from './worker-task-types.js';
 
 const TYPES = [{ type: 'noop' }, { type: 'sleep' }, { type: 'report.build', queueGroup: 'reports' }, { type: 'report.mail', queueGroup: 'reports' }];
 const DEFAULT_QUEUES = ['tasks.high', 'tasks.medium', 'tasks.low'];
@@ -53,6 +53,24 @@ describe(selectWorkerTaskTypes.name, () => {
   it('puts every problem in the error message', () => {
     expect(() => selectWorkerTaskTypes(TYPES, REPORT_QUEUES, ['report.build'])).toThrow(
       /cannot start with this WORKER_QUEUES and WORKER_TASK_TYPES:\n {2}- .*report\.mail/,
+    );
+  });
+});
+
+describe(checkBatchSizes.name, () => {
+  const types = [{ type: 'noop' }, { type: 'rows.insert', batch: { size: 50 } }];
+
+  it('accepts a batch size up to WORKER_PREFETCH', () => {
+    expect(() => checkBatchSizes(types, 50)).not.toThrow();
+  });
+
+  it('refuses a batch size above WORKER_PREFETCH, naming the type, both numbers and the fix', () => {
+    const sut = () => checkBatchSizes(types, 20);
+
+    expect(sut).toThrow(WorkerBatchSizeError);
+    expect(sut).toThrow(
+      'task type rows.insert gathers batches of up to 50 tasks (batch.size) but WORKER_PREFETCH is 20: a batch is gathered from tasks that hold a slot each. ' +
+        'Set WORKER_PREFETCH to at least 50, or lower batch.size',
     );
   });
 });

@@ -56,3 +56,35 @@ export function selectWorkerTaskTypes(types: readonly TypeRoute[], queues: reado
   if (problems.length > 0) throw new WorkerTaskTypesError(problems);
   return types.map((t) => t.type).filter((type) => selected.has(type));
 }
+
+/** What the batch check needs of a registered type. */
+export interface TypeBatch {
+  type: string;
+  batch?: { size: number } | null;
+}
+
+/** A batch type's batch could never fill in this worker: it must not start. */
+export class WorkerBatchSizeError extends Error {
+  readonly code = 'WORKER_BATCH_SIZE_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`the worker cannot start with this WORKER_PREFETCH:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'WorkerBatchSizeError';
+  }
+}
+
+/**
+ * Refuses (throws {@link WorkerBatchSizeError}) a batch type this worker runs whose `batch.size`
+ * is above WORKER_PREFETCH: a batch is gathered from claimed tasks, each holding one of the
+ * WORKER_PREFETCH slots while it waits, so it could never fill and every batch would wait out
+ * its maxWaitMs. (A size above the type's own concurrency is refused by the registry.)
+ */
+export function checkBatchSizes(types: readonly TypeBatch[], prefetch: number): void {
+  const problems = types
+    .filter((t) => t.batch && t.batch.size > prefetch)
+    .map(
+      (t) =>
+        `task type ${t.type} gathers batches of up to ${t.batch!.size} tasks (batch.size) but WORKER_PREFETCH is ${prefetch}: ` +
+        `a batch is gathered from tasks that hold a slot each. Set WORKER_PREFETCH to at least ${t.batch!.size}, or lower batch.size`,
+    );
+  if (problems.length > 0) throw new WorkerBatchSizeError(problems);
+}

@@ -6,7 +6,7 @@ import { ObservabilityModule } from '#observability';
 import { TASK_HANDLERS, type TaskHandlerClass, TaskRegistry } from '#tasks';
 import { TaskExecutor } from './execution/task-executor.service.js';
 import { WorkerService } from './worker.service.js';
-import { selectWorkerTaskTypes } from './worker-task-types.js';
+import { checkBatchSizes, selectWorkerTaskTypes } from './worker-task-types.js';
 
 /**
  * The worker: every registered handler as a provider (so handlers may inject what they need),
@@ -17,17 +17,17 @@ import { selectWorkerTaskTypes } from './worker-task-types.js';
  * WORKER_TASK_TYPES narrows the handlers this worker registers (and constructs); the topology
  * (queue groups, and a delay queue for every step the types' retry policies need) still comes
  * from every handler's metadata, so every app declares the same queues. A worker whose
- * WORKER_QUEUES can carry a type it leaves out refuses to start (selectWorkerTaskTypes).
+ * WORKER_QUEUES can carry a type it leaves out refuses to start (selectWorkerTaskTypes), and so
+ * does one whose WORKER_PREFETCH is below a batch type's batch.size (checkBatchSizes).
  */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig, handlers: readonly TaskHandlerClass[] = TASK_HANDLERS): DynamicModule {
     const registry = new TaskRegistry(handlers);
     const selected = new Set(selectWorkerTaskTypes(registry.list(), config.worker.queues, config.worker.taskTypes));
-    const run = registry
-      .list()
-      .filter((entry) => selected.has(entry.type))
-      .map((entry) => entry.handler);
+    const entries = registry.list().filter((entry) => selected.has(entry.type));
+    checkBatchSizes(entries, config.worker.prefetch);
+    const run = entries.map((entry) => entry.handler);
     return {
       module: WorkerModule,
       imports: [

@@ -98,6 +98,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     await this.intake.pause();
     const notStarted = this.scheduler.stop();
     for (const delivery of notStarted) delivery.nack(true);
+    // Batches being gathered run now with what they have: no task waits out maxWaitMs while we drain.
+    this.executor.flushBatches();
     this.logger.log(`stopped consuming; handed back ${notStarted.length} waiting, ${this.scheduler.running} running`);
 
     const deadline = this.config.shutdownTimeoutSeconds * 1000;

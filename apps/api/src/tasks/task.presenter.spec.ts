@@ -98,6 +98,7 @@ describe(presentPolicy.name, () => {
       retry: { backoff: 'exponential', initialDelaySeconds: 5, maxDelaySeconds: 60 },
       timeoutSeconds: 30,
       concurrency: 2,
+      batch: { size: 2, maxWaitMs: 100 },
     });
 
     expect(sut).toEqual({
@@ -105,11 +106,12 @@ describe(presentPolicy.name, () => {
       retry: { backoff: 'exponential', initialDelaySeconds: 5, maxDelaySeconds: 60, delaysSeconds: [5, 10, 20, 40] },
       timeoutSeconds: 30,
       concurrency: 2,
+      batch: { size: 2, maxWaitMs: 100 },
     });
   });
 
   it('shows the ladder with null backoff settings, its last step repeating', () => {
-    const sut = presentPolicy({ maxAttempts: 4, retry: { backoff: 'ladder', delaysSeconds: [5, 30] }, timeoutSeconds: 300, concurrency: null });
+    const sut = presentPolicy({ maxAttempts: 4, retry: { backoff: 'ladder', delaysSeconds: [5, 30] }, timeoutSeconds: 300, concurrency: null, batch: null });
 
     expect(sut.retry).toEqual({ backoff: 'ladder', initialDelaySeconds: null, maxDelaySeconds: null, delaysSeconds: [5, 30, 30] });
   });
@@ -120,6 +122,7 @@ describe(presentPolicy.name, () => {
       retry: { backoff: 'fixed', initialDelaySeconds: 3, maxDelaySeconds: 3 },
       timeoutSeconds: 1,
       concurrency: null,
+      batch: null,
     });
 
     expect(sut.retry.delaysSeconds).toEqual([]);

@@ -106,6 +106,7 @@ export function presentPolicy(policy: EffectiveTaskPolicy): TaskPolicyView {
     },
     timeoutSeconds: policy.timeoutSeconds,
     concurrency: policy.concurrency,
+    batch: policy.batch && { size: policy.batch.size, maxWaitMs: policy.batch.maxWaitMs },
   };
 }
 

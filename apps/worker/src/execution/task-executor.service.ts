@@ -26,17 +26,20 @@ import {
 } from '#messaging';
 import { type LogContext, MetricsService, UNKNOWN_LABEL, type WorkerOutcome, withLogContext } from '#observability';
 import {
+  type AnyTaskHandler,
+  type BatchItem,
+  type BatchTaskHandlerContract,
   type EffectiveTaskPolicy,
   PermanentTaskError,
   type PolicyDefaults,
   policyDefaults,
   resolveTaskPolicy,
-  type TaskHandlerContract,
   type TaskHookContext,
   TaskPriority,
   TaskRegistry,
   TaskStatus,
 } from '#tasks';
+import { BatchGatherer, BatchResultMismatchError } from './batch-gatherer.js';
 import { GroupCommit, type ItemResult } from './group-commit.js';
 import { OutcomeSummary } from './outcome-summary.js';
 import { ResultNotStorableError } from './storable.js';
@@ -65,6 +68,12 @@ const WRITES_IN_FLIGHT = 2;
 
 /** A decision that writes a status; the executor handles the other two (hand-back, abandon) itself. */
 type StatusDecision = Exclude<OutcomeDecision, { action: 'hand-back' | 'abandon' }>;
+
+/** A claimed task of a batch type, waiting in its type's gatherer or running in a batch. */
+interface BatchEntry {
+  readonly task: TaskRow;
+  readonly attempt: Attempt;
+}
 
 /** One attempt this worker holds, keyed by its claim token (two deliveries of one task are two claims). */
 interface Attempt {
@@ -114,7 +123,9 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   /** Called after a claim Postgres answered: the worker's back-off starts again from its shortest step. */
   onClaimAnswered: () => void = () => undefined;
   /** Each registered type's handler instance, resolved once at start. */
-  private readonly handlers = new Map<string, TaskHandlerContract>();
+  private readonly handlers = new Map<string, AnyTaskHandler>();
+  /** The gatherer of each batch type (a type that declares `batch`), made once at start. */
+  private readonly gatherers = new Map<string, BatchGatherer<BatchEntry, unknown>>();
   /** Each registered type's policy, its own settings over the global ones, resolved once at start. */
   private readonly policies = new Map<string, EffectiveTaskPolicy>();
   private readonly defaults: PolicyDefaults;
@@ -142,8 +153,13 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     for (const entry of this.registry.list()) {
-      this.handlers.set(entry.type, this.moduleRef.get<TaskHandlerContract>(entry.handler, { strict: false }));
-      this.policies.set(entry.type, this.registry.policy(entry.type, this.defaults)!);
+      this.handlers.set(entry.type, this.moduleRef.get<AnyTaskHandler>(entry.handler, { strict: false }));
+      const policy = this.registry.policy(entry.type, this.defaults)!;
+      this.policies.set(entry.type, policy);
+      if (policy.batch) {
+        const type = entry.type;
+        this.gatherers.set(type, new BatchGatherer(policy.batch.size, policy.batch.maxWaitMs, (entries) => this.runBatch(type, entries)));
+      }
     }
     this.summaryTimer = setInterval(() => this.logSummary(), SUMMARY_INTERVAL_MS);
     this.summaryTimer.unref();
@@ -201,6 +217,14 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
    */
   private get holdMs(): number {
     return this.leaseMs - Math.max(500, this.leaseMs / 6);
+  }
+
+  /**
+   * Shutdown has begun: batches being gathered run now with what they have, and each item
+   * claimed from now on runs at once, so no task waits out maxWaitMs while the worker drains.
+   */
+  flushBatches(): void {
+    for (const gatherer of this.gatherers.values()) gatherer.flush();
   }
 
   /** Aborts every running handler and hook: used when shutdown runs past its deadline. */
@@ -478,13 +502,14 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   /** Runs the handler under an AbortSignal that fires on time-out, cancel, lost lease or forced shutdown. */
   private async run(task: TaskRow, attempt: Attempt): Promise<AttemptOutcome> {
     const { controller, claim } = attempt;
-    const { timeoutSeconds } = this.policyOf(task.type);
-    const source = this.registry.get(task.type)?.timeoutSeconds === undefined ? 'TASK_TIMEOUT_SECONDS' : `timeoutSeconds of ${task.type}`;
-    const timeout = setTimeout(() => controller.abort(new TaskTimeoutError(timeoutSeconds, source)), timeoutSeconds * 1000);
+    const gatherer = this.gatherers.get(task.type);
+    // A batch type's time-out runs from the start of the batch (see runBatch), not from the claim.
+    const timeout = gatherer ? undefined : this.armTimeout(task.type, [controller]);
     const started = process.hrtime.bigint();
     this.metrics.tasksInFlight.inc();
     try {
-      return { ok: true, result: await this.runHandler(task, claim, controller.signal) };
+      const running = gatherer ? this.submitToBatch(gatherer, task, attempt) : this.runHandler(task, claim, controller.signal);
+      return { ok: true, result: await running };
     } catch (error) {
       return { ok: false, error: controller.signal.aborted ? controller.signal.reason : error };
     } finally {
@@ -494,9 +519,89 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** Aborts each of `controllers` with a time-out after the type's timeoutSeconds. */
+  private armTimeout(type: string, controllers: readonly AbortController[]): NodeJS.Timeout {
+    const { timeoutSeconds } = this.policyOf(type);
+    const source = this.registry.get(type)?.timeoutSeconds === undefined ? 'TASK_TIMEOUT_SECONDS' : `timeoutSeconds of ${type}`;
+    return setTimeout(() => {
+      const reason = new TaskTimeoutError(timeoutSeconds, source);
+      for (const controller of controllers) controller.abort(reason);
+    }, timeoutSeconds * 1000);
+  }
+
+  /**
+   * A task of a batch type: its payload is checked on its own (a bad one fails this task alone,
+   * before it joins a batch), then it waits for its batch's answer for it. Its own signal still
+   * ends its wait at once (a cancel, a lost lease): the batch goes on without it.
+   */
+  private async submitToBatch(gatherer: BatchGatherer<BatchEntry, unknown>, task: TaskRow, attempt: Attempt): Promise<unknown> {
+    this.registry.assertPayload(task.type, task.payload);
+    return Promise.race([gatherer.submit({ task, attempt }), rejectOnAbort(attempt.controller.signal)]);
+  }
+
+  /**
+   * One runBatch call for the gathered tasks of `type`. Items whose signal fired while they were
+   * gathered are left out. The type's timeoutSeconds runs from here and, when it fires, aborts
+   * every item (each fails as a time-out); the batch's own signal fires then, at shutdown past
+   * its deadline, or once every item's signal fired. Each item's answer is mapped to its task: a
+   * result completes it, an error fails this attempt of it alone.
+   */
+  private async runBatch(type: string, entries: readonly BatchEntry[]): Promise<ItemResult<unknown>[]> {
+    const handler = this.handlers.get(type) as BatchTaskHandlerContract;
+    const live = entries.filter((e) => !e.attempt.controller.signal.aborted);
+    const aborted = (e: BatchEntry): ItemResult<unknown> => ({ ok: false, error: e.attempt.controller.signal.reason });
+    if (live.length === 0) return entries.map(aborted);
+    const batch = new AbortController();
+    const onItemAbort = (event: Event) => {
+      if (live.every((e) => e.attempt.controller.signal.aborted)) batch.abort((event.target as AbortSignal).reason);
+    };
+    for (const e of live) e.attempt.controller.signal.addEventListener('abort', onItemAbort, { once: true });
+    const timeout = this.armTimeout(
+      type,
+      live.map((e) => e.attempt.controller),
+    );
+    try {
+      const results: unknown = await handler.runBatch(
+        live.map((e) => this.batchItem(e)),
+        { type, signal: batch.signal },
+      );
+      if (!Array.isArray(results) || results.length !== live.length) throw new BatchResultMismatchError(live.length, results);
+      const byEntry = new Map(live.map((e, i) => [e, results[i] as unknown]));
+      return entries.map((e): ItemResult<unknown> => {
+        if (!byEntry.has(e)) return aborted(e);
+        const answer = byEntry.get(e) as { ok?: unknown; result?: unknown; error?: unknown } | null | undefined;
+        if (answer?.ok === true) return { ok: true, value: answer.result };
+        if (answer?.ok === false) return { ok: false, error: answer.error };
+        return { ok: false, error: new Error(`runBatch's answer for task ${e.task.id} is neither { ok: true, result } nor { ok: false, error }`) };
+      });
+    } finally {
+      clearTimeout(timeout);
+      for (const e of live) e.attempt.controller.signal.removeEventListener('abort', onItemAbort);
+    }
+  }
+
+  private batchItem({ task, attempt }: BatchEntry): BatchItem {
+    const { claim, controller } = attempt;
+    return {
+      taskId: task.id,
+      payload: task.payload,
+      attempt: claim.attempt,
+      maxAttempts: task.max_attempts,
+      correlationId: task.correlation_id,
+      signal: controller.signal,
+      reportProgress: (percent: number) => this.reportProgress(claim, percent),
+    };
+  }
+
+  private async reportProgress(claim: Claim, percent: number): Promise<void> {
+    if (typeof percent !== 'number' || !Number.isFinite(percent)) return;
+    const value = Math.max(0, Math.min(100, Math.round(percent)));
+    await this.execution.reportProgress(this.database, claim, value).catch(() => false);
+  }
+
   private async runHandler(task: TaskRow, claim: Claim, signal: AbortSignal): Promise<unknown> {
     const handler = this.handlers.get(task.type);
-    if (!handler) throw new PermanentTaskError(`no handler is registered for type '${task.type}' in this worker`);
+    if (!handler || !('run' in handler)) throw new PermanentTaskError(`no handler is registered for type '${task.type}' in this worker`);
     this.registry.assertPayload(task.type, task.payload);
     const running = handler.run(task.payload, {
       taskId: task.id,
@@ -505,11 +610,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
       maxAttempts: task.max_attempts,
       correlationId: task.correlation_id,
       signal,
-      reportProgress: async (percent: number) => {
-        if (typeof percent !== 'number' || !Number.isFinite(percent)) return;
-        const value = Math.max(0, Math.min(100, Math.round(percent)));
-        await this.execution.reportProgress(this.database, claim, value).catch(() => false);
-      },
+      reportProgress: (percent: number) => this.reportProgress(claim, percent),
     });
     // A handler that ignores its signal still loses its slot when the signal fires; what it
     // does afterwards can no longer write (the claim is fenced).

@@ -7,6 +7,7 @@
  * Every schema of the OpenAPI document, by its name.
  */
 export interface ApiSchemas {
+  BatchPolicyView: BatchPolicyView;
   CountByPriority: CountByPriority;
   CreateTaskBatchDto: CreateTaskBatchDto;
   CreateTaskDto: CreateTaskDto;
@@ -35,6 +36,20 @@ export interface ApiSchemas {
   TaskTypeListView: TaskTypeListView;
   TaskTypeView: TaskTypeView;
   TaskView: TaskView;
+}
+/**
+ * This interface was referenced by `ApiSchemas`'s JSON-Schema
+ * via the `definition` "BatchPolicyView".
+ */
+export interface BatchPolicyView {
+  /**
+   * At most this many tasks of the type run in one runBatch call.
+   */
+  size: number;
+  /**
+   * Milliseconds the first task of a batch waits for others before the batch runs.
+   */
+  maxWaitMs: number;
 }
 /**
  * This interface was referenced by `ApiSchemas`'s JSON-Schema
@@ -436,6 +451,10 @@ export interface TaskPolicyView {
    * At most this many tasks of this type run at once in one worker; null: no limit of its own (only WORKER_PREFETCH).
    */
   concurrency: number | null;
+  /**
+   * A batch type's gathering: its tasks run together through runBatch; null: one by one.
+   */
+  batch: BatchPolicyView & ({} | null);
 }
 /**
  * This interface was referenced by `ApiSchemas`'s JSON-Schema

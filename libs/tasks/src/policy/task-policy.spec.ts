@@ -154,6 +154,7 @@ describe(resolveTaskPolicy.name, () => {
       retry: { backoff: 'ladder', delaysSeconds: [5, 30, 120] },
       timeoutSeconds: 300,
       concurrency: null,
+      batch: null,
     });
   });
 
@@ -165,6 +166,34 @@ describe(resolveTaskPolicy.name, () => {
       retry: { backoff: 'fixed', initialDelaySeconds: 1, maxDelaySeconds: 86_400 },
       timeoutSeconds: 5,
       concurrency: 1,
+      batch: null,
     });
+  });
+
+  it("takes the type's batch settings", () => {
+    expect(resolveTaskPolicy({ batch: { size: 50, maxWaitMs: 200 } }, defaults).batch).toEqual({ size: 50, maxWaitMs: 200 });
+  });
+});
+
+describe('validateTaskPolicy of a batch', () => {
+  it('accepts a batch within its limits', () => {
+    expect(validateTaskPolicy({ batch: { size: 10, maxWaitMs: 0 }, concurrency: 10 })).toEqual([]);
+  });
+
+  it.each([
+    [{ batch: { size: 0, maxWaitMs: 10 } }, ['batch.size']],
+    [{ batch: { size: 1001, maxWaitMs: 10 } }, ['batch.size']],
+    [{ batch: { size: 5, maxWaitMs: -1 } }, ['batch.maxWaitMs']],
+    [{ batch: { size: 5, maxWaitMs: 60_001 } }, ['batch.maxWaitMs']],
+    [{ batch: { size: 5 } }, ['batch.maxWaitMs']],
+    [{ batch: { size: 5, maxWaitMs: 1, extra: 1 } }, ['batch.extra']],
+    [{ batch: 5 }, ['batch']],
+    [{ batch: { size: 5, maxWaitMs: 1 }, concurrency: 4 }, ['batch.size']],
+  ])('refuses %j, naming %j', (options, fields) => {
+    expect(validateTaskPolicy(options as never).map((p) => p.field)).toEqual(fields);
+  });
+
+  it("says a batch cannot be larger than the type's concurrency", () => {
+    expect(validateTaskPolicy({ batch: { size: 5, maxWaitMs: 1 }, concurrency: 4 })[0].message).toContain("must not exceed the type's concurrency 4");
   });
 });

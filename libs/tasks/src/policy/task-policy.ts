@@ -8,6 +8,20 @@ export const MAX_POLICY_SECONDS = 86_400;
 /** The largest per-type concurrency (WORKER_PREFETCH's own limit: more could never run at once). */
 export const MAX_CONCURRENCY = 1000;
 
+/** The longest a batch type's gatherer waits for more items after the first (`batch.maxWaitMs`). */
+export const MAX_BATCH_WAIT_MS = 60_000;
+
+/**
+ * A batch type's gathering, as `@TaskHandler({ batch })` declares it: the worker runs up to `size`
+ * claimed tasks of the type in one `runBatch` call, or what came within `maxWaitMs` of the first.
+ */
+export interface BatchPolicyOptions {
+  /** Items in one runBatch call at most (1–1000); no more than WORKER_PREFETCH nor the type's concurrency. */
+  size: number;
+  /** Milliseconds (0–60000) the first item waits for others; 0: only what arrives in the same turn of the event loop. */
+  maxWaitMs: number;
+}
+
 export const RETRY_BACKOFFS = ['fixed', 'linear', 'exponential'] as const;
 export type RetryBackoff = (typeof RETRY_BACKOFFS)[number];
 
@@ -31,6 +45,8 @@ export interface TaskPolicyOptions {
   timeoutSeconds?: number;
   /** At most this many tasks of this type run at once in one worker (1–1000); default no limit but WORKER_PREFETCH. */
   concurrency?: number;
+  /** Run tasks of this type in batches through the handler's `runBatch`; absent: one by one through `run`. */
+  batch?: BatchPolicyOptions;
 }
 
 /** The global settings a type falls back to. */
@@ -63,6 +79,8 @@ export interface EffectiveTaskPolicy {
   timeoutSeconds: number;
   /** Null: no limit of its own (only WORKER_PREFETCH). */
   concurrency: number | null;
+  /** Null: tasks run one by one. */
+  batch: BatchPolicyOptions | null;
 }
 
 /** One field of a policy that is not valid: `retry.initialDelaySeconds`, and what it accepts. */
@@ -168,6 +186,25 @@ export function validateTaskPolicy(options: TaskPolicyOptions): PolicyProblem[] 
     const known = new Set(['backoff', 'initialDelaySeconds', 'maxDelaySeconds']);
     for (const key of Object.keys(retry)) if (!known.has(key)) problems.push({ field: `retry.${key}`, message: 'is not a retry setting' });
   }
+  const batch = options.batch as Partial<BatchPolicyOptions> | undefined | null;
+  if (batch === null || (batch !== undefined && typeof batch !== 'object')) {
+    problems.push({ field: 'batch', message: `must be an object { size, maxWaitMs } (got ${JSON.stringify(batch)})` });
+  } else if (batch !== undefined) {
+    if (batch.size === undefined) problems.push({ field: 'batch.size', message: 'is required' });
+    if (batch.maxWaitMs === undefined) problems.push({ field: 'batch.maxWaitMs', message: 'is required' });
+    wholeIn('batch.size', batch.size, 1, MAX_CONCURRENCY);
+    wholeIn('batch.maxWaitMs', batch.maxWaitMs, 0, MAX_BATCH_WAIT_MS);
+    // A batch is gathered from tasks that hold a slot each: with fewer slots it could never fill.
+    const { concurrency } = options;
+    if (Number.isInteger(batch.size) && Number.isInteger(concurrency) && (batch.size as number) > (concurrency as number)) {
+      problems.push({
+        field: 'batch.size',
+        message: `must not exceed the type's concurrency ${concurrency} (got ${batch.size}): a batch is gathered from tasks running at once`,
+      });
+    }
+    const known = new Set(['size', 'maxWaitMs']);
+    for (const key of Object.keys(batch)) if (!known.has(key)) problems.push({ field: `batch.${key}`, message: 'is not a batch setting' });
+  }
   return problems;
 }
 
@@ -185,5 +222,6 @@ export function resolveTaskPolicy(options: TaskPolicyOptions, defaults: PolicyDe
     retry,
     timeoutSeconds: options.timeoutSeconds ?? defaults.timeoutSeconds,
     concurrency: options.concurrency ?? null,
+    batch: options.batch ? { size: options.batch.size, maxWaitMs: options.batch.maxWaitMs } : null,
   };
 }

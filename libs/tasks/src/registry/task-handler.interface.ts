@@ -47,3 +47,55 @@ export interface TaskHandlerContract<P extends object = object, R = unknown> {
   /** After RETRYING, FAILED or CANCELLED was committed, with the error that ended the attempt. */
   onError?(error: Error, context: TaskHookContext, info: TaskErrorInfo): unknown;
 }
+
+/** One task of a batch, as {@link BatchTaskHandlerContract.runBatch} is given it. */
+export interface BatchItem<P extends object = object> {
+  taskId: string;
+  /** Validated against the type's payload class, as `run` would get it. */
+  payload: P;
+  /** 1 for the task's first try. */
+  attempt: number;
+  maxAttempts: number;
+  correlationId: string;
+  /**
+   * This task's own signal: fires when this task is cancelled or its lease is lost (the other
+   * items go on), and with every other item's when the batch times out or the worker shuts down
+   * past its deadline. Once it fired, whatever the batch returns for this item is ignored.
+   */
+  signal: AbortSignal;
+  /** Records this task's progress (0–100). */
+  reportProgress(percent: number): Promise<void>;
+}
+
+/** What a batch run is given besides its items. */
+export interface BatchContext {
+  type: string;
+  /**
+   * Fires when the whole batch should stop: it ran for the type's timeoutSeconds, the worker shuts
+   * down past its deadline, or every item's own signal fired.
+   */
+  signal: AbortSignal;
+}
+
+/**
+ * One item's outcome, at the item's index: `ok` true completes the task with `result`; `ok` false
+ * fails this attempt of the task with `error` (a retry or FAILED, by the type's policy; a
+ * {@link PermanentTaskError} fails it at once) and touches no other item.
+ */
+export type BatchItemResult<R = unknown> = { ok: true; result: R } | { ok: false; error: unknown };
+
+/**
+ * The handler of a batch type, one that declares `batch: { size, maxWaitMs }` in
+ * {@link TaskHandler}. The worker gathers claimed tasks of the type and calls `runBatch` once
+ * for up to `size` of them. It returns one {@link BatchItemResult} per item, in the order of
+ * `items` (an array of another length fails every item of the batch); throwing or rejecting
+ * fails every item with that error. The hooks run per task, as for {@link TaskHandlerContract}.
+ */
+export interface BatchTaskHandlerContract<P extends object = object, R = unknown> {
+  runBatch(items: readonly BatchItem<P>[], context: BatchContext): Promise<readonly BatchItemResult<R>[]>;
+  onSuccess?(result: R, context: TaskHookContext): unknown;
+  onError?(error: Error, context: TaskHookContext, info: TaskErrorInfo): unknown;
+}
+
+/** Either kind of handler: one that runs tasks one by one, or a batch handler. */
+export type AnyTaskHandler = TaskHandlerContract | BatchTaskHandlerContract;

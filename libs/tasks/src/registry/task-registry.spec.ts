@@ -1,7 +1,7 @@
 import { BUILTIN_TASK_HANDLERS, FailHandler, FailPayload, HttpRequestHandler, NoopHandler, NoopPayload, SleepHandler, SleepPayload } from '../builtin/index.js';
 import { InvalidPayloadError, PermanentTaskError } from './task-errors.js';
 import { TaskHandler } from './task-handler.decorator.js';
-import { TaskRegistry, TaskRegistryError } from './task-registry.js';
+import { type TaskHandlerClass, TaskRegistry, TaskRegistryError } from './task-registry.js';
 
 @TaskHandler({ type: 'noop', payload: NoopPayload, description: 'A second handler for noop.' })
 class SecondNoopHandler {
@@ -97,6 +97,52 @@ class WildcardOutputHandler {
     return {};
   }
 }
+
+@TaskHandler({ type: 'rows.batch', payload: NoopPayload, description: 'A batch type.', batch: { size: 10, maxWaitMs: 50 } })
+class RowsBatchHandler {
+  async runBatch(items: readonly unknown[]): Promise<{ ok: true; result: unknown }[]> {
+    return items.map(() => ({ ok: true, result: {} }));
+  }
+}
+
+@TaskHandler({ type: 'rows.no-run-batch', payload: NoopPayload, description: 'Declares batch, implements run only.', batch: { size: 10, maxWaitMs: 50 } })
+class BatchWithoutRunBatchHandler {
+  async run(): Promise<unknown> {
+    return {};
+  }
+}
+
+@TaskHandler({ type: 'rows.undeclared', payload: NoopPayload, description: 'Implements runBatch without declaring batch.' })
+class UndeclaredBatchHandler {
+  async run(): Promise<unknown> {
+    return {};
+  }
+  async runBatch(): Promise<unknown[]> {
+    return [];
+  }
+}
+
+@TaskHandler({ type: 'rows.nothing', payload: NoopPayload, description: 'Neither run nor runBatch.' })
+class MethodlessHandler {}
+
+describe('TaskRegistry batch types', () => {
+  it('registers a batch type with its batch settings in its policy', () => {
+    const sut = new TaskRegistry([RowsBatchHandler]);
+
+    expect(sut.policy('rows.batch', { maxAttempts: 1, retryDelaysSeconds: [1], timeoutSeconds: 10 })?.batch).toEqual({ size: 10, maxWaitMs: 50 });
+  });
+
+  it.each([
+    [BatchWithoutRunBatchHandler, "Task type 'rows.no-run-batch' of BatchWithoutRunBatchHandler declares batch but has no runBatch(items, context) method"],
+    [UndeclaredBatchHandler, "Task type 'rows.undeclared' of UndeclaredBatchHandler has a runBatch method but declares no batch"],
+    [MethodlessHandler, "Task type 'rows.nothing' of MethodlessHandler has no run(payload, context) method"],
+  ])('refuses %p at boot with a clear error', (handler, message) => {
+    const error = captureError(() => new TaskRegistry([handler as TaskHandlerClass]));
+
+    expect(error).toBeInstanceOf(TaskRegistryError);
+    expect(error).toHaveProperty('message', expect.stringContaining(message));
+  });
+});
 
 describe('TaskRegistry routing', () => {
   const sut = new TaskRegistry([...BUILTIN_TASK_HANDLERS, ReportHandler, ReportMailHandler]);
@@ -233,12 +279,14 @@ describe(TaskRegistry.name, () => {
         retry: { backoff: 'exponential', initialDelaySeconds: 1, maxDelaySeconds: 4 },
         timeoutSeconds: 10,
         concurrency: 2,
+        batch: null,
       });
       expect(sut.policy('noop', defaults)).toEqual({
         maxAttempts: 4,
         retry: { backoff: 'ladder', delaysSeconds: [5, 30, 120] },
         timeoutSeconds: 300,
         concurrency: null,
+        batch: null,
       });
       expect(sut.policy('email.send', defaults)).toBeUndefined();
     });

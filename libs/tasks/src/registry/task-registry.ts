@@ -1,13 +1,13 @@
 import type { Type } from '@nestjs/common';
 import { InvalidPayloadError } from './task-errors.js';
-import type { TaskHandlerContract } from './task-handler.interface.js';
+import type { AnyTaskHandler } from './task-handler.interface.js';
 import { readTaskHandlerOptions, type TaskHandlerOptions } from './task-handler.decorator.js';
 import { type FieldError, validateAgainst } from './payload-validation.js';
 import { TASK_TYPE_PATTERN } from '../task-patterns.js';
 import { delayStepsOf, type EffectiveTaskPolicy, type PolicyDefaults, resolveTaskPolicy, validateTaskPolicy } from '../policy/task-policy.js';
 import { DEFAULT_QUEUE_GROUP, EVENT_ROUTING_KEY_PATTERN, QUEUE_GROUP_PATTERN, type TaskRouting, taskRouting } from '../routing/task-routing.js';
 
-export type TaskHandlerClass = Type<TaskHandlerContract>;
+export type TaskHandlerClass = Type<AnyTaskHandler>;
 
 /** A registered task type: its name, payload class and handler class. */
 export interface RegisteredTaskType extends TaskHandlerOptions {
@@ -20,6 +20,28 @@ export class TaskRegistryError extends Error {
     super(message);
     this.name = 'TaskRegistryError';
   }
+}
+
+/**
+ * A type with `batch` needs `runBatch`; a type without it needs `run`, and a `runBatch` there is
+ * refused rather than ignored (the author meant a batch type and left the setting out).
+ */
+function checkHandlerMethods(handler: TaskHandlerClass, options: TaskHandlerOptions): void {
+  const proto = handler.prototype as Record<string, unknown>;
+  const has = (method: string) => typeof proto[method] === 'function';
+  if (options.batch !== undefined) {
+    if (!has('runBatch')) {
+      throw new TaskRegistryError(`Task type '${options.type}' of ${handler.name} declares batch but has no runBatch(items, context) method`);
+    }
+    return;
+  }
+  if (has('runBatch')) {
+    throw new TaskRegistryError(
+      `Task type '${options.type}' of ${handler.name} has a runBatch method but declares no batch: ` +
+        'add batch: { size, maxWaitMs } to @TaskHandler, or remove runBatch',
+    );
+  }
+  if (!has('run')) throw new TaskRegistryError(`Task type '${options.type}' of ${handler.name} has no run(payload, context) method`);
 }
 
 /**
@@ -53,6 +75,7 @@ export class TaskRegistry {
           `Output '${options.output}' of ${handler.name} must be a routing key of 1-255 characters: words of letters, digits, '_' or '-' joined by dots`,
         );
       }
+      checkHandlerMethods(handler, options);
       const existing = this.types.get(options.type);
       if (existing) {
         throw new TaskRegistryError(`Task type '${options.type}' has two handlers: ${existing.handler.name} and ${handler.name}`);

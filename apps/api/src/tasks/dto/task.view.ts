@@ -112,6 +112,11 @@ export class RetryPolicyView {
   delaysSeconds!: number[];
 }
 
+export class BatchPolicyView {
+  @ApiProperty({ example: 100, description: 'At most this many tasks of the type run in one runBatch call.' }) size!: number;
+  @ApiProperty({ example: 200, description: 'Milliseconds the first task of a batch waits for others before the batch runs.' }) maxWaitMs!: number;
+}
+
 export class TaskPolicyView {
   @ApiProperty({ example: 4, description: 'Attempts of a task of this type that does not set its own maxAttempts.' }) maxAttempts!: number;
   @ApiProperty({ type: RetryPolicyView }) retry!: RetryPolicyView;
@@ -123,6 +128,12 @@ export class TaskPolicyView {
     description: 'At most this many tasks of this type run at once in one worker; null: no limit of its own (only WORKER_PREFETCH).',
   })
   concurrency!: number | null;
+  @ApiProperty({
+    type: BatchPolicyView,
+    nullable: true,
+    description: "A batch type's gathering: its tasks run together through runBatch; null: one by one.",
+  })
+  batch!: BatchPolicyView | null;
 }
 
 export class TaskTypeView {
