@@ -35,7 +35,8 @@ export default {
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
+      // examples/ holds the example task types a user copies, each beside its test.
+      testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts', '<rootDir>/examples/**/*.int-spec.ts'],
     },
   ],
 };
