@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
  * or a `·` is one column.
  */
 const root = process.cwd();
-const FOLDERS = ['apps', 'libs', 'migrations', 'test', 'scripts', 'bench'];
+const FOLDERS = ['apps', 'libs', 'migrations', 'test', 'scripts', 'bench', 'examples'];
 const EXTENSIONS = ['.ts', '.mjs', '.js'];
 
 const { printWidth } = JSON.parse(readFileSync(resolve(root, '.prettierrc.json'), 'utf8')) as { printWidth: number };
