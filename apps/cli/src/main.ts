@@ -34,6 +34,13 @@ function runApp(app: keyof typeof APPS, args: string[], env: Record<string, stri
   });
 }
 
+// A reader that stops early (`task-service dlq list | head`) closes the pipe: that ends the
+// output, not the command with a stack trace. Anything else on stdout is a real failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 loadDotEnv();
 process.exitCode = await runCli(process.argv.slice(2), {
   env: process.env,

@@ -31,7 +31,9 @@ export function registerDlq(program: Command, deps: CliDependencies): void {
       const [summary, page] = await Promise.all([client.dlq.summary(filter), client.dlq.listPage({ ...filter, limit: options.limit, cursor: options.cursor })]);
       const out = context.output;
       if (out.json) return out.data({ ...summary, items: page.items, nextCursor: page.nextCursor });
-      out.line(`${summary.total} failed for good; ${summary.queue.name} holds ${summary.queue.messages ?? 'an unknown number of'} copies`);
+      const copies = summary.queue.messages;
+      const held = copies === null ? 'an unknown number of copies (the broker did not answer)' : `${copies} ${copies === 1 ? 'copy' : 'copies'}`;
+      out.line(`${summary.total} failed for good; ${summary.queue.name} holds ${held}`);
       if (summary.groups.length === 0) return;
       out.line();
       out.table(
