@@ -151,6 +151,7 @@ describe('examples: email.send', () => {
       retry: { backoff: 'exponential', initialDelaySeconds: 2, maxDelaySeconds: 300, delaysSeconds: [2, 4, 8, 15] },
       timeoutSeconds: 30,
       concurrency: 8,
+      batch: null,
     });
   });
 });
