@@ -138,6 +138,22 @@ describe(runCli.name, () => {
     expect(sut.stdout()).toContain('created 2500 tasks of type sleep');
   });
 
+  it("dispatches without --payload with the least payload the type's schema accepts, and says so on stderr", async () => {
+    const schema = { type: 'object', required: ['ms'], properties: { ms: { type: 'integer', minimum: 1, maximum: 60000 } } };
+    const sut = fakeDeps((method, url) =>
+      method === 'GET' && url.endsWith('/task-types')
+        ? { status: 200, body: { items: [{ type: 'sleep', description: 'waits', payloadSchema: schema, policy: null }] } }
+        : { status: 201, body: task({ type: 'sleep', status: 'NEW' }) },
+    );
+
+    const code = await runCli(['dispatch', 'sleep'], sut.deps);
+
+    expect(code).toBe(0);
+    expect(sut.calls.map((c) => `${c.method} ${new URL(c.url).pathname}`)).toEqual(['GET /api/v1/task-types', 'POST /api/v1/tasks']);
+    expect(sut.calls[1].body).toEqual({ type: 'sleep', title: 'sleep from the command line', payload: { ms: 1 } });
+    expect(sut.stderr()).toContain('payload from the type\'s schema: {"ms":1}');
+  });
+
   it('sends a dlq replay selection as the API takes it', async () => {
     const sut = fakeDeps(() => ({ status: 202, body: { replayed: 0, taskIds: [], skipped: [] } }));
 

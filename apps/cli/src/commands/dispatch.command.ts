@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CreateTaskInput, Task, TaskPriority } from '#client';
 import { jsonObject, priority, wholeNumber } from '../arguments.js';
 import { type CliDependencies, CommandContext } from '../context.js';
+import { type PayloadSchema, samplePayload } from '../sample-payload.js';
 
 /** Tasks per `POST /tasks/batch`: the API's limit, each batch one transaction. */
 const BATCH = 1000;
@@ -22,7 +23,7 @@ export function registerDispatch(program: Command, deps: CliDependencies): void 
     .command('dispatch')
     .description('create tasks of a type through the API (and so through the outbox)')
     .argument('<type>', 'the task type, e.g. noop, sleep, fail, http.request')
-    .option('--payload <json>', 'the payload, a JSON object', jsonObject)
+    .option('--payload <json>', "the payload, a JSON object (default: the least payload the type's schema accepts)", jsonObject)
     .option('--priority <priority>', 'LOW, MEDIUM or HIGH', priority)
     .option('--count <n>', 'how many, 1-100000 (batches of 1,000, each one transaction)', wholeNumber(1, 100_000), 1)
     .option('--title <text>', 'the title (numbered when --count is over 1)')
@@ -31,10 +32,17 @@ export function registerDispatch(program: Command, deps: CliDependencies): void 
       const context = new CommandContext(deps, command);
       const client = context.client();
       const title = options.title ?? `${type} from the command line`;
+      // Without --payload, a sample: the least payload the type's schema accepts (said on stderr).
+      let payload = options.payload;
+      if (!payload) {
+        const known = (await client.taskTypes()).find((t) => t.type === type);
+        payload = known && samplePayload(known.payloadSchema as PayloadSchema);
+        if (payload) deps.stderr(`payload from the type's schema: ${JSON.stringify(payload)}\n`);
+      }
       const make = (index: number): CreateTaskInput => ({
         type,
         title: options.count > 1 ? `${title} #${index + 1}` : title,
-        ...(options.payload ? { payload: options.payload } : {}),
+        ...(payload ? { payload } : {}),
         ...(options.priority ? { priority: options.priority } : {}),
         ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
       });
