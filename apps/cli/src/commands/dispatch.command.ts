@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CreateTaskInput, Task, TaskPriority } from '#client';
 import { jsonObject, priority, wholeNumber } from '../arguments.js';
 import { type CliDependencies, CommandContext } from '../context.js';
-import { type PayloadSchema, samplePayload } from '../sample-payload.js';
+import { samplePayload } from '../sample-payload.js';
 
 /** Tasks per `POST /tasks/batch`: the API's limit, each batch one transaction. */
 const BATCH = 1000;
@@ -36,7 +36,7 @@ export function registerDispatch(program: Command, deps: CliDependencies): void 
       let payload = options.payload;
       if (!payload) {
         const known = (await client.taskTypes()).find((t) => t.type === type);
-        payload = known && samplePayload(known.payloadSchema as PayloadSchema);
+        payload = known && samplePayload(known.payloadSchema);
         if (payload) deps.stderr(`payload from the type's schema: ${JSON.stringify(payload)}\n`);
       }
       const make = (index: number): CreateTaskInput => ({
