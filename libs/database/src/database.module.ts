@@ -10,32 +10,25 @@ import { OutboxRepository } from './repositories/outbox.repository.js';
 import { TaskExecutionRepository } from './repositories/task-execution.repository.js';
 import { TaskRepository } from './repositories/task.repository.js';
 
+/** What the apps use: the transaction helper, the repositories and the health indicator. */
+const EXPORTED = [
+  DatabaseService,
+  TaskRepository,
+  DeadLetterRepository,
+  TaskExecutionRepository,
+  OutboxRepository,
+  IdempotencyRepository,
+  MaintenanceRepository,
+  PostgresHealthIndicator,
+];
+
 /**
  * PostgreSQL for the apps: a node-postgres pool (no schema change at boot: only the migrate app
  * migrates), the {@link DatabaseService} and the repositories.
  */
 @Global()
 @Module({
-  providers: [
-    { provide: PG_POOL, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createPool(config) },
-    DatabaseService,
-    TaskRepository,
-    DeadLetterRepository,
-    TaskExecutionRepository,
-    OutboxRepository,
-    IdempotencyRepository,
-    MaintenanceRepository,
-    PostgresHealthIndicator,
-  ],
-  exports: [
-    DatabaseService,
-    TaskRepository,
-    DeadLetterRepository,
-    TaskExecutionRepository,
-    OutboxRepository,
-    IdempotencyRepository,
-    MaintenanceRepository,
-    PostgresHealthIndicator,
-  ],
+  providers: [{ provide: PG_POOL, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createPool(config) }, ...EXPORTED],
+  exports: EXPORTED,
 })
 export class DatabaseModule {}

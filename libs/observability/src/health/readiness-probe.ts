@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HEALTH_INDICATORS, type HealthIndicator } from './health-indicator.js';
+import { withTimeout } from '../with-timeout.js';
 
 /** How long one indicator may take before `/ready` counts it down. Well inside the probes' own time-outs (3 s in deploy/kubernetes). */
 export const READINESS_CHECK_TIMEOUT_MS = 1000;
@@ -46,14 +47,4 @@ export class ReadinessProbe {
     );
     return { ready: results.every((r) => r.up), results };
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

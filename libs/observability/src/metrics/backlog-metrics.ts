@@ -4,6 +4,7 @@ import { type Backlog, DatabaseService, MaintenanceRepository } from '#database'
 import { queueOfPriority } from '#messaging';
 import { TaskPriority } from '#tasks/core';
 import { MetricsService } from './metrics.service.js';
+import { withTimeout } from '../with-timeout.js';
 
 /** How long a scrape waits for Postgres (statement_timeout, and the same bound on the whole read) before it reports no backlog at all. */
 export const BACKLOG_METRICS_TIMEOUT_MS = 500;
@@ -82,14 +83,4 @@ export class BacklogMetrics implements OnModuleInit {
     }
     return this.last.backlog;
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timed out')), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
