@@ -7,7 +7,9 @@
  * before the cursor, so pages neither repeat nor skip a row. `created_at::text` keeps the
  * microseconds that a JavaScript Date would drop. Served by tasks_list_idx, or by
  * tasks_status_list_idx or tasks_type_list_idx when a filter makes the planner prefer them (a
- * filter combination that few rows match reads the index entries of its filters, not the table).
+ * filter combination that few rows match reads the index entries of its filters, not the table);
+ * FAILED or CANCELLED tasks of a type by tasks_failed_type_list_idx. The statistics object
+ * tasks_status_type_stats tells the planner which statuses and types go together.
  *
  * $1 statuses, $2 priorities, $3 types, $4 cursor created_at, $5 cursor id, $6 limit.
  */
