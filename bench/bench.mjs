@@ -22,6 +22,7 @@ import pg from 'pg';
 import { ensureBuild } from '../scripts/ensure-build.mjs';
 import { benchTaskRow } from './create-row.mjs';
 import { closedLoop, countedLoop, now, request, sleep } from './lib/load.mjs';
+import { cpuDelta, cpuSnapshot } from './lib/cpu.mjs';
 import { explainReads, readCases, seedTasks, timeInterleaved } from './lib/reads.mjs';
 import { formatTable, percentile, tableRows } from './lib/report.mjs';
 
@@ -83,6 +84,7 @@ const appEnv = {
 };
 const children = new Set();
 const rssMax = {};
+const cpu = {};
 const figures = { quick: QUICK, peers: PEERS, connections: CONNECTIONS, sizes: SIZE };
 const log = (line) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -118,6 +120,7 @@ async function main() {
     execFileSync('rabbitmqctl', ['-q', 'delete_vhost', name]);
   }
   figures.rssMaxMB = rssMax;
+  figures.cpu = cpu;
   report();
 }
 
@@ -244,7 +247,9 @@ async function plainWorker(db) {
 
 async function ourCreate(db) {
   const api = await start('api');
+  const before = cpuSnapshot(appPids());
   figures.create = await httpLoad(api.port, '/api/v1/tasks', () => ({ title: 'bench', type: 'noop', priority: 'LOW' }));
+  cpu.create = cpuPerTask(before, await countTasks(db));
   log(`POST /api/v1/tasks: ${figures.create.rate.toFixed(0)} req/s, p50 ${figures.create.p50.toFixed(1)} ms, p99 ${figures.create.p99.toFixed(1)} ms`);
   await truncate(db);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
@@ -276,6 +281,8 @@ async function relayDrain(db) {
     }
     const started = [];
     for (let r = 0; r < relays; r++) started.push(await start('relay'));
+    const before = cpuSnapshot(appPids());
+    const publishedBefore = (await db.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NOT NULL')).rows[0].n;
     for (;;) {
       const { rows } = await db.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL');
       if (rows[0].n === 0) break;
@@ -285,6 +292,7 @@ async function relayDrain(db) {
       'SELECT count(*)::int AS n, extract(epoch FROM max(published_at) - min(published_at))::float8 AS span FROM outbox WHERE published_at IS NOT NULL',
     );
     figures[`relay${relays}`] = { rate: rows[0].n / rows[0].span, rows: rows[0].n, relays };
+    if (relays === 1) cpu.relayDrain = cpuPerTask(before, rows[0].n - publishedBefore);
     log(`relay drain, ${relays} relay(s): ${figures[`relay${relays}`].rate.toFixed(0)} rows/s`);
     for (const relay of started) await stop(relay);
     await truncate(db);
@@ -314,7 +322,10 @@ async function ourWorker(db) {
   await createBatch(SIZE.drain, 'LOW');
   await dispatched();
   let worker = await start('worker');
+  let before = cpuSnapshot(appPids());
+  const completedBefore = (await db.query("SELECT count(*)::int AS n FROM tasks WHERE status = 'COMPLETED'")).rows[0].n;
   figures.workerDrain = { rate: await drainRate(db, SIZE.drain), prefetch: Number(appEnv.WORKER_PREFETCH) };
+  cpu.workerDrain = cpuPerTask(before, SIZE.drain - completedBefore);
   log(`worker drain: ${figures.workerDrain.rate.toFixed(0)} tasks/s`);
   await truncate(db);
 
@@ -343,13 +354,17 @@ async function ourWorker(db) {
   // second. Its reference, the API's intake alone, is measured right before for as long.
   await stop(relay);
   await stop(worker);
+  before = cpuSnapshot(appPids());
   const intake = await httpLoad(api.port, '/api/v1/tasks', () => ({ title: 'bench', type: 'noop', priority: 'LOW' }), SIZE.sustained);
+  cpu.intakeAlone = cpuPerTask(before, await countTasks(db));
   log(`intake alone: ${intake.rate.toFixed(0)} req/s`);
   await truncate(db);
   relay = await start('relay');
   worker = await start('worker');
   const t0 = (await db.query('SELECT now() AS t')).rows[0].t;
+  before = cpuSnapshot(appPids());
   const load = await httpLoad(api.port, '/api/v1/tasks', () => ({ title: 'bench', type: 'noop', priority: 'LOW' }), SIZE.sustained);
+  const during = cpuSnapshot(appPids());
   const { rows } = await db.query(
     `SELECT count(*) FILTER (WHERE completed_at >= $1::timestamptz + interval '2 seconds')::int AS done,
             extract(epoch FROM now() - ($1::timestamptz + interval '2 seconds'))::float8 AS span,
@@ -364,6 +379,11 @@ async function ourWorker(db) {
     backlogAtEnd: rows[0].behind,
     intakeAlone: intake.rate,
   };
+  // Then until every task created under load is complete: the whole pipeline's CPU per task.
+  const { rows: made } = await db.query("SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'COMPLETED')::int AS done FROM tasks");
+  cpu.sustainedLoad = cpuPerTask(before, made[0].done, during);
+  await drainRate(db, made[0].n);
+  cpu.pipeline = cpuPerTask(before, made[0].n);
   log(`sustained: ${figures.sustained.completedRate.toFixed(0)} completed/s while ${load.rate.toFixed(0)} created/s, ${rows[0].behind} behind at the end`);
   agent.destroy();
   await stopAll();
@@ -553,6 +573,12 @@ function report() {
       reference: { label: 'our idle p99', value: f.idle.p99, unit: 'ms' },
       target: { op: '<=', value: 2 },
     },
+    {
+      figure: 'CPU per task: intake alone vs whole pipeline',
+      ours: { value: f.cpu.intakeAlone?.microsPerTask.total, unit: 'µs' },
+      reference: { label: 'api+relay+worker+services, create to complete', value: f.cpu.pipeline?.microsPerTask.total, unit: 'µs' },
+      target: null,
+    },
     ...['api', 'relay', 'worker'].map((app) => ({
       figure: `RSS ${app} (max under load)`,
       ours: { value: f.rssMaxMB[app], unit: 'MB' },
@@ -583,6 +609,7 @@ function report() {
   writeFileSync(file, json);
   writeFileSync('bench/results/latest.json', json);
   console.log(`\n${figures.machine.summary}\n\n${table}\n`);
+  console.log(`Where the CPU went (microseconds of CPU per task, by process; cores busy = CPU seconds / wall seconds):\n\n${cpuTable(f.cpu)}\n`);
   console.log(`Query plans (EXPLAIN ANALYZE, BUFFERS) at ${short(large)} tasks:`);
   for (const [key, plan] of Object.entries(f.plans[large])) console.log(`\n-- ${f.readLabels[key]}\n${plan}`);
   const { plans: _plans, table: _table, ...raw } = figures;
@@ -590,6 +617,46 @@ function report() {
 }
 
 // ---------------------------------------------------------------- plumbing
+
+/** The CPU figures as a text table: a row per step, a column per process group. */
+function cpuTable(steps) {
+  const labels = {
+    create: 'POST /tasks, 50 connections',
+    relayDrain: 'relay drain, 1 relay (per row)',
+    workerDrain: 'worker drain',
+    intakeAlone: 'intake alone (sustained step)',
+    sustainedLoad: 'sustained, under load (per completed)',
+    pipeline: 'sustained, create to complete',
+  };
+  const groups = ['api', 'relay', 'worker', 'postgres', 'rabbitmq', 'redis', 'bench', 'total'];
+  const header = ['step', 'tasks', 'cores busy', ...groups];
+  const lines = Object.entries(steps).map(([key, step]) => [
+    labels[key] ?? key,
+    step.tasks.toLocaleString('en'),
+    step.coresBusy.toFixed(2),
+    ...groups.map((g) => (step.microsPerTask[g] === undefined ? '—' : step.microsPerTask[g].toFixed(0))),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const row = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  return [row(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...lines.map(row)].join('\n');
+}
+
+const appPids = () => [...children].map((entry) => [entry.app, entry.child.pid]);
+
+async function countTasks(db) {
+  return (await db.query('SELECT count(*)::int AS n FROM tasks')).rows[0].n;
+}
+
+/**
+ * CPU per task since `before` (until `until`, or now), by process group, in microseconds, and
+ * how many of the machine's cores the step kept busy.
+ */
+function cpuPerTask(before, tasks, until = cpuSnapshot(appPids())) {
+  const { wallSeconds, groups } = cpuDelta(before, until);
+  const total = Object.values(groups).reduce((a, b) => a + b, 0);
+  const perTask = Object.fromEntries(Object.entries(groups).map(([group, seconds]) => [group, (seconds * 1e6) / tasks]));
+  return { tasks, wallSeconds, coresBusy: total / wallSeconds, microsPerTask: { ...perTask, total: (total * 1e6) / tasks } };
+}
 
 /** Runs `measure` for each setting and keeps the fastest result. */
 async function best(settings, measure) {
@@ -624,11 +691,16 @@ async function drainRate(db, n) {
   return rows[0].n / rows[0].span;
 }
 
-/** Creates `samples` tasks one at a time; each waits for its startedAt. Times are the API's own. */
+/**
+ * Creates `samples` tasks one at a time; each waits for its startedAt. Times are the API's own,
+ * so the benchmark need not watch closely: it reads the task 20 ms after creating it (then every
+ * 2 ms until it has started), which keeps its own polling off the path it measures.
+ */
 async function createToStart(port, agent, samples, priority) {
   const latencies = [];
   for (let i = 0; i < samples; i++) {
     const { body: created } = await request(agent, port, 'POST', '/api/v1/tasks', { title: 'bench', type: 'noop', priority }, 201);
+    await sleep(20);
     for (;;) {
       const { body: task } = await request(agent, port, 'GET', `/api/v1/tasks/${created.id}`, undefined, 200);
       if (task.startedAt) {
