@@ -16,7 +16,7 @@ import {
 } from '#database';
 import { cancelControlMessage, dispatchMessage, type QueueDepth, QueueInspector } from '#messaging';
 import { MetricsService } from '#observability';
-import { defaultMaxAttempts, type PolicyDefaults, policyDefaults, TaskPriority, TaskRegistry, TaskStatus, TaskStatusMachine } from '#tasks';
+import { defaultMaxAttempts, type PolicyDefaults, policyDefaults, TaskPriority, TaskRegistry, type TaskRouting, TaskStatus, TaskStatusMachine } from '#tasks';
 import { ApiError } from '../problems/api-error.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
 import { TaskCreateBatcher } from './task-create-batcher.js';
@@ -30,6 +30,12 @@ export interface IdempotencyRequest {
   scope: string;
   key: string;
   body: unknown;
+}
+
+/** A task type's routing and default attempts (TasksService.typeSettings). */
+interface TypeSettings {
+  routing: TaskRouting;
+  maxAttempts: number;
 }
 
 export interface CreateOutcome {
@@ -49,6 +55,10 @@ export class TasksService {
   /** The global settings a type's policy falls back to. */
   private readonly defaults: PolicyDefaults;
   private readonly logger = new Logger('Tasks');
+  /** Per task type, see {@link typeSettings}. */
+  private readonly byType = new Map<string, TypeSettings>();
+  /** Per-task lines are written only at LOG_LEVEL=debug; below it, not even built. */
+  private readonly debugLines: boolean;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -61,6 +71,7 @@ export class TasksService {
     private readonly registry: TaskRegistry,
   ) {
     this.defaults = policyDefaults(config);
+    this.debugLines = config.logLevel === 'debug';
   }
 
   /**
@@ -188,6 +199,7 @@ export class TasksService {
    * for the request id finds the task's id. Debug: at info a busy API would write one per create.
    */
   private logTasks(message: string, tasks: readonly TaskRecord[]): void {
+    if (!this.debugLines) return;
     for (const task of tasks) {
       this.logger.debug(message, { taskId: task.id, type: task.type, attempt: task.attempts, correlationId: task.correlationId, priority: task.priority });
     }
@@ -207,7 +219,7 @@ export class TasksService {
     const payload = dto.payload ?? {};
     // Routed by type: the queue group picks the dispatch's queue, and the event routing key rides
     // on the row for the trigger that writes the task's terminal event.
-    const routing = this.registry.routingOf(type, this.config.taskEvents.everyType);
+    const { routing, maxAttempts } = this.typeSettings(type);
     const task: NewTask = {
       id: randomUUID(),
       type,
@@ -216,12 +228,29 @@ export class TasksService {
       priority: dto.priority ?? TaskPriority.MEDIUM,
       payload,
       // The request's own, else its type's, else 1 + MAX_RETRIES.
-      maxAttempts: dto.maxAttempts ?? this.registry.policy(type, this.defaults)?.maxAttempts ?? defaultMaxAttempts(this.config.retry.maxRetries),
+      maxAttempts: dto.maxAttempts ?? maxAttempts,
       runAt: dto.runAt ? new Date(dto.runAt) : null,
       correlationId,
       ...routing,
     };
     return { task, dispatch: dispatchMessage({ taskId: task.id, type, priority: task.priority, correlationId, queueGroup: routing.queueGroup }) };
+  }
+
+  /**
+   * What a new task of `type` gets from its type: its routing, and its attempts when the request
+   * gives none (its type's, else 1 + MAX_RETRIES). Worked out once per type: the registry and
+   * the configuration do not change while the API runs.
+   */
+  private typeSettings(type: string): TypeSettings {
+    let settings = this.byType.get(type);
+    if (!settings) {
+      settings = {
+        routing: this.registry.routingOf(type, this.config.taskEvents.everyType),
+        maxAttempts: this.registry.policy(type, this.defaults)?.maxAttempts ?? defaultMaxAttempts(this.config.retry.maxRetries),
+      };
+      this.byType.set(type, settings);
+    }
+    return settings;
   }
 
   private countCreated(tasks: TaskRecord[]): void {

@@ -322,6 +322,19 @@ describe(TaskRegistry.name, () => {
       expect(sut.validatePayload('noop', payload)).toEqual([{ field: 'payload', message: 'must be a JSON object' }]);
     });
 
+    it('answers an empty payload the same each time, valid or not, with the given prefix', () => {
+      const answers = ['payload', 'tasks[0].payload', 'tasks[1].payload'].map((prefix) => [
+        sut.validatePayload('noop', {}, prefix),
+        fieldsOf(sut.validatePayload('sleep', {}, prefix)),
+      ]);
+
+      expect(answers).toEqual([
+        [[], ['payload.ms']],
+        [[], ['tasks[0].payload.ms']],
+        [[], ['tasks[1].payload.ms']],
+      ]);
+    });
+
     it('prefixes the fields with the given prefix', () => {
       expect(fieldsOf(sut.validatePayload('sleep', { ms: -1 }, 'tasks[2].payload'))).toEqual(['tasks[2].payload.ms']);
     });

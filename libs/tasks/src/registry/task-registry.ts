@@ -51,6 +51,8 @@ function checkHandlerMethods(handler: TaskHandlerClass, options: TaskHandlerOpti
  */
 export class TaskRegistry {
   private readonly types = new Map<string, RegisteredTaskType>();
+  /** Per type: whether `{}` is a valid payload (see {@link validatePayload}). */
+  private readonly emptyPayloadValid = new Map<string, boolean>();
 
   constructor(handlers: readonly TaskHandlerClass[]) {
     for (const handler of handlers) {
@@ -137,6 +139,15 @@ export class TaskRegistry {
   validatePayload(type: string, payload: unknown, fieldPrefix = 'payload'): FieldError[] {
     const entry = this.types.get(type);
     if (!entry) return [{ field: 'type', message: `unknown task type '${type}'; known types: ${this.names().join(', ')}` }];
+    // An empty payload (the default one, `{}`) is checked once per type: the answer cannot change.
+    if (isEmptyObject(payload)) {
+      let valid = this.emptyPayloadValid.get(type);
+      if (valid === undefined) {
+        valid = validateAgainst(entry.payload, {}).length === 0;
+        this.emptyPayloadValid.set(type, valid);
+      }
+      if (valid) return [];
+    }
     return validateAgainst(entry.payload, payload, fieldPrefix);
   }
 
@@ -147,4 +158,10 @@ export class TaskRegistry {
       throw new InvalidPayloadError(`Invalid payload: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`);
     }
   }
+}
+
+function isEmptyObject(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key in value) if (Object.hasOwn(value, key)) return false;
+  return true;
 }

@@ -3,8 +3,9 @@ import { validateSync } from 'class-validator';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { VALIDATOR_OPTIONS } from '../../http/validation.js';
+import { CreateTaskBatchDto } from '../dto/create-task-batch.dto.js';
 import { CreateTaskDto } from '../dto/create-task.dto.js';
-import { plainCreateTask } from './plain-create-task.js';
+import { plainCreateTask, plainCreateTaskBatch } from './plain-create-task.js';
 
 /** What the class-validator check of CreateTaskDto makes of `body`: the value, or null when it reports an error. */
 function checkedByDto(body: Record<string, unknown>): CreateTaskDto | null {
@@ -101,5 +102,42 @@ describe(plainCreateTask.name, () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe(plainCreateTaskBatch.name, () => {
+  /** What the class-validator check of CreateTaskBatchDto makes of `input`: its tasks' fields, or null when it reports an error. */
+  const checkedBatch = (input: Record<string, unknown>) => {
+    const value = plainToInstance(CreateTaskBatchDto, input);
+    return validateSync(value, VALIDATOR_OPTIONS).length === 0 ? value.tasks.map(plainFields) : null;
+  };
+
+  it.each([
+    ['no tasks field', {}],
+    ['an empty list', { tasks: [] }],
+    ['1,001 tasks', { tasks: Array.from({ length: 1001 }, () => ({ title: 'x' })) }],
+    ['a field beside tasks', { tasks: [{ title: 'x' }], colour: 'red' }],
+    ['tasks that is not a list', { tasks: { title: 'x' } }],
+    ['an item that is not an object', { tasks: [{ title: 'x' }, 'y'] }],
+    ['an item with a runAt', { tasks: [{ title: 'x' }, { title: 'y', runAt: '2026-12-01T09:00:00Z' }] }],
+  ])('leaves %s to the full check', (_, input) => {
+    expect(plainCreateTaskBatch(input)).toBeNull();
+  });
+
+  it('reads a batch of plainly valid items, each as plainCreateTask reads it', () => {
+    const input = { tasks: [{ title: ' a ' }, { title: 'b', type: 'sleep', payload: { ms: 5 }, priority: 'HIGH' }] };
+    expect(plainCreateTaskBatch(input)).toEqual({ tasks: [{ title: 'a' }, { title: 'b', type: 'sleep', payload: { ms: 5 }, priority: 'HIGH' }] });
+  });
+
+  it('accepts only batches the class-validator check accepts, with the same items', () => {
+    const check = () =>
+      fc.assert(
+        fc.property(fc.array(body, { minLength: 0, maxLength: 6 }), (tasks) => {
+          const sut = plainCreateTaskBatch({ tasks });
+          return sut === null || isDeepStrictEqual(sut.tasks, checkedBatch({ tasks }));
+        }),
+        { numRuns: 2000 },
+      );
+    expect(check).not.toThrow();
   });
 });

@@ -1,4 +1,5 @@
 import { TASK_TYPE_PATTERN, TaskPriority } from '#tasks';
+import { type CreateTaskBatchDto, MAX_BATCH_SIZE } from '../dto/create-task-batch.dto.js';
 import type { CreateTaskDto } from '../dto/create-task.dto.js';
 
 const FIELDS = new Set(['type', 'title', 'description', 'priority', 'payload', 'maxAttempts', 'runAt']);
@@ -34,4 +35,24 @@ export function plainCreateTask(body: Record<string, unknown>): CreateTaskDto | 
   if (payload !== undefined) dto.payload = payload as Record<string, unknown>;
   if (maxAttempts !== undefined) dto.maxAttempts = maxAttempts;
   return dto;
+}
+
+/**
+ * The body of `POST /tasks/batch` as CreateTaskBatchDto, read by hand when it is plainly valid:
+ * only `tasks`, an array of 1 to MAX_BATCH_SIZE items that {@link plainCreateTask} each reads.
+ * Anything else gives null, and the class-validator check of CreateTaskBatchDto decides and
+ * words the answer (every bad item, by index), as for a single create.
+ */
+export function plainCreateTaskBatch(body: Record<string, unknown>): CreateTaskBatchDto | null {
+  for (const key in body) if (key !== 'tasks') return null;
+  const { tasks } = body;
+  if (!Array.isArray(tasks) || tasks.length === 0 || tasks.length > MAX_BATCH_SIZE) return null;
+  const dtos: CreateTaskDto[] = [];
+  for (const item of tasks as unknown[]) {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return null;
+    const dto = plainCreateTask(item as Record<string, unknown>);
+    if (!dto) return null;
+    dtos.push(dto);
+  }
+  return { tasks: dtos };
 }
