@@ -13,15 +13,26 @@ export interface SqlResult<T> {
  * task and its outbox row.
  */
 export interface SqlExecutor {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<SqlResult<T>>;
+  /**
+   * `options.name`: run it as a named prepared statement, parsed and planned once per
+   * connection instead of on every call (for a hot statement; never through a transaction-mode
+   * pooler, whose server connections do not keep a session's statements). Ignored where it does
+   * not apply.
+   */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<SqlResult<T>>;
+}
+
+/** See {@link SqlExecutor.query}. */
+export interface QueryOptions {
+  name?: string;
 }
 
 /** Adapts a node-postgres client (the apps' transactions). */
 export class ClientExecutor implements SqlExecutor {
   constructor(private readonly client: pg.PoolClient | pg.Client) {}
 
-  async query<T>(sql: string, params: unknown[] = []): Promise<SqlResult<T>> {
-    const result = await this.client.query(sql, params);
+  async query<T>(sql: string, params: unknown[] = [], options?: QueryOptions): Promise<SqlResult<T>> {
+    const result = options?.name ? await this.client.query({ name: options.name, text: sql, values: params }) : await this.client.query(sql, params);
     return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
   }
 }
