@@ -27,12 +27,28 @@ export interface QueryOptions {
   name?: string;
 }
 
-/** Adapts a node-postgres client (the apps' transactions). */
+/**
+ * Adapts a node-postgres client (the apps' transactions). `begun`: the BEGIN sent just before,
+ * whose answer was not awaited (the connection pipelines): each statement is sent at once, and
+ * answers only once that BEGIN has, so a BEGIN that failed fails the statement behind it too.
+ */
 export class ClientExecutor implements SqlExecutor {
-  constructor(private readonly client: pg.PoolClient | pg.Client) {}
+  constructor(
+    private readonly client: pg.PoolClient | pg.Client,
+    private readonly begun?: Promise<unknown>,
+  ) {}
 
   async query<T>(sql: string, params: unknown[] = [], options?: QueryOptions): Promise<SqlResult<T>> {
-    const result = options?.name ? await this.client.query({ name: options.name, text: sql, values: params }) : await this.client.query(sql, params);
+    const running = options?.name ? this.client.query({ name: options.name, text: sql, values: params }) : this.client.query(sql, params);
+    if (this.begun) {
+      try {
+        await this.begun;
+      } catch (error) {
+        running.catch(() => undefined);
+        throw error;
+      }
+    }
+    const result = await running;
     return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
   }
 }
