@@ -360,6 +360,18 @@ describe(PullIntake.name, () => {
       expect(slots.started).toEqual(['m1', 'm2', 'l1']);
     });
 
+    it('stands for the watch of the top queue while idle: one consumer there, and a HIGH message starts at once', async () => {
+      const { sut, slots, high, medium, low } = intakeWith(3, new StrictPolicy(QUEUES), { express: true });
+      await sut.resume();
+      await settle();
+
+      expect(high.streams.size).toBe(1);
+      expect([high.subscribed, medium.subscribed, low.subscribed]).toEqual([false, true, true]);
+      high.publish('h1');
+      await settle();
+      expect(slots.started).toEqual(['h1']);
+    });
+
     it('is closed by pause and opened again on resume', async () => {
       const { sut, high, low } = intakeWith(3, new StrictPolicy(QUEUES), { express: true });
       low.publish('l1', 'l2', 'l3');

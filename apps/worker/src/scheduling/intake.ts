@@ -64,7 +64,7 @@ export interface Slots {
  *
  * Express slot (strict mode, `express`): one slot is kept for the top queue whenever the worker
  * has room for it, as a lasting consumer with a prefetch of one that stays while the queue is
- * empty. A message published to the top queue while the worker runs lower work is pushed at once
+ * empty (and stands for the top queue's watch: one consumer there, as before). A message published to the top queue while the worker runs lower work is pushed at once
  * into that slot and starts, instead of waiting in the queue for the next ask (which comes only
  * after a lower batch was taken, and only once a slot frees). Lower queues take the other slots.
  *
@@ -301,15 +301,20 @@ export class PullIntake implements MessageIntake {
    * queues are asked. What it brings at once (the top queue had messages) starts like any other.
    */
   private async keepExpressSlot(): Promise<void> {
-    if (!this.express || !this.active || this.free < 1) return;
-    this.dropGoneStreams();
-    if (this.streams.some((stream) => stream.express && !stream.closing)) return;
+    if (!this.express || !this.active || this.free < 1 || this.hasExpressSlot()) return;
     await this.openStream(this.sources[0], 1, true);
   }
 
+  /** Subscribes a prefetch of one to every queue; not to the top queue while the express slot already listens there. */
   private async watch(): Promise<void> {
     this.watching = true;
-    await Promise.all(this.sources.map((source) => source.resume()));
+    const watched = this.hasExpressSlot() ? this.sources.slice(1) : this.sources;
+    await Promise.all(watched.map((source) => source.resume()));
+  }
+
+  private hasExpressSlot(): boolean {
+    this.dropGoneStreams();
+    return this.streams.some((stream) => stream.express && !stream.closing);
   }
 }
 
