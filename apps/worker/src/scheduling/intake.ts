@@ -64,9 +64,10 @@ export interface Slots {
  *
  * Express slot (strict mode, `express`): one slot is kept for the top queue whenever the worker
  * has room for it, as a lasting consumer with a prefetch of one that stays while the queue is
- * empty (and stands for the top queue's watch: one consumer there, as before). A message published to the top queue while the worker runs lower work is pushed at once
- * into that slot and starts, instead of waiting in the queue for the next ask (which comes only
- * after a lower batch was taken, and only once a slot frees). Lower queues take the other slots.
+ * empty (and stands for the top queue's watch: one consumer there, as before). A message
+ * published to the top queue while the worker runs lower work is pushed at once into that slot
+ * and starts, instead of waiting in the queue for the next ask (which comes only after a lower
+ * batch was taken, and only once a slot frees). Lower queues take the other slots.
  *
  * What it may hold beyond the running tasks: the messages of a watch that arrive together (one
  * per queue, and only while at least one slot is free). Nothing is ever handed back while the
