@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#config';
 import { DatabaseService, OutboxNotifications, type OutboxRow, OutboxRepository } from '#database';
-import { AmqpConnectionService, MessagePublisher, type OutgoingMessage } from '#messaging';
+import { AmqpConnectionService, MessagePublisher } from '#messaging';
 import { MetricsService } from '#observability';
 import { outboxBackoffSeconds } from './outbox-backoff.js';
 
@@ -32,6 +32,10 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
   private running?: Promise<void>;
   private wakeAgain = false;
   private stopping = false;
+  /** Claims and outcomes run as prepared statements, except through a transaction-mode pooler. */
+  private readonly prepared: boolean;
+  /** Whether the per-message debug lines are written, so their fields are built only then. */
+  private readonly debug: boolean;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -41,6 +45,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     private readonly amqp: AmqpConnectionService,
     private readonly metrics: MetricsService,
   ) {
+    this.prepared = config.postgres.pooler !== 'transaction';
+    this.debug = config.logLevel === 'debug';
     // Also called once after each LISTEN (re)connect, for rows committed while nobody listened.
     this.notifications = new OutboxNotifications(config, () => this.wake('notify'));
     // Rows that waited while the broker was away go out as soon as it is back.
@@ -119,32 +125,33 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
    * also locks the NEW tasks of its dispatch rows), the whole batch published at once with one
    * wait for all its confirms, and one statement recording the outcome. Failed publishes (rare)
    * each count an attempt on their row.
+   *
+   * Per row it builds nothing beyond the publish itself: the claim returns the rows in the shape
+   * read here and the body as the JSON text published; the fields of a debug line are built only
+   * when debug lines are written.
    */
   async runBatch(): Promise<BatchOutcome> {
     return this.database.transaction(async (tx) => {
-      const rows = await this.outbox.claimBatch(tx, this.config.outbox.batchSize);
+      const rows = await this.outbox.claimBatch(tx, this.config.outbox.batchSize, this.prepared);
       if (rows.length === 0) return { claimed: 0, published: 0, failed: 0, skipped: 0 };
 
-      const toPublish = rows.filter((r) => r.kind !== 'dispatch' || r.dispatchable);
-      const skipped = rows.filter((r) => r.kind === 'dispatch' && !r.dispatchable);
-
-      // The rows are handed over together; each confirm is timed from then.
-      const sentAt = performance.now();
-      const results = await Promise.allSettled(
-        toPublish.map((row) =>
-          this.publisher
-            .publish(toMessage(row), { mandatory: isMandatory(row.kind) })
-            .then(() => this.metrics.outboxConfirmDuration.observe((performance.now() - sentAt) / 1000)),
-        ),
-      );
+      // Per row, in claim order: undefined (confirmed), a string (why the publish failed), or
+      // SKIPPED (a dispatch row whose task had left NEW: nothing is sent).
+      const outcomes = await this.publishAll(rows);
       const published: OutboxRow[] = [];
+      const skipped: OutboxRow[] = [];
       const failed: { row: OutboxRow; error: string }[] = [];
-      results.forEach((result, i) => {
-        if (result.status === 'fulfilled') published.push(toPublish[i]);
-        else failed.push({ row: toPublish[i], error: (result.reason as Error)?.message ?? String(result.reason) });
-      });
+      let dispatches = 0;
+      for (let i = 0; i < rows.length; i++) {
+        const outcome = outcomes[i];
+        if (outcome === undefined) {
+          published.push(rows[i]);
+          if (rows[i].kind === 'dispatch') dispatches++;
+        } else if (outcome === SKIPPED) skipped.push(rows[i]);
+        else failed.push({ row: rows[i], error: outcome });
+      }
 
-      await this.outbox.recordOutcome(tx, { published, unsent: skipped, note: 'not sent: the task had left NEW (cancelled)' });
+      await this.outbox.recordOutcome(tx, { published, unsent: skipped, note: 'not sent: the task had left NEW (cancelled)' }, this.prepared);
       for (const { row, error } of failed) {
         const gaveUpOn = await this.outbox.recordFailure(tx, row.id, error, outboxBackoffSeconds(row.attempts + 1), this.config.outbox.maxAttempts);
         const fields = { ...rowFields(row), publishAttempt: row.attempts + 1, err: error };
@@ -154,18 +161,61 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
       }
       // One line per message at debug (a relay publishes thousands a second under load), each
       // with the task's id, type, attempt and correlation id, so the request id finds it.
-      for (const row of published) this.logger.debug(row.kind === 'control' ? 'published a control message' : 'published', rowFields(row));
-      for (const row of skipped) this.logger.debug('not sent: the task had left NEW (cancelled)', rowFields(row));
+      if (this.debug) {
+        for (const row of published) this.logger.debug(row.kind === 'control' ? 'published a control message' : 'published', rowFields(row));
+        for (const row of skipped) this.logger.debug('not sent: the task had left NEW (cancelled)', rowFields(row));
+      }
 
       this.metrics.outboxBatches.inc();
-      const perKind = new Map<string, number>();
-      for (const row of published) perKind.set(row.kind, (perKind.get(row.kind) ?? 0) + 1);
-      for (const [kind, count] of perKind) this.metrics.outboxPublished.inc({ kind }, count);
+      if (dispatches > 0) this.metrics.outboxPublished.inc({ kind: 'dispatch' }, dispatches);
+      if (published.length > dispatches) {
+        const perKind = new Map<string, number>();
+        for (const row of published) if (row.kind !== 'dispatch') perKind.set(row.kind, (perKind.get(row.kind) ?? 0) + 1);
+        for (const [kind, count] of perKind) this.metrics.outboxPublished.inc({ kind }, count);
+      }
       this.metrics.outboxPublishFailures.inc(failed.length);
       return { claimed: rows.length, published: published.length, failed: failed.length, skipped: skipped.length };
     });
   }
+
+  /**
+   * Hands every sendable row to the publisher at once and resolves when the broker has answered
+   * for all of them, with each row's outcome in claim order. Each confirm is timed from the hand-over.
+   */
+  private publishAll(rows: readonly OutboxRow[]): Promise<(string | typeof SKIPPED | undefined)[]> {
+    const outcomes: (string | typeof SKIPPED | undefined)[] = Array.from({ length: rows.length });
+    const sentAt = performance.now();
+    const confirmed = () => this.metrics.outboxConfirmDuration.observe((performance.now() - sentAt) / 1000);
+    return new Promise((resolve) => {
+      let waiting = 1;
+      const settled = () => {
+        if (--waiting === 0) resolve(outcomes);
+      };
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i];
+        if (row.kind === 'dispatch' && !row.dispatchable) {
+          outcomes[i] = SKIPPED;
+          continue;
+        }
+        waiting++;
+        void this.publisher.publishContent(row, Buffer.from(row.body), { mandatory: isMandatory(row.kind) }).then(
+          () => {
+            confirmed();
+            settled();
+          },
+          (error: unknown) => {
+            outcomes[i] = (error as Error)?.message ?? String(error);
+            settled();
+          },
+        );
+      }
+      settled();
+    });
+  }
 }
+
+/** The outcome of a row that was not sent (its task had left NEW). */
+const SKIPPED = Symbol('skipped');
 
 /**
  * Control broadcasts and task events are published without `mandatory`: a worker's control
@@ -178,21 +228,20 @@ function isMandatory(kind: OutboxRow['kind']): boolean {
 
 /** What a line about an outbox row carries: the row, and the task fields of its message body. */
 function rowFields(row: OutboxRow): Record<string, unknown> {
-  const body = (row.body ?? {}) as { taskId?: unknown; type?: unknown; attempt?: unknown; correlationId?: unknown; command?: unknown };
+  let body: { taskId?: unknown; type?: unknown; attempt?: unknown; command?: unknown } = {};
+  try {
+    body = (JSON.parse(row.body) ?? {}) as typeof body;
+  } catch {
+    // The column is jsonb: its text always parses.
+  }
   return {
     taskId: body.taskId ?? row.taskId ?? undefined,
     type: body.type,
     attempt: body.attempt,
-    correlationId: body.correlationId,
+    correlationId: row.correlationId || undefined,
     command: body.command,
     outboxId: row.id,
     kind: row.kind,
     routingKey: row.routingKey,
   };
-}
-
-function toMessage(row: OutboxRow): OutgoingMessage {
-  const body = row.body as unknown as OutgoingMessage['body'];
-  // Every body our builders write carries a string correlationId; a row written without one publishes with ''.
-  return { messageId: row.messageId, exchange: row.exchange, routingKey: row.routingKey, headers: row.headers, body, correlationId: body.correlationId ?? '' };
 }

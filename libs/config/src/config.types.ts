@@ -30,6 +30,10 @@ export function defaultPriorityWeight(queue: string): number {
 
 /** TASK_EVENTS: `on` emits a terminal event for every task type; `off` only for types that name an `output`. */
 export const TASK_EVENTS_MODES = ['on', 'off'] as const;
+
+/** WORKER_EXPRESS_SLOT: whether a strict worker keeps a slot for its top queue (see documents/architecture.md). */
+export const EXPRESS_SLOT_MODES = ['on', 'off'] as const;
+export type ExpressSlotMode = (typeof EXPRESS_SLOT_MODES)[number];
 export type TaskEventsMode = (typeof TASK_EVENTS_MODES)[number];
 
 export const QUEUE_TYPES = ['classic', 'quorum'] as const;
@@ -123,6 +127,12 @@ export interface AppConfig {
     prefetch: number;
     /** Most deliveries claimed, or outcomes written, in one statement (1: one statement per task). */
     writeBatch: number;
+    /**
+     * WORKER_EXPRESS_SLOT: in strict mode, with several queues and a prefetch of 3 or more, one
+     * slot stays subscribed to the top queue while lower work runs, so a message published to it
+     * starts at once instead of waiting for a slot to free and an ask. Unused in weighted mode.
+     */
+    expressSlot: boolean;
     /**
      * `strict`: the highest-priority queue with a message always goes first. `weighted`: queues
      * take turns by {@link weights} (smooth weighted round robin), and a queue left waiting

@@ -25,6 +25,7 @@ const documentedDefaults: AppConfig = {
     taskTypes: null,
     prefetch: 10,
     writeBatch: 100,
+    expressSlot: true,
     priority: { mode: 'strict', weights: [], agingMs: 30_000 },
     taskTimeoutSeconds: 300,
     leaseSeconds: 30,
@@ -575,6 +576,22 @@ describe(loadConfig.name, () => {
         ]);
       },
     );
+  });
+
+  describe('WORKER_EXPRESS_SLOT', () => {
+    it.each([
+      ['on', true],
+      ['OFF', false],
+      ['off', false],
+    ])('reads WORKER_EXPRESS_SLOT=%j as %j', (value, expected) => {
+      expect(loadConfig({ WORKER_EXPRESS_SLOT: value }).worker.expressSlot).toBe(expected);
+    });
+
+    it.each(['yes', 'true', '1'])('refuses WORKER_EXPRESS_SLOT=%j and names what it takes', (value) => {
+      const sut = configErrorOf({ WORKER_EXPRESS_SLOT: value });
+
+      expect(sut.problems).toEqual([{ variable: 'WORKER_EXPRESS_SLOT', message: expect.stringMatching(/on.*off/) }]);
+    });
   });
 
   describe('WORKER_PRIORITY_MODE, WORKER_PRIORITY_WEIGHTS and WORKER_PRIORITY_AGING_MS', () => {

@@ -37,7 +37,12 @@ export class DatabaseService implements SqlExecutor, OnModuleInit, OnApplication
     return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
   }
 
-  /** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
+  /**
+   * Runs `work` in one transaction; commits when it resolves, rolls back when it throws. BEGIN is
+   * not waited for: the first statement of `work` goes out right behind it on the pipelining
+   * connection (see createPool), one round trip less per transaction, and answers only once
+   * BEGIN has (see ClientExecutor).
+   */
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     // A connection that breaks while no statement runs on it (Postgres restarted while the relay
@@ -47,16 +52,14 @@ export class DatabaseService implements SqlExecutor, OnModuleInit, OnApplication
     let broken: Error | undefined;
     const onError = (error: Error) => (broken = error);
     client.on('error', onError);
-    try {
-      await client.query('BEGIN');
-    } catch (error) {
-      client.removeListener('error', onError);
-      client.release(error as Error);
-      throw error;
-    }
+    const begun = client.query('BEGIN');
+    // Awaited by every statement of `work` and before COMMIT; this only keeps a failure from
+    // counting as unhandled while nothing awaits it yet.
+    begun.catch(() => undefined);
     // A connection whose ROLLBACK failed is unusable too: the pool drops it instead of reusing it.
     try {
-      const result = await work(new ClientExecutor(client));
+      const result = await work(new ClientExecutor(client, begun));
+      await begun;
       await client.query('COMMIT');
       return result;
     } catch (error) {

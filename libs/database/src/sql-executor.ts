@@ -13,15 +13,42 @@ export interface SqlResult<T> {
  * task and its outbox row.
  */
 export interface SqlExecutor {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<SqlResult<T>>;
+  /**
+   * `options.name`: run it as a named prepared statement, parsed and planned once per
+   * connection instead of on every call (for a hot statement; never through a transaction-mode
+   * pooler, whose server connections do not keep a session's statements). Ignored where it does
+   * not apply.
+   */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<SqlResult<T>>;
 }
 
-/** Adapts a node-postgres client (the apps' transactions). */
-export class ClientExecutor implements SqlExecutor {
-  constructor(private readonly client: pg.PoolClient | pg.Client) {}
+/** See {@link SqlExecutor.query}. */
+export interface QueryOptions {
+  name?: string;
+}
 
-  async query<T>(sql: string, params: unknown[] = []): Promise<SqlResult<T>> {
-    const result = await this.client.query(sql, params);
+/**
+ * Adapts a node-postgres client (the apps' transactions). `begun`: the BEGIN sent just before,
+ * whose answer was not awaited (the connection pipelines): each statement is sent at once, and
+ * answers only once that BEGIN has, so a BEGIN that failed fails the statement behind it too.
+ */
+export class ClientExecutor implements SqlExecutor {
+  constructor(
+    private readonly client: pg.PoolClient | pg.Client,
+    private readonly begun?: Promise<unknown>,
+  ) {}
+
+  async query<T>(sql: string, params: unknown[] = [], options?: QueryOptions): Promise<SqlResult<T>> {
+    const running = options?.name ? this.client.query({ name: options.name, text: sql, values: params }) : this.client.query(sql, params);
+    if (this.begun) {
+      try {
+        await this.begun;
+      } catch (error) {
+        running.catch(() => undefined);
+        throw error;
+      }
+    }
+    const result = await running;
     return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
   }
 }

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from
 import amqp, { type AmqpConnectionManager, type ChannelWrapper, type CreateChannelOpts } from 'amqp-connection-manager';
 import type { ChannelModel } from 'amqplib';
 import { APP_CONFIG, type AppConfig, brokerAddress } from '#config';
+import { coalesceWrites, type MuxedConnection } from './coalesced-writes.js';
 import { declareTopology } from './declare-topology.js';
 import { buildTopology, type Topology } from './topology.js';
 
@@ -82,6 +83,10 @@ export class AmqpConnectionService implements OnApplicationShutdown {
         this.logger.log(`connected to RabbitMQ at ${this.address ?? 'the broker'}`);
         // amqp-connection-manager connects with amqplib's promise API: this is a ChannelModel.
         const model = connection as unknown as ChannelModel;
+        // The frames of one pass of amqplib's multiplexer go out in one system call.
+        if (!coalesceWrites((model as unknown as { connection: MuxedConnection }).connection)) {
+          this.logger.warn("amqplib's connection is not of the shape this build knows: its frames are written one system call each");
+        }
         this.declared = declareTopology(() => model.createChannel(), this.topology).then(
           (mismatches) => {
             for (const m of mismatches) {

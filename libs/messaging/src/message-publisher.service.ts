@@ -42,8 +42,16 @@ export class MessagePublisher implements OnApplicationShutdown {
    * false (broadcasts, which may have no listener) an unroutable message is simply dropped.
    */
   async publish(message: OutgoingMessage, options: { timeoutMs?: number; mandatory?: boolean } = {}): Promise<void> {
+    await this.publishContent(message, Buffer.from(JSON.stringify(message.body)), options);
+  }
+
+  /**
+   * {@link publish} for a body already serialised as JSON (the relay publishes the outbox's JSON
+   * text as it is), with the same properties.
+   */
+  async publishContent(message: Omit<OutgoingMessage, 'body'>, content: Buffer, options: { timeoutMs?: number; mandatory?: boolean } = {}): Promise<void> {
     const { timeoutMs = 5000, mandatory = true } = options;
-    await this.channel.publish(message.exchange, message.routingKey, Buffer.from(JSON.stringify(message.body)), {
+    await this.channel.publish(message.exchange, message.routingKey, content, {
       persistent: true,
       mandatory,
       contentType: 'application/json',

@@ -39,6 +39,9 @@ export function createIntake(amqp: AmqpConnectionService, worker: AppConfig['wor
         () => intake?.slotFreed(),
       ),
   );
-  intake = new PullIntake(consumers, priorityPolicy(worker), slots);
+  // Strict mode keeps one slot for the top queue while lower work runs (see PullIntake); with two
+  // slots that would halve what the lower queues run at once, so only from three.
+  const express = worker.expressSlot && worker.priority.mode === 'strict' && worker.prefetch >= 3;
+  intake = new PullIntake(consumers, priorityPolicy(worker), slots, Date.now, { express });
   return intake;
 }

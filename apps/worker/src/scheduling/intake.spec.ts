@@ -1,5 +1,5 @@
 import type { Delivery, DeliveryHandler } from '#messaging';
-import { PullIntake, type QueueSource, type Slots } from './intake.js';
+import { PullIntake, type PullIntakeOptions, type QueueSource, type Slots } from './intake.js';
 import { type PriorityPolicy, StrictPolicy, WeightedPolicy } from './priority-policy.js';
 
 const QUEUES = ['tasks.high', 'tasks.medium', 'tasks.low'];
@@ -23,10 +23,12 @@ function fakeDelivery(queue: string, name: string): Delivery {
 /** Lets every pending promise callback run. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Queues of named messages that hand them out on demand or, while subscribed, push the next one. */
+/** Queues of named messages that hand them out on demand or, while subscribed (a prefetch of one), push the next one. */
 class FakeQueue implements QueueSource {
   readonly messages: string[] = [];
   subscribed = false;
+  /** The watch has a message not yet settled. */
+  private watchHolds = false;
   asks = 0;
   takes = 0;
   readonly generation = 0;
@@ -94,8 +96,15 @@ class FakeQueue implements QueueSource {
         stream.onDelivery(delivery);
       }
     }
-    if (!this.subscribed || this.messages.length === 0) return;
-    this.onPush()(fakeDelivery(this.queue, this.messages.shift()!));
+    // The watch's prefetch of one: nothing more until its message is settled.
+    if (!this.subscribed || this.messages.length === 0 || this.watchHolds) return;
+    const delivery = fakeDelivery(this.queue, this.messages.shift()!);
+    this.watchHolds = true;
+    void delivery.done.then(() => {
+      this.watchHolds = false;
+      this.push();
+    });
+    this.onPush()(delivery);
   }
 }
 
@@ -122,11 +131,11 @@ class FakeSlots implements Slots {
   }
 }
 
-function intakeWith(slots: number, policy: PriorityPolicy = new StrictPolicy(QUEUES)) {
+function intakeWith(slots: number, policy: PriorityPolicy = new StrictPolicy(QUEUES), options: PullIntakeOptions = {}) {
   const fakeSlots = new FakeSlots(slots);
   // The queues reach the intake only once it exists (when a message is pushed).
   const queues: Record<string, FakeQueue> = Object.fromEntries(QUEUES.map((queue) => [queue, new FakeQueue(queue, () => sut.watched)]));
-  const sut = new PullIntake(Object.values(queues), policy, fakeSlots, () => 0);
+  const sut = new PullIntake(Object.values(queues), policy, fakeSlots, () => 0, options);
   const finish = async (name: string) => {
     const index = fakeSlots.running.findIndex((m) => m.name === name);
     if (index < 0) throw new Error(`${name} is not running`);
@@ -306,5 +315,76 @@ describe(PullIntake.name, () => {
 
     expect(slots.started).toHaveLength(12);
     expect(high.messages).toHaveLength(8);
+  });
+  describe('express slot (strict)', () => {
+    it('keeps one slot for the top queue while lower work runs, so a HIGH message starts without waiting for a slot to free', async () => {
+      const { sut, slots, high, low } = intakeWith(3, new StrictPolicy(QUEUES), { express: true });
+      low.publish('l1', 'l2', 'l3', 'l4');
+      await sut.resume();
+      await settle();
+      expect(slots.started).toEqual(['l1', 'l2']);
+
+      high.publish('h1');
+      await settle();
+
+      expect(slots.started).toEqual(['l1', 'l2', 'h1']);
+      expect(slots.mostHeld).toBe(3);
+      expect(low.messages).toEqual(['l3', 'l4']);
+    });
+
+    it('stays on the top queue when it is empty, for the next HIGH message', async () => {
+      const { sut, slots, high, low, finish } = intakeWith(3, new StrictPolicy(QUEUES), { express: true });
+      low.publish('l1', 'l2', 'l3', 'l4');
+      await sut.resume();
+      await settle();
+      high.publish('h1');
+      await settle();
+
+      await finish('h1');
+      expect(high.streams.size).toBe(1);
+      high.publish('h2');
+      await settle();
+
+      expect(slots.started).toEqual(['l1', 'l2', 'h1', 'h2']);
+    });
+
+    it('gives lower queues every slot but the express one, and takes them in strict order', async () => {
+      const { sut, slots, medium, low, finish } = intakeWith(3, new StrictPolicy(QUEUES), { express: true });
+      low.publish('l1', 'l2');
+      medium.publish('m1', 'm2');
+      await sut.resume();
+      await settle();
+      expect(slots.started).toEqual(['m1', 'm2']);
+
+      await finish('m1');
+      expect(slots.started).toEqual(['m1', 'm2', 'l1']);
+    });
+
+    it('stands for the watch of the top queue while idle: one consumer there, and a HIGH message starts at once', async () => {
+      const { sut, slots, high, medium, low } = intakeWith(3, new StrictPolicy(QUEUES), { express: true });
+      await sut.resume();
+      await settle();
+
+      expect(high.streams.size).toBe(1);
+      expect([high.subscribed, medium.subscribed, low.subscribed]).toEqual([false, true, true]);
+      high.publish('h1');
+      await settle();
+      expect(slots.started).toEqual(['h1']);
+    });
+
+    it('is closed by pause and opened again on resume', async () => {
+      const { sut, high, low } = intakeWith(3, new StrictPolicy(QUEUES), { express: true });
+      low.publish('l1', 'l2', 'l3');
+      await sut.resume();
+      await settle();
+      expect(high.streams.size).toBe(1);
+
+      await sut.pause();
+      expect(high.streams.size).toBe(0);
+      await sut.resume();
+      await settle();
+
+      expect(high.streams.size).toBe(1);
+    });
   });
 });

@@ -62,6 +62,13 @@ export interface Slots {
  * beyond its slots; when a slot of it frees and the queue is empty it is cancelled, and its
  * slots go back to asking.
  *
+ * Express slot (strict mode, `express`): one slot is kept for the top queue whenever the worker
+ * has room for it, as a lasting consumer with a prefetch of one that stays while the queue is
+ * empty (and stands for the top queue's watch: one consumer there, as before). A message
+ * published to the top queue while the worker runs lower work is pushed at once into that slot
+ * and starts, instead of waiting in the queue for the next ask (which comes only after a lower
+ * batch was taken, and only once a slot frees). Lower queues take the other slots.
+ *
  * What it may hold beyond the running tasks: the messages of a watch that arrive together (one
  * per queue, and only while at least one slot is free). Nothing is ever handed back while the
  * worker runs, so no message goes round the broker again (a quorum queue would count that as a
@@ -79,6 +86,13 @@ interface Stream {
   /** A question about the queue's depth is on its way; `askAgain`: a slot freed meanwhile. */
   asking: boolean;
   askAgain: boolean;
+  /** The express slot: stays while its queue is empty (see {@link PullIntake}). */
+  readonly express: boolean;
+}
+
+export interface PullIntakeOptions {
+  /** Keep one slot for the top queue (strict mode with two or more slots and queues): see {@link PullIntake}. */
+  express?: boolean;
 }
 
 export class PullIntake implements MessageIntake {
@@ -90,19 +104,26 @@ export class PullIntake implements MessageIntake {
   /** Slots promised to asks on their way. */
   private reserved = 0;
 
+  private readonly express: boolean;
+
   constructor(
     private readonly sources: readonly QueueSource[],
     private readonly policy: PriorityPolicy,
     private readonly slots: Slots,
     private readonly clock: () => number = Date.now,
-  ) {}
+    options: PullIntakeOptions = {},
+  ) {
+    this.express = (options.express ?? false) && policy.oneAskAtATime && sources.length > 1;
+  }
 
   /** For each source's subscription: a message pushed while watching. */
   readonly watched: DeliveryHandler = (delivery) => {
     this.hand(delivery);
     if (!this.watching) return;
     this.watching = false;
-    void this.unwatch().then(() => this.fill());
+    // After this turn of the event loop: the claim of the message just handed over goes to
+    // Postgres first (it is sent at the end of this turn), the cancels of the watch after it.
+    setImmediate(() => void this.unwatch().then(() => this.fill()));
   };
 
   /** Opens the sources' channels without subscribing; each asks once it is up (its onReady calls {@link slotFreed}). */
@@ -141,19 +162,22 @@ export class PullIntake implements MessageIntake {
 
   /** Slots the streams may still fill (a stream on its way or being cancelled counts whole). */
   private get streamCredit(): number {
+    this.dropGoneStreams();
     let credit = 0;
-    // Backwards, so dropping one does not skip the next.
-    for (let i = this.streams.length - 1; i >= 0; i--) {
-      const stream = this.streams[i];
-      // Its channel is gone, and with it the consumer: nothing more comes.
-      if (stream.generation !== stream.source.generation) this.streams.splice(i, 1);
-      else credit += Math.max(0, stream.prefetch - stream.unsettled);
-    }
+    for (const stream of this.streams) credit += Math.max(0, stream.prefetch - stream.unsettled);
     return credit;
   }
 
-  private async openStream(source: QueueSource, count: number): Promise<number> {
-    const stream: Stream = { source, prefetch: count, generation: source.generation, unsettled: 0, closing: false, asking: false, askAgain: false };
+  /** Forgets the streams of a replaced channel: the consumer went with it, nothing more comes. */
+  private dropGoneStreams(): void {
+    // Backwards, so dropping one does not skip the next.
+    for (let i = this.streams.length - 1; i >= 0; i--) {
+      if (this.streams[i].generation !== this.streams[i].source.generation) this.streams.splice(i, 1);
+    }
+  }
+
+  private async openStream(source: QueueSource, count: number, express = false): Promise<number> {
+    const stream: Stream = { source, prefetch: count, generation: source.generation, unsettled: 0, closing: false, asking: false, askAgain: false, express };
     this.streams.push(stream);
     let delivered = 0;
     stream.tag = await source.stream(count, (delivery) => {
@@ -178,7 +202,7 @@ export class PullIntake implements MessageIntake {
    * per task.
    */
   private streamSlotFreed(stream: Stream): void {
-    if (stream.closing || stream.tag === undefined) return;
+    if (stream.closing || stream.tag === undefined || stream.express) return;
     if (stream.asking) {
       stream.askAgain = true;
       return;
@@ -232,6 +256,7 @@ export class PullIntake implements MessageIntake {
    * queues are asked again before a lower one is served a second time.
    */
   private async fillOnce(): Promise<void> {
+    await this.keepExpressSlot();
     while (this.active && !this.watching && this.free > 0) {
       const counts = await Promise.all(this.sources.map((source) => source.ready()));
       const ready = new Map(this.sources.map((source, i) => [source.queue, counts[i] ?? 0]));
@@ -271,9 +296,26 @@ export class PullIntake implements MessageIntake {
     }
   }
 
+  /**
+   * Opens the express slot on the top queue when it is wanted and missing (first fill, after a
+   * pause, after its channel was replaced): it takes the first free slot, before the lower
+   * queues are asked. What it brings at once (the top queue had messages) starts like any other.
+   */
+  private async keepExpressSlot(): Promise<void> {
+    if (!this.express || !this.active || this.free < 1 || this.hasExpressSlot()) return;
+    await this.openStream(this.sources[0], 1, true);
+  }
+
+  /** Subscribes a prefetch of one to every queue; not to the top queue while the express slot already listens there. */
   private async watch(): Promise<void> {
     this.watching = true;
-    await Promise.all(this.sources.map((source) => source.resume()));
+    const watched = this.hasExpressSlot() ? this.sources.slice(1) : this.sources;
+    await Promise.all(watched.map((source) => source.resume()));
+  }
+
+  private hasExpressSlot(): boolean {
+    this.dropGoneStreams();
+    return this.streams.some((stream) => stream.express && !stream.closing);
   }
 }
 

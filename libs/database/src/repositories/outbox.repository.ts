@@ -8,7 +8,7 @@ import type { SqlExecutor } from '../sql-executor.js';
 /** `event`: a task's terminal event, written by the `tasks_terminal_event` trigger (migration task-routing-and-events). */
 export type OutboxKind = 'dispatch' | 'retry' | 'dead-letter' | 'control' | 'redispatch' | 'event';
 
-/** A claimed outbox row. */
+/** A claimed outbox row, as the claim statement returns it. */
 export interface OutboxRow {
   id: string;
   taskId: string | null;
@@ -17,7 +17,10 @@ export interface OutboxRow {
   exchange: string;
   routingKey: string;
   headers: Record<string, string | number>;
-  body: Record<string, unknown>;
+  /** The message body as the JSON text to publish. */
+  body: string;
+  /** The body's correlationId, '' when it has none. */
+  correlationId: string;
   attempts: number;
   /** A dispatch row whose task was still NEW when claimed, and is now locked by the claim. */
   dispatchable: boolean;
@@ -26,54 +29,38 @@ export interface OutboxRow {
 /** What one batch did with its rows. */
 export interface OutboxOutcome {
   /** Rows the broker confirmed. */
-  published: OutboxRow[];
+  published: readonly OutboxRow[];
   /** Dispatch rows whose task had left NEW: nothing is sent, the row is closed with `note`. */
-  unsent: OutboxRow[];
+  unsent: readonly OutboxRow[];
   note: string;
 }
 
-interface RawOutboxRow {
-  id: string;
-  task_id: string | null;
-  kind: OutboxKind;
-  message_id: string;
-  exchange: string;
-  routing_key: string;
-  headers: Record<string, string | number>;
-  body: Record<string, unknown>;
-  attempts: number;
-  dispatchable: boolean;
-}
-
-/** The relay's reads and writes of the outbox. Each call runs on the relay's transaction. */
+/**
+ * The relay's reads and writes of the outbox. Each call runs on the relay's transaction.
+ * `prepared`: the claim and the outcome run as named prepared statements, planned once per
+ * connection (not through a transaction-mode pooler).
+ */
 @Injectable()
 export class OutboxRepository {
-  async claimBatch(tx: SqlExecutor, limit: number): Promise<OutboxRow[]> {
-    const { rows } = await tx.query<RawOutboxRow>(CLAIM_OUTBOX_BATCH, [limit]);
-    return rows.map((r) => ({
-      id: String(r.id),
-      taskId: r.task_id,
-      kind: r.kind,
-      messageId: r.message_id,
-      exchange: r.exchange,
-      routingKey: r.routing_key,
-      headers: r.headers,
-      body: r.body,
-      attempts: r.attempts,
-      dispatchable: r.dispatchable,
-    }));
+  async claimBatch(tx: SqlExecutor, limit: number, prepared = false): Promise<OutboxRow[]> {
+    const { rows } = await tx.query<OutboxRow>(CLAIM_OUTBOX_BATCH, [limit], prepared ? { name: 'claim-outbox-batch' } : undefined);
+    return rows;
   }
 
   /** Marks the published and the unsent rows, and moves the tasks of published dispatch rows to PENDING, in one statement. */
-  async recordOutcome(tx: SqlExecutor, outcome: OutboxOutcome): Promise<void> {
+  async recordOutcome(tx: SqlExecutor, outcome: OutboxOutcome, prepared = false): Promise<void> {
     if (outcome.published.length === 0 && outcome.unsent.length === 0) return;
-    await tx.query(RECORD_OUTBOX_OUTCOME, [
-      outcome.published.map((r) => r.id),
-      outcome.unsent.map((r) => r.id),
-      outcome.note,
-      outcome.published.filter((r) => r.kind === 'dispatch' && r.taskId).map((r) => r.taskId!),
-      TaskStatusMachine.sourcesOf(TaskStatus.PENDING),
-    ]);
+    const publishedIds: string[] = [];
+    const dispatchedTasks: string[] = [];
+    for (const row of outcome.published) {
+      publishedIds.push(row.id);
+      if (row.kind === 'dispatch' && row.taskId) dispatchedTasks.push(row.taskId);
+    }
+    await tx.query(
+      RECORD_OUTBOX_OUTCOME,
+      [publishedIds, outcome.unsent.map((r) => r.id), outcome.note, dispatchedTasks, PENDING_SOURCES],
+      prepared ? { name: 'record-outbox-outcome' } : undefined,
+    );
   }
 
   /** Counts a failed publish; returns the id of the task that was FAILED because dispatch gave up, if any. */
@@ -88,3 +75,6 @@ export class OutboxRepository {
     return rows[0]?.id ?? null;
   }
 }
+
+/** The statuses a task may move to PENDING from, by the status machine. */
+const PENDING_SOURCES = TaskStatusMachine.sourcesOf(TaskStatus.PENDING);

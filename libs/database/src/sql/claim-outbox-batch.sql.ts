@@ -18,6 +18,10 @@
  * through the status index and scanned every NEW task for each batch.
  *
  * The partial index outbox_due_idx holds only unpublished rows, in this order.
+ *
+ * The columns come out named as the relay reads them, and the body as the JSON text it
+ * publishes (with its correlation id beside it): no object per row to rename, and no parse
+ * of the body only to serialise it again.
  */
 export const CLAIM_OUTBOX_BATCH = /* sql */ `
 WITH claimed AS MATERIALIZED (
@@ -34,7 +38,8 @@ WITH claimed AS MATERIALIZED (
   ORDER BY t.id
   FOR UPDATE OF t
 )
-SELECT id, task_id, kind, message_id, exchange, routing_key, headers, body, attempts,
+SELECT id, task_id AS "taskId", kind, message_id AS "messageId", exchange, routing_key AS "routingKey", headers,
+       body::text AS body, coalesce(body->>'correlationId', '') AS "correlationId", attempts,
        kind = 'dispatch' AND task_id = ANY(ARRAY(SELECT id FROM locked WHERE status = 'NEW')) AS dispatchable
 FROM claimed
 ORDER BY available_at, id`;
