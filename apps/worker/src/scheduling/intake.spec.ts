@@ -31,7 +31,8 @@ class FakeQueue implements QueueSource {
   private watchHolds = false;
   asks = 0;
   takes = 0;
-  readonly generation = 0;
+  /** Bumped by {@link replaceChannel}, as the real source does on a new channel. */
+  generation = 0;
   /** Lasting consumers by tag: how many more each may be pushed. */
   readonly streams = new Map<string, { credit: number; onDelivery: DeliveryHandler }>();
 
@@ -73,6 +74,12 @@ class FakeQueue implements QueueSource {
   async resume(): Promise<void> {
     this.subscribed = true;
     this.push();
+  }
+
+  /** The connection was lost and came back: the old channel's consumers are gone; a subscription (not paused) is made again. */
+  replaceChannel(): void {
+    this.generation++;
+    this.streams.clear();
   }
 
   async pause(): Promise<void> {
@@ -262,6 +269,21 @@ describe(PullIntake.name, () => {
     expect([high, medium, low].some((q) => q.subscribed)).toBe(false);
   });
 
+  it('keeps watching when a slot frees in the turn a watched message arrives (the watch is not left cancelled)', async () => {
+    const { sut, slots, medium, low } = intakeWith(3);
+    await sut.resume();
+    await settle();
+
+    low.publish('l1'); // pushed through the watch, which ends
+    sut.slotFreed(); // in the same turn another task ends: a fill finds every queue empty and watches again
+    await settle();
+    await settle();
+    medium.publish('m1');
+    await settle();
+
+    expect(slots.started).toEqual(['l1', 'm1']);
+  });
+
   it('stops asking while paused and starts again on resume', async () => {
     const { sut, slots, high } = intakeWith(2);
     await sut.resume();
@@ -369,6 +391,23 @@ describe(PullIntake.name, () => {
       expect([high.subscribed, medium.subscribed, low.subscribed]).toEqual([false, true, true]);
       high.publish('h1');
       await settle();
+      expect(slots.started).toEqual(['h1']);
+    });
+
+    it('is opened again when its channel was replaced while the worker watched the other queues', async () => {
+      const { sut, slots, high } = intakeWith(3, new StrictPolicy(QUEUES), { express: true });
+      await sut.resume();
+      await settle();
+      expect(high.streams.size).toBe(1);
+
+      high.replaceChannel(); // RabbitMQ went away and came back: the express consumer went with the channel
+      sut.slotFreed(); // what the source's new channel calls once it is up
+      await settle();
+      await settle();
+      high.publish('h1');
+      await settle();
+
+      expect(high.streams.size).toBe(1);
       expect(slots.started).toEqual(['h1']);
     });
 

@@ -121,9 +121,10 @@ export class PullIntake implements MessageIntake {
     this.hand(delivery);
     if (!this.watching) return;
     this.watching = false;
-    // After this turn of the event loop: the claim of the message just handed over goes to
-    // Postgres first (it is sent at the end of this turn), the cancels of the watch after it.
-    setImmediate(() => void this.unwatch().then(() => this.fill()));
+    // The watch's cancels are queued now, in this turn: a fill that a freed slot starts before
+    // they go (every queue asked and found empty) watches again, and its subscriptions must come
+    // after these cancels, not be undone by them.
+    void this.unwatch().then(() => this.fill());
   };
 
   /** Opens the sources' channels without subscribing; each asks once it is up (its onReady calls {@link slotFreed}). */
@@ -138,9 +139,20 @@ export class PullIntake implements MessageIntake {
     await this.fill();
   }
 
-  /** A slot freed or a channel came (back) up: take what there is room for. */
+  /**
+   * A slot freed or a channel came (back) up: take what there is room for. While watching, a
+   * watch needs nothing (its subscriptions come back with their channels), except when the
+   * express slot went with its channel: the top queue is not watched then, so the watch ends and
+   * a fill opens the express slot again.
+   */
   slotFreed(): void {
-    if (this.active && !this.watching) void this.fill();
+    if (!this.active) return;
+    if (!this.watching) {
+      void this.fill();
+    } else if (this.express && !this.hasExpressSlot()) {
+      this.watching = false;
+      void this.unwatch().then(() => this.fill());
+    }
   }
 
   /** Stops taking; messages already taken stay with the scheduler. */
