@@ -14,6 +14,17 @@ export interface SqlResult<T> {
  */
 export interface SqlExecutor {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<SqlResult<T>>;
+  /**
+   * The same statement as a named prepared statement `name`, where this executor keeps them:
+   * Postgres then parses and plans it once per connection instead of on every call. An
+   * executor without it (a transaction, a caller's TypeORM transaction) runs `query`.
+   */
+  queryPrepared?<T = Record<string, unknown>>(name: string, sql: string, params: unknown[]): Promise<SqlResult<T>>;
+}
+
+/** `sql` as the prepared statement `name` where `executor` keeps them (see {@link SqlExecutor.queryPrepared}), else as it is. */
+export function queryPrepared<T = Record<string, unknown>>(executor: SqlExecutor, name: string, sql: string, params: unknown[]): Promise<SqlResult<T>> {
+  return executor.queryPrepared ? executor.queryPrepared<T>(name, sql, params) : executor.query<T>(sql, params);
 }
 
 /** Adapts a node-postgres client (the apps' transactions). */

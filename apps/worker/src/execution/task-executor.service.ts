@@ -12,7 +12,7 @@ import {
   isDataRejected,
   isIllegalStatusTransition,
   TaskExecutionRepository,
-  type TaskRow,
+  type ClaimedTask,
 } from '#database';
 import {
   DEAD_LETTER_EXCHANGE,
@@ -24,7 +24,7 @@ import {
   retryMessage,
   type TaskMessage,
 } from '#messaging';
-import { type LogContext, MetricsService, UNKNOWN_LABEL, type WorkerOutcome, withLogContext } from '#observability';
+import { currentLogContext, type LogContext, MetricsService, UNKNOWN_LABEL, type WorkerOutcome, withLogContext } from '#observability';
 import {
   type AnyTaskHandler,
   type BatchItem,
@@ -71,7 +71,7 @@ type StatusDecision = Exclude<OutcomeDecision, { action: 'hand-back' | 'abandon'
 
 /** A claimed task of a batch type, waiting in its type's gatherer or running in a batch. */
 interface BatchEntry {
-  readonly task: TaskRow;
+  readonly task: ClaimedTask;
   readonly attempt: Attempt;
 }
 
@@ -131,7 +131,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   private readonly defaults: PolicyDefaults;
   /** Hooks running now, aborted with the handlers when shutdown runs past its deadline. */
   private readonly hooks = new Set<AbortController>();
-  private readonly claims: GroupCommit<Claim, TaskRow | null>;
+  private readonly claims: GroupCommit<Claim, ClaimedTask | null>;
   private readonly outcomes: GroupCommit<Finish, FinishedStatus | null>;
   private readonly summary = new OutcomeSummary(performance.now());
   private summaryTimer?: NodeJS.Timeout;
@@ -199,7 +199,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
    * clock skew between hosts enters it. Later attempts wait for their retry delay by design and
    * are left out.
    */
-  private observeWait(task: TaskRow): void {
+  private observeWait(task: ClaimedTask): void {
     if (!task.started_at) return;
     const from = Math.max(task.created_at.getTime(), task.run_at?.getTime() ?? 0);
     this.metrics.taskWaitDuration.observe(this.labels(task), Math.max(0, task.started_at.getTime() - from) / 1000);
@@ -288,14 +288,18 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
       delivery.ack();
       return;
     }
-    // A take-over is a new attempt: the claim may have moved the count on.
+    // A take-over is a new attempt: the claim may have moved the count on. The lines written
+    // from here on say so: the log context of this delivery (made for it alone by execute) takes
+    // the attempt claimed, rather than a second, nested context per task.
     claim.attempt = task.attempts;
+    const scope = currentLogContext();
+    if (scope) scope.attempt = claim.attempt;
     if (claim.attempt === 1) this.observeWait(task);
-    await withLogContext({ attempt: claim.attempt }, () => this.runClaimed(delivery, task, claim, sentAt));
+    await this.runClaimed(delivery, task, claim, sentAt);
   }
 
   /** Runs a claimed task's handler, writes its outcome, then acknowledges its message. */
-  private async runClaimed(delivery: Delivery, task: TaskRow, claim: Claim, sentAt: number): Promise<void> {
+  private async runClaimed(delivery: Delivery, task: ClaimedTask, claim: Claim, sentAt: number): Promise<void> {
     this.logger.debug('task claimed: running its handler', { priority: task.priority, maxAttempts: task.max_attempts });
     const attempt = this.hold(claim, sentAt, { taskId: task.id, type: task.type, attempt: claim.attempt, correlationId: task.correlation_id });
     let committed: { status: string; outcome: AttemptOutcome } | undefined;
@@ -339,7 +343,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
    * but at most for the type's timeoutSeconds: a hook that hangs is given up then (its signal
    * fires). A hook that throws, rejects or is given up is logged and counted, and that is all.
    */
-  private async runHook(task: TaskRow, attempt: number, status: string, outcome: AttemptOutcome): Promise<void> {
+  private async runHook(task: ClaimedTask, attempt: number, status: string, outcome: AttemptOutcome): Promise<void> {
     const handler = this.handlers.get(task.type);
     if (!handler) return;
     const hook = status === 'COMPLETED' ? 'onSuccess' : status === 'RETRYING' || status === 'FAILED' || status === 'CANCELLED' ? 'onError' : undefined;
@@ -378,7 +382,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
    * on the status machine's trigger, each claim is retried on its own, so that row fails alone;
    * any other error fails every claim of the batch, and each message is handed back.
    */
-  private async claimBatch(claims: readonly Claim[]): Promise<ItemResult<TaskRow | null>[]> {
+  private async claimBatch(claims: readonly Claim[]): Promise<ItemResult<ClaimedTask | null>[]> {
     const leaseSeconds = this.config.worker.leaseSeconds;
     if (claims.length > 1) {
       try {
@@ -412,7 +416,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     return settleEach(finishes, (finish) => this.execution.finishOne(this.database, finish));
   }
 
-  private outcomeContext(task: TaskRow, claim: Claim): OutcomeContext {
+  private outcomeContext(task: ClaimedTask, claim: Claim): OutcomeContext {
     return {
       attempt: claim.attempt,
       maxAttempts: task.max_attempts,
@@ -500,7 +504,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Runs the handler under an AbortSignal that fires on time-out, cancel, lost lease or forced shutdown. */
-  private async run(task: TaskRow, attempt: Attempt): Promise<AttemptOutcome> {
+  private async run(task: ClaimedTask, attempt: Attempt): Promise<AttemptOutcome> {
     const { controller, claim } = attempt;
     const gatherer = this.gatherers.get(task.type);
     // A batch type's time-out runs from the start of the batch (see runBatch), not from the claim.
@@ -534,7 +538,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
    * before it joins a batch), then it waits for its batch's answer for it. Its own signal still
    * ends its wait at once (a cancel, a lost lease): the batch goes on without it.
    */
-  private async submitToBatch(gatherer: BatchGatherer<BatchEntry, unknown>, task: TaskRow, attempt: Attempt): Promise<unknown> {
+  private async submitToBatch(gatherer: BatchGatherer<BatchEntry, unknown>, task: ClaimedTask, attempt: Attempt): Promise<unknown> {
     this.registry.assertPayload(task.type, task.payload);
     return Promise.race([gatherer.submit({ task, attempt }), rejectOnAbort(attempt.controller.signal)]);
   }
@@ -599,7 +603,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     await this.execution.reportProgress(this.database, claim, value).catch(() => false);
   }
 
-  private async runHandler(task: TaskRow, claim: Claim, signal: AbortSignal): Promise<unknown> {
+  private async runHandler(task: ClaimedTask, claim: Claim, signal: AbortSignal): Promise<unknown> {
     const handler = this.handlers.get(task.type);
     if (!handler || !('run' in handler)) throw new PermanentTaskError(`no handler is registered for type '${task.type}' in this worker`);
     this.registry.assertPayload(task.type, task.payload);
@@ -622,7 +626,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
    * FAILED (with its DLQ copy); each write turns into CANCELLED when a cancel was requested
    * meanwhile. Returns the status written, or SUPERSEDED when the attempt had been taken over.
    */
-  private async record(task: TaskRow, attempt: Attempt, decision: StatusDecision): Promise<FinishedStatus | 'SUPERSEDED'> {
+  private async record(task: ClaimedTask, attempt: Attempt, decision: StatusDecision): Promise<FinishedStatus | 'SUPERSEDED'> {
     const { claim } = attempt;
     // The task's queue group: its retry comes back to, and its DLQ copy names, its group's queue.
     const summary = { taskId: task.id, type: task.type, priority: task.priority, correlationId: task.correlation_id, queueGroup: task.queue_group };

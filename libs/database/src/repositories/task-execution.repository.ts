@@ -7,7 +7,7 @@ import { COMPLETE_TASK, FAIL_TASK, FINISH_TASKS, REPORT_PROGRESS, RETRY_TASK } f
 import { lostRaceAs } from '../database-errors.js';
 import { RELEASE_LEASE } from '../sql/release-lease.sql.js';
 import { RENEW_LEASES } from '../sql/renew-leases.sql.js';
-import type { SqlExecutor } from '../sql-executor.js';
+import { queryPrepared, type SqlExecutor } from '../sql-executor.js';
 import { outboxParams } from './outbox-params.js';
 import type { TaskRow } from '../task.record.js';
 
@@ -16,6 +16,25 @@ const CLAIMABLE = TaskStatusMachine.sourcesOf(TaskStatus.IN_PROGRESS).filter((s)
 
 /** What a write that lost its race to the status machine's trigger returns: no row, as when fenced out. */
 const NO_ROWS = { rows: [], rowCount: 0 };
+
+/** The columns of a task a claim answers with: what the worker needs to run it and to count it. */
+export type ClaimedTask = Pick<
+  TaskRow,
+  | 'id'
+  | 'type'
+  | 'priority'
+  | 'payload'
+  | 'status'
+  | 'attempts'
+  | 'max_attempts'
+  | 'correlation_id'
+  | 'locked_by'
+  | 'cancel_requested_at'
+  | 'created_at'
+  | 'run_at'
+  | 'started_at'
+  | 'queue_group'
+>;
 
 /** The status a finishing write wrote: the one asked for, or CANCELLED when a cancel was requested; null when fenced out. */
 export type FinishedStatus = TaskStatus.COMPLETED | TaskStatus.RETRYING | TaskStatus.FAILED | TaskStatus.CANCELLED;
@@ -46,11 +65,16 @@ export type Finish =
  * the database refuses as an illegal status change (the `tasks_status_guard` trigger) lost
  * the same race by another road, and returns false (null for a claim) too, rather than
  * failing the message. Each is one statement on its own: pass the pool, not a transaction.
+ * The statements of the worker's hot path (claims, outcomes, lease renewals) go as named
+ * prepared statements where the executor keeps them (see {@link SqlExecutor.queryPrepared}).
  */
 @Injectable()
 export class TaskExecutionRepository {
-  async claim(executor: SqlExecutor, claim: Claim, leaseSeconds: number): Promise<TaskRow | null> {
-    const { rows } = await lostRaceAs(executor.query<TaskRow>(CLAIM_TASK, [claim.taskId, claim.attempt, claim.token, leaseSeconds, CLAIMABLE]), NO_ROWS);
+  async claim(executor: SqlExecutor, claim: Claim, leaseSeconds: number): Promise<ClaimedTask | null> {
+    const { rows } = await lostRaceAs(
+      queryPrepared<ClaimedTask>(executor, 'worker_claim_task', CLAIM_TASK, [claim.taskId, claim.attempt, claim.token, leaseSeconds, CLAIMABLE]),
+      NO_ROWS,
+    );
     return rows[0] ?? null;
   }
 
@@ -59,9 +83,9 @@ export class TaskExecutionRepository {
    * as {@link claim} would. Returns the rows claimed by claim token; a claim missing from the
    * answer matched nothing. An error fails the whole batch: nothing of it was claimed.
    */
-  async claimMany(executor: SqlExecutor, claims: readonly Claim[], leaseSeconds: number): Promise<Map<string, TaskRow>> {
+  async claimMany(executor: SqlExecutor, claims: readonly Claim[], leaseSeconds: number): Promise<Map<string, ClaimedTask>> {
     if (claims.length === 0) return new Map();
-    const { rows } = await executor.query<TaskRow>(CLAIM_TASKS, [
+    const { rows } = await queryPrepared<ClaimedTask>(executor, 'worker_claim_tasks', CLAIM_TASKS, [
       claims.map((c) => c.taskId),
       claims.map((c) => c.attempt),
       claims.map((c) => c.token),
@@ -85,7 +109,7 @@ export class TaskExecutionRepository {
     const finishes = [...batch].sort((a, b) => (a.claim.taskId < b.claim.taskId ? -1 : a.claim.taskId > b.claim.taskId ? 1 : 0));
     const column = <T>(pick: (f: Finish) => T | undefined) => finishes.map((f) => pick(f) ?? null);
     const outbox = (f: Finish) => (f.action === 'retry' ? f.message : f.action === 'fail' ? f.deadLetter : undefined);
-    const { rows } = await executor.query<{ token: string; status: FinishedStatus }>(FINISH_TASKS, [
+    const { rows } = await queryPrepared<{ token: string; status: FinishedStatus }>(executor, 'worker_finish_tasks', FINISH_TASKS, [
       column((f) => f.claim.taskId),
       column((f) => f.claim.token),
       column((f) => f.action),
@@ -127,7 +151,7 @@ export class TaskExecutionRepository {
    */
   async renewLeases(executor: SqlExecutor, claims: readonly Claim[], leaseSeconds: number): Promise<RenewedLease[]> {
     if (claims.length === 0) return [];
-    const { rows } = await executor.query<{ token: string; cancel_requested: boolean }>(RENEW_LEASES, [
+    const { rows } = await queryPrepared<{ token: string; cancel_requested: boolean }>(executor, 'worker_renew_leases', RENEW_LEASES, [
       claims.map((c) => c.taskId),
       claims.map((c) => c.token),
       leaseSeconds,
@@ -143,7 +167,10 @@ export class TaskExecutionRepository {
 
   /** COMPLETED with `resultJson` (already checked to be storable), or CANCELLED if a cancel was requested. */
   async complete(executor: SqlExecutor, claim: Claim, resultJson: string): Promise<FinishedStatus | null> {
-    const { rows } = await lostRaceAs(executor.query<{ status: FinishedStatus }>(COMPLETE_TASK, [claim.taskId, claim.token, resultJson]), NO_ROWS);
+    const { rows } = await lostRaceAs(
+      queryPrepared<{ status: FinishedStatus }>(executor, 'worker_complete_task', COMPLETE_TASK, [claim.taskId, claim.token, resultJson]),
+      NO_ROWS,
+    );
     return rows[0]?.status ?? null;
   }
 
