@@ -66,6 +66,9 @@ const SUMMARY_INTERVAL_MS = 10_000;
  */
 const WRITES_IN_FLIGHT = 2;
 
+/** The labels of the worker's per-task metrics. */
+type TaskLabels = Readonly<{ type: string; priority: string }>;
+
 /** A decision that writes a status; the executor handles the other two (hand-back, abandon) itself. */
 type StatusDecision = Exclude<OutcomeDecision, { action: 'hand-back' | 'abandon' }>;
 
@@ -135,6 +138,8 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   private readonly outcomes: GroupCommit<Finish, FinishedStatus | null>;
   private readonly summary = new OutcomeSummary(performance.now());
   private summaryTimer?: NodeJS.Timeout;
+  /** Metric label sets by type, priority and outcome; see {@link labels}. */
+  private readonly labelSets = new Map<string, TaskLabels>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -182,15 +187,27 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
    * that is not one, counts as `unknown`, so a stray message cannot add series.
    */
   private count(task: { type: string; priority: string }, outcome: WorkerOutcome | FinishedStatus): void {
-    this.metrics.taskOutcomes.inc({ ...this.labels(task), outcome });
+    this.metrics.taskOutcomes.inc(this.labels(task, outcome));
     this.summary.add(outcome);
   }
 
-  private labels(task: { type: string; priority: string }): { type: string; priority: string } {
-    return {
-      type: this.handlers.has(task.type) ? task.type : UNKNOWN_LABEL,
-      priority: PRIORITIES.has(task.priority) ? task.priority : UNKNOWN_LABEL,
-    };
+  /**
+   * The labels of `task` (with `outcome`, for the outcome counter), made once per set and kept:
+   * there are only as many sets as types here times priorities (times outcomes), and a delivery
+   * then makes no label object of its own.
+   */
+  private labels(task: { type: string; priority: string }): TaskLabels;
+  private labels(task: { type: string; priority: string }, outcome: WorkerOutcome | FinishedStatus): TaskLabels & { outcome: string };
+  private labels(task: { type: string; priority: string }, outcome = ''): TaskLabels {
+    const type = this.handlers.has(task.type) ? task.type : UNKNOWN_LABEL;
+    const priority = PRIORITIES.has(task.priority) ? task.priority : UNKNOWN_LABEL;
+    const key = `${type}\n${priority}\n${outcome}`;
+    let labels = this.labelSets.get(key);
+    if (!labels) {
+      labels = Object.freeze(outcome ? { type, priority, outcome } : { type, priority });
+      this.labelSets.set(key, labels);
+    }
+    return labels;
   }
 
   /**
@@ -509,7 +526,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     const gatherer = this.gatherers.get(task.type);
     // A batch type's time-out runs from the start of the batch (see runBatch), not from the claim.
     const timeout = gatherer ? undefined : this.armTimeout(task.type, [controller]);
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     this.metrics.tasksInFlight.inc();
     try {
       const running = gatherer ? this.submitToBatch(gatherer, task, attempt) : this.runHandler(task, claim, controller.signal);
@@ -519,7 +536,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     } finally {
       clearTimeout(timeout);
       this.metrics.tasksInFlight.dec();
-      this.metrics.taskRunDuration.observe(this.labels(task), Number(process.hrtime.bigint() - started) / 1e9);
+      this.metrics.taskRunDuration.observe(this.labels(task), (performance.now() - started) / 1000);
     }
   }
 
@@ -618,7 +635,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     });
     // A handler that ignores its signal still loses its slot when the signal fires; what it
     // does afterwards can no longer write (the claim is fenced).
-    return Promise.race([running, rejectOnAbort(signal)]);
+    return untilAborted(running, signal);
   }
 
   /**
@@ -628,8 +645,6 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
    */
   private async record(task: ClaimedTask, attempt: Attempt, decision: StatusDecision): Promise<FinishedStatus | 'SUPERSEDED'> {
     const { claim } = attempt;
-    // The task's queue group: its retry comes back to, and its DLQ copy names, its group's queue.
-    const summary = { taskId: task.id, type: task.type, priority: task.priority, correlationId: task.correlation_id, queueGroup: task.queue_group };
     switch (decision.action) {
       case 'complete': {
         let written: FinishedStatus | null;
@@ -651,7 +666,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
       }
       case 'retry': {
         const { error, delaySeconds } = decision;
-        const message = retryMessage(summary, decision.nextAttempt, delaySeconds);
+        const message = retryMessage(routeOf(task), decision.nextAttempt, delaySeconds);
         const written = await this.withDatabaseRetry(attempt, () => this.outcomes.submit({ action: 'retry', claim, error, delaySeconds, message }));
         this.logger.warn(
           `task failed attempt ${claim.attempt}/${task.max_attempts}: ${error}; ` +
@@ -663,7 +678,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
       }
       case 'fail': {
         const { error, reason, attempts } = decision;
-        const deadLetter = deadLetterMessage(summary, { attempts, reason, error, failedAt: new Date() });
+        const deadLetter = deadLetterMessage(routeOf(task), { attempts, reason, error, failedAt: new Date() });
         const written = await this.withDatabaseRetry(attempt, () => this.outcomes.submit({ action: 'fail', claim, error, deadLetter }));
         this.logger.error(`task ${written ?? 'SUPERSEDED'} after attempt ${attempts}/${task.max_attempts} (${reason}): ${error}`, {
           status: written ?? 'SUPERSEDED',
@@ -721,6 +736,11 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
+/** The task as its messages name it; its queue group: its retry comes back to, and its DLQ copy names, its group's queue. */
+function routeOf(task: ClaimedTask) {
+  return { taskId: task.id, type: task.type, priority: task.priority, correlationId: task.correlation_id, queueGroup: task.queue_group };
+}
+
 /** The error onError is given: the attempt's own, or what ended it when its write became another status. */
 function hookError(status: string, outcome: AttemptOutcome): Error {
   if (status === 'CANCELLED') return outcome.ok || !(outcome.error instanceof TaskCancelledError) ? new TaskCancelledError() : outcome.error;
@@ -730,6 +750,18 @@ function hookError(status: string, outcome: AttemptOutcome): Error {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message || error.name : String(error);
+}
+
+/**
+ * `running`'s outcome, or the signal's reason as soon as it fires, whichever comes first: one
+ * promise, where a race with a promise that only rejects on abort makes three.
+ */
+function untilAborted<T>(running: T | PromiseLike<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+    Promise.resolve(running).then(resolve, reject);
+  });
 }
 
 function rejectOnAbort(signal: AbortSignal): Promise<never> {

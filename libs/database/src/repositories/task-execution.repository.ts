@@ -86,9 +86,9 @@ export class TaskExecutionRepository {
   async claimMany(executor: SqlExecutor, claims: readonly Claim[], leaseSeconds: number): Promise<Map<string, ClaimedTask>> {
     if (claims.length === 0) return new Map();
     const { rows } = await queryPrepared<ClaimedTask>(executor, 'worker_claim_tasks', CLAIM_TASKS, [
-      claims.map((c) => c.taskId),
-      claims.map((c) => c.attempt),
-      claims.map((c) => c.token),
+      arrayParam(claims, (c) => c.taskId),
+      arrayParam(claims, (c) => c.attempt),
+      arrayParam(claims, (c) => c.token),
       leaseSeconds,
       CLAIMABLE,
     ]);
@@ -107,23 +107,22 @@ export class TaskExecutionRepository {
     // In the order of the task ids, as claim_tasks takes its rows: two statements that share
     // rows then tend to lock them in the same order.
     const finishes = [...batch].sort((a, b) => (a.claim.taskId < b.claim.taskId ? -1 : a.claim.taskId > b.claim.taskId ? 1 : 0));
-    const column = <T>(pick: (f: Finish) => T | undefined) => finishes.map((f) => pick(f) ?? null);
     const outbox = (f: Finish) => (f.action === 'retry' ? f.message : f.action === 'fail' ? f.deadLetter : undefined);
     const { rows } = await queryPrepared<{ token: string; status: FinishedStatus }>(executor, 'worker_finish_tasks', FINISH_TASKS, [
-      column((f) => f.claim.taskId),
-      column((f) => f.claim.token),
-      column((f) => f.action),
-      column((f) => (f.action === 'complete' ? f.resultJson : undefined)),
-      column((f) => (f.action === 'retry' || f.action === 'fail' ? f.error : undefined)),
-      column((f) => (f.action === 'retry' ? f.delaySeconds : undefined)),
-      column((f) => outbox(f)?.messageId),
-      column((f) => outbox(f)?.exchange),
-      column((f) => outbox(f)?.routingKey),
-      column((f) => {
+      arrayParam(finishes, (f) => f.claim.taskId),
+      arrayParam(finishes, (f) => f.claim.token),
+      arrayParam(finishes, (f) => f.action),
+      arrayParam(finishes, (f) => (f.action === 'complete' ? f.resultJson : undefined)),
+      arrayParam(finishes, (f) => (f.action === 'retry' || f.action === 'fail' ? f.error : undefined)),
+      arrayParam(finishes, (f) => (f.action === 'retry' ? f.delaySeconds : undefined)),
+      arrayParam(finishes, (f) => outbox(f)?.messageId),
+      arrayParam(finishes, (f) => outbox(f)?.exchange),
+      arrayParam(finishes, (f) => outbox(f)?.routingKey),
+      arrayParam(finishes, (f) => {
         const m = outbox(f);
         return m && JSON.stringify(m.headers);
       }),
-      column((f) => {
+      arrayParam(finishes, (f) => {
         const m = outbox(f);
         return m && JSON.stringify(m.body);
       }),
@@ -202,4 +201,30 @@ export class TaskExecutionRepository {
     const { rowCount } = await executor.query(REPORT_PROGRESS, [claim.taskId, claim.token, percent]);
     return rowCount > 0;
   }
+}
+
+/** An element that needs no quotes in an array literal: a number, or text of letters, digits and `-:.` alone (ids, tokens, actions). */
+const BARE = /^[A-Za-z0-9][A-Za-z0-9:.-]*$/;
+
+/**
+ * One column of a batch as a PostgreSQL array literal (`{a,"b c",NULL}`), written in one pass:
+ * the same text node-postgres would send for the array, without its element-by-element string
+ * building (a batch statement sends eleven of these). A column with no value in any row goes as
+ * SQL NULL: the statements read their columns with the several-array `unnest`, which pads a
+ * NULL array with NULLs to the length of the longest, so the row gets NULL as from the literal.
+ */
+function arrayParam<T>(items: readonly T[], pick: (item: T) => string | number | null | undefined): string | null {
+  const elements = new Array<string>(items.length);
+  let any = false;
+  for (let i = 0; i < items.length; i++) {
+    const value = pick(items[i]);
+    if (value === null || value === undefined) {
+      elements[i] = 'NULL';
+      continue;
+    }
+    any = true;
+    const text = typeof value === 'number' ? String(value) : value;
+    elements[i] = BARE.test(text) && text.toUpperCase() !== 'NULL' ? text : `"${text.replace(/["\\]/g, '\\$&')}"`;
+  }
+  return any ? `{${elements.join(',')}}` : null;
 }
