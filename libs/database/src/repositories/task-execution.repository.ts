@@ -214,17 +214,17 @@ const BARE = /^[A-Za-z0-9][A-Za-z0-9:.-]*$/;
  * NULL array with NULLs to the length of the longest, so the row gets NULL as from the literal.
  */
 function arrayParam<T>(items: readonly T[], pick: (item: T) => string | number | null | undefined): string | null {
-  const elements = new Array<string>(items.length);
+  const elements: string[] = [];
   let any = false;
-  for (let i = 0; i < items.length; i++) {
-    const value = pick(items[i]);
+  for (const item of items) {
+    const value = pick(item);
     if (value === null || value === undefined) {
-      elements[i] = 'NULL';
+      elements.push('NULL');
       continue;
     }
     any = true;
     const text = typeof value === 'number' ? String(value) : value;
-    elements[i] = BARE.test(text) && text.toUpperCase() !== 'NULL' ? text : `"${text.replace(/["\\]/g, '\\$&')}"`;
+    elements.push(BARE.test(text) && text.toUpperCase() !== 'NULL' ? text : `"${text.replace(/["\\]/g, '\\$&')}"`);
   }
   return any ? `{${elements.join(',')}}` : null;
 }
