@@ -2,7 +2,9 @@
  * The columns of a claimed task the worker reads (`ClaimedTask`), not the whole row: a claim
  * answers thousands of rows a second, and the columns left out (title, description, result,
  * error, progress, the other timestamps) cost Postgres to send and the worker to parse and hold
- * for nothing.
+ * for nothing. A fixed list also keeps the answer's type fixed: the worker sends these as named
+ * prepared statements, and a prepared `SELECT *` over `SETOF tasks` would fail with "cached plan
+ * must not change result type" on every running worker once a migration added a column to tasks.
  */
 const CLAIMED_COLUMNS = `id, type, priority, payload, status, attempts, max_attempts, correlation_id, locked_by,
   cancel_requested_at, created_at, run_at, started_at, queue_group`;
