@@ -14,6 +14,7 @@ import { TaskTypeListIndex1764320000000 } from './1764320000000-task-type-list-i
 import { SetBasedStatusWrites1764400000000 } from './1764400000000-set-based-status-writes.js';
 import { TaskRoutingAndEvents1764450000000 } from './1764450000000-task-routing-and-events.js';
 import { DeadLetterReasons1764460000000 } from './1764460000000-dead-letter-reasons.js';
+import { OutboxNotifyOnlyWithRows1764500000000 } from './1764500000000-outbox-notify-only-with-rows.js';
 import { FailedTypeListIndex1764530000000 } from './1764530000000-failed-type-list-index.js';
 
 /** Every migration, oldest first. A new migration is a new timestamped file, listed here. */
@@ -34,5 +35,6 @@ export const MIGRATIONS = [
   SetBasedStatusWrites1764400000000,
   TaskRoutingAndEvents1764450000000,
   DeadLetterReasons1764460000000,
+  OutboxNotifyOnlyWithRows1764500000000,
   FailedTypeListIndex1764530000000,
 ];

@@ -148,6 +148,30 @@ describe('worker batches', () => {
   describe('the batch outcome statement', () => {
     const summaryOf = (id: string) => ({ taskId: id, type: 'noop', priority: TaskPriority.MEDIUM, correlationId: id });
 
+    it('wakes no relay for a batch that queues no message: completions alone send no NOTIFY', async () => {
+      const ids = [await insertTask(), await insertTask()];
+      const claims = ids.map((id) => claimOf(id));
+      await repository.claimMany(db(), claims, 30);
+      const listener = await suite.pgClient();
+      const heard: string[] = [];
+      listener.on('notification', (n) => heard.push(n.payload ?? ''));
+      await listener.query('LISTEN outbox_pending');
+      try {
+        const written = await repository.finishMany(
+          db(),
+          claims.map((claim): Finish => ({ action: 'complete', claim, resultJson: 'null' })),
+        );
+        expect([...written.values()]).toEqual(['COMPLETED', 'COMPLETED']);
+        // Notifications arrive in commit order: once this marker, sent after the outcome
+        // statement committed, is heard, anything that statement sent was heard before it.
+        await suite.sql.query(`SELECT pg_notify('outbox_pending', 'marker')`);
+        await eventually(async () => heard.includes('marker'), 15_000, 'the marker notification');
+        expect(heard).toEqual(['marker']);
+      } finally {
+        await listener.end();
+      }
+    });
+
     it('writes each row as its own statement would, fenced by its own token and honouring its own cancel request', async () => {
       const ids = await Promise.all(Array.from({ length: 6 }, () => insertTask()));
       const claims = ids.map((id) => claimOf(id));

@@ -32,8 +32,6 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
   private running?: Promise<void>;
   private wakeAgain = false;
   private stopping = false;
-  /** Claims and outcomes run as prepared statements, except through a transaction-mode pooler. */
-  private readonly prepared: boolean;
   /** Whether the per-message debug lines are written, so their fields are built only then. */
   private readonly debug: boolean;
 
@@ -45,7 +43,6 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     private readonly amqp: AmqpConnectionService,
     private readonly metrics: MetricsService,
   ) {
-    this.prepared = config.postgres.pooler !== 'transaction';
     this.debug = config.logLevel === 'debug';
     // Also called once after each LISTEN (re)connect, for rows committed while nobody listened.
     this.notifications = new OutboxNotifications(config, () => this.wake('notify'));
@@ -132,7 +129,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
    */
   async runBatch(): Promise<BatchOutcome> {
     return this.database.transaction(async (tx) => {
-      const rows = await this.outbox.claimBatch(tx, this.config.outbox.batchSize, this.prepared);
+      const rows = await this.outbox.claimBatch(tx, this.config.outbox.batchSize);
       if (rows.length === 0) return { claimed: 0, published: 0, failed: 0, skipped: 0 };
 
       // Per row, in claim order: undefined (confirmed), a string (why the publish failed), or
@@ -151,7 +148,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
         else failed.push({ row: rows[i], error: outcome });
       }
 
-      await this.outbox.recordOutcome(tx, { published, unsent: skipped, note: 'not sent: the task had left NEW (cancelled)' }, this.prepared);
+      await this.outbox.recordOutcome(tx, { published, unsent: skipped, note: 'not sent: the task had left NEW (cancelled)' });
       for (const { row, error } of failed) {
         const gaveUpOn = await this.outbox.recordFailure(tx, row.id, error, outboxBackoffSeconds(row.attempts + 1), this.config.outbox.maxAttempts);
         const fields = { ...rowFields(row), publishAttempt: row.attempts + 1, err: error };

@@ -45,14 +45,25 @@ describe(ClientExecutor.name, () => {
     await expect(result).rejects.toThrow('connection lost');
   });
 
-  it('runs a named statement as a prepared one', async () => {
+  it('runs a named statement as a prepared one where it names statements', async () => {
     const { client, sent, answers } = fakeClient();
-    const sut = new ClientExecutor(client);
+    const sut = new ClientExecutor(client, undefined, true);
 
-    const result = sut.query('SELECT $1', [7], { name: 'seven' });
+    const result = sut.queryPrepared('seven', 'SELECT $1', [7]);
     answers[0]([]);
     await result;
 
     expect(sent).toEqual([{ name: 'seven', text: 'SELECT $1', values: [7] }]);
+  });
+
+  it('runs it unnamed where it does not (through a transaction-mode pooler)', async () => {
+    const { client, sent, answers } = fakeClient();
+    const sut = new ClientExecutor(client, undefined, false);
+
+    const result = sut.queryPrepared('seven', 'SELECT $1', [7]);
+    answers[0]([]);
+    await result;
+
+    expect(sent).toEqual(['SELECT $1']);
   });
 });

@@ -13,33 +13,44 @@ export interface SqlResult<T> {
  * task and its outbox row.
  */
 export interface SqlExecutor {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<SqlResult<T>>;
   /**
-   * `options.name`: run it as a named prepared statement, parsed and planned once per
-   * connection instead of on every call (for a hot statement; never through a transaction-mode
-   * pooler, whose server connections do not keep a session's statements). Ignored where it does
-   * not apply.
+   * The same statement as a named prepared statement `name`, where this executor keeps them:
+   * Postgres then parses and plans it once per connection instead of on every call. Never
+   * through a transaction-mode pooler, whose server connections do not keep a session's
+   * statements; an executor without it (a caller's TypeORM transaction) runs `query`.
    */
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<SqlResult<T>>;
+  queryPrepared?<T = Record<string, unknown>>(name: string, sql: string, params: unknown[]): Promise<SqlResult<T>>;
 }
 
-/** See {@link SqlExecutor.query}. */
-export interface QueryOptions {
-  name?: string;
+/** `sql` as the prepared statement `name` where `executor` keeps them (see {@link SqlExecutor.queryPrepared}), else as it is. */
+export function queryPrepared<T = Record<string, unknown>>(executor: SqlExecutor, name: string, sql: string, params: unknown[]): Promise<SqlResult<T>> {
+  return executor.queryPrepared ? executor.queryPrepared<T>(name, sql, params) : executor.query<T>(sql, params);
 }
 
 /**
  * Adapts a node-postgres client (the apps' transactions). `begun`: the BEGIN sent just before,
  * whose answer was not awaited (the connection pipelines): each statement is sent at once, and
  * answers only once that BEGIN has, so a BEGIN that failed fails the statement behind it too.
+ * `named`: whether {@link queryPrepared} names its statements (false through a transaction-mode
+ * pooler).
  */
 export class ClientExecutor implements SqlExecutor {
   constructor(
     private readonly client: pg.PoolClient | pg.Client,
     private readonly begun?: Promise<unknown>,
+    private readonly named = false,
   ) {}
 
-  async query<T>(sql: string, params: unknown[] = [], options?: QueryOptions): Promise<SqlResult<T>> {
-    const running = options?.name ? this.client.query({ name: options.name, text: sql, values: params }) : this.client.query(sql, params);
+  query<T>(sql: string, params: unknown[] = []): Promise<SqlResult<T>> {
+    return this.run<T>(this.client.query(sql, params));
+  }
+
+  queryPrepared<T>(name: string, sql: string, params: unknown[]): Promise<SqlResult<T>> {
+    return this.run<T>(this.named ? this.client.query({ name, text: sql, values: params }) : this.client.query(sql, params));
+  }
+
+  private async run<T>(running: Promise<pg.QueryResult>): Promise<SqlResult<T>> {
     if (this.begun) {
       try {
         await this.begun;

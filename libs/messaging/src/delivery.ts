@@ -59,8 +59,17 @@ export class ChannelAcks {
 export class Delivery {
   private settled = false;
   private whenSettled?: () => void;
-  /** Resolves once the delivery is acknowledged or handed back (also on a closed channel). */
-  readonly done = new Promise<void>((resolve) => (this.whenSettled = resolve));
+  private settledPromise?: Promise<void>;
+
+  /**
+   * Resolves once the delivery is acknowledged or handed back (also on a closed channel). Made
+   * when first asked for: most deliveries are never waited on, and a promise per delivery is
+   * garbage the worker would make thousands of times a second.
+   */
+  get done(): Promise<void> {
+    this.settledPromise ??= this.settled ? Promise.resolve() : new Promise<void>((resolve) => (this.whenSettled = resolve));
+    return this.settledPromise;
+  }
 
   constructor(
     readonly message: Message,

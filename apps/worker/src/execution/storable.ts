@@ -11,6 +11,8 @@ export type SerializedResult = { ok: true; json: string } | { ok: false; reason:
 
 class NotStorable extends Error {}
 
+const NULL_RESULT: SerializedResult = Object.freeze({ ok: true, json: 'null' });
+
 /** Why a string cannot be stored, or undefined when it can. */
 function problemOf(text: string): string | undefined {
   switch (unstorableIn(text)) {
@@ -29,6 +31,8 @@ function problemOf(text: string): string | undefined {
  * represent, or more than `maxBytes` bytes of JSON.
  */
 export function serializeResult(result: unknown, maxBytes: number): SerializedResult {
+  // No result (most handlers): nothing to check.
+  if (result === undefined || result === null) return NULL_RESULT;
   let json: string | undefined;
   try {
     json = JSON.stringify(result ?? null, function (key: string, value: unknown) {

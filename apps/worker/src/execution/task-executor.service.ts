@@ -12,7 +12,7 @@ import {
   isDataRejected,
   isIllegalStatusTransition,
   TaskExecutionRepository,
-  type TaskRow,
+  type ClaimedTask,
 } from '#database';
 import {
   DEAD_LETTER_EXCHANGE,
@@ -24,7 +24,7 @@ import {
   retryMessage,
   type TaskMessage,
 } from '#messaging';
-import { type LogContext, MetricsService, UNKNOWN_LABEL, type WorkerOutcome, withLogContext } from '#observability';
+import { currentLogContext, type LogContext, MetricsService, UNKNOWN_LABEL, type WorkerOutcome, withLogContext } from '#observability';
 import {
   type AnyTaskHandler,
   type BatchItem,
@@ -66,12 +66,15 @@ const SUMMARY_INTERVAL_MS = 10_000;
  */
 const WRITES_IN_FLIGHT = 2;
 
+/** The labels of the worker's per-task metrics. */
+type TaskLabels = Readonly<{ type: string; priority: string }>;
+
 /** A decision that writes a status; the executor handles the other two (hand-back, abandon) itself. */
 type StatusDecision = Exclude<OutcomeDecision, { action: 'hand-back' | 'abandon' }>;
 
 /** A claimed task of a batch type, waiting in its type's gatherer or running in a batch. */
 interface BatchEntry {
-  readonly task: TaskRow;
+  readonly task: ClaimedTask;
   readonly attempt: Attempt;
 }
 
@@ -131,10 +134,12 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   private readonly defaults: PolicyDefaults;
   /** Hooks running now, aborted with the handlers when shutdown runs past its deadline. */
   private readonly hooks = new Set<AbortController>();
-  private readonly claims: GroupCommit<Claim, TaskRow | null>;
+  private readonly claims: GroupCommit<Claim, ClaimedTask | null>;
   private readonly outcomes: GroupCommit<Finish, FinishedStatus | null>;
   private readonly summary = new OutcomeSummary(performance.now());
   private summaryTimer?: NodeJS.Timeout;
+  /** Metric label sets by type, priority and outcome; see {@link labels}. */
+  private readonly labelSets = new Map<string, TaskLabels>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -182,15 +187,27 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
    * that is not one, counts as `unknown`, so a stray message cannot add series.
    */
   private count(task: { type: string; priority: string }, outcome: WorkerOutcome | FinishedStatus): void {
-    this.metrics.taskOutcomes.inc({ ...this.labels(task), outcome });
+    this.metrics.taskOutcomes.inc(this.labels(task, outcome));
     this.summary.add(outcome);
   }
 
-  private labels(task: { type: string; priority: string }): { type: string; priority: string } {
-    return {
-      type: this.handlers.has(task.type) ? task.type : UNKNOWN_LABEL,
-      priority: PRIORITIES.has(task.priority) ? task.priority : UNKNOWN_LABEL,
-    };
+  /**
+   * The labels of `task` (with `outcome`, for the outcome counter), made once per set and kept:
+   * there are only as many sets as types here times priorities (times outcomes), and a delivery
+   * then makes no label object of its own.
+   */
+  private labels(task: { type: string; priority: string }): TaskLabels;
+  private labels(task: { type: string; priority: string }, outcome: WorkerOutcome | FinishedStatus): TaskLabels & { outcome: string };
+  private labels(task: { type: string; priority: string }, outcome = ''): TaskLabels {
+    const type = this.handlers.has(task.type) ? task.type : UNKNOWN_LABEL;
+    const priority = PRIORITIES.has(task.priority) ? task.priority : UNKNOWN_LABEL;
+    const key = `${type}\n${priority}\n${outcome}`;
+    let labels = this.labelSets.get(key);
+    if (!labels) {
+      labels = Object.freeze(outcome ? { type, priority, outcome } : { type, priority });
+      this.labelSets.set(key, labels);
+    }
+    return labels;
   }
 
   /**
@@ -199,7 +216,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
    * clock skew between hosts enters it. Later attempts wait for their retry delay by design and
    * are left out.
    */
-  private observeWait(task: TaskRow): void {
+  private observeWait(task: ClaimedTask): void {
     if (!task.started_at) return;
     const from = Math.max(task.created_at.getTime(), task.run_at?.getTime() ?? 0);
     this.metrics.taskWaitDuration.observe(this.labels(task), Math.max(0, task.started_at.getTime() - from) / 1000);
@@ -288,14 +305,18 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
       delivery.ack();
       return;
     }
-    // A take-over is a new attempt: the claim may have moved the count on.
+    // A take-over is a new attempt: the claim may have moved the count on. The lines written
+    // from here on say so: the log context of this delivery (made for it alone by execute) takes
+    // the attempt claimed, rather than a second, nested context per task.
     claim.attempt = task.attempts;
+    const scope = currentLogContext();
+    if (scope) scope.attempt = claim.attempt;
     if (claim.attempt === 1) this.observeWait(task);
-    await withLogContext({ attempt: claim.attempt }, () => this.runClaimed(delivery, task, claim, sentAt));
+    await this.runClaimed(delivery, task, claim, sentAt);
   }
 
   /** Runs a claimed task's handler, writes its outcome, then acknowledges its message. */
-  private async runClaimed(delivery: Delivery, task: TaskRow, claim: Claim, sentAt: number): Promise<void> {
+  private async runClaimed(delivery: Delivery, task: ClaimedTask, claim: Claim, sentAt: number): Promise<void> {
     this.logger.debug('task claimed: running its handler', { priority: task.priority, maxAttempts: task.max_attempts });
     const attempt = this.hold(claim, sentAt, { taskId: task.id, type: task.type, attempt: claim.attempt, correlationId: task.correlation_id });
     let committed: { status: string; outcome: AttemptOutcome } | undefined;
@@ -339,7 +360,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
    * but at most for the type's timeoutSeconds: a hook that hangs is given up then (its signal
    * fires). A hook that throws, rejects or is given up is logged and counted, and that is all.
    */
-  private async runHook(task: TaskRow, attempt: number, status: string, outcome: AttemptOutcome): Promise<void> {
+  private async runHook(task: ClaimedTask, attempt: number, status: string, outcome: AttemptOutcome): Promise<void> {
     const handler = this.handlers.get(task.type);
     if (!handler) return;
     const hook = status === 'COMPLETED' ? 'onSuccess' : status === 'RETRYING' || status === 'FAILED' || status === 'CANCELLED' ? 'onError' : undefined;
@@ -378,7 +399,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
    * on the status machine's trigger, each claim is retried on its own, so that row fails alone;
    * any other error fails every claim of the batch, and each message is handed back.
    */
-  private async claimBatch(claims: readonly Claim[]): Promise<ItemResult<TaskRow | null>[]> {
+  private async claimBatch(claims: readonly Claim[]): Promise<ItemResult<ClaimedTask | null>[]> {
     const leaseSeconds = this.config.worker.leaseSeconds;
     if (claims.length > 1) {
       try {
@@ -412,7 +433,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     return settleEach(finishes, (finish) => this.execution.finishOne(this.database, finish));
   }
 
-  private outcomeContext(task: TaskRow, claim: Claim): OutcomeContext {
+  private outcomeContext(task: ClaimedTask, claim: Claim): OutcomeContext {
     return {
       attempt: claim.attempt,
       maxAttempts: task.max_attempts,
@@ -500,12 +521,12 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Runs the handler under an AbortSignal that fires on time-out, cancel, lost lease or forced shutdown. */
-  private async run(task: TaskRow, attempt: Attempt): Promise<AttemptOutcome> {
+  private async run(task: ClaimedTask, attempt: Attempt): Promise<AttemptOutcome> {
     const { controller, claim } = attempt;
     const gatherer = this.gatherers.get(task.type);
     // A batch type's time-out runs from the start of the batch (see runBatch), not from the claim.
     const timeout = gatherer ? undefined : this.armTimeout(task.type, [controller]);
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     this.metrics.tasksInFlight.inc();
     try {
       const running = gatherer ? this.submitToBatch(gatherer, task, attempt) : this.runHandler(task, claim, controller.signal);
@@ -515,7 +536,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     } finally {
       clearTimeout(timeout);
       this.metrics.tasksInFlight.dec();
-      this.metrics.taskRunDuration.observe(this.labels(task), Number(process.hrtime.bigint() - started) / 1e9);
+      this.metrics.taskRunDuration.observe(this.labels(task), (performance.now() - started) / 1000);
     }
   }
 
@@ -534,7 +555,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
    * before it joins a batch), then it waits for its batch's answer for it. Its own signal still
    * ends its wait at once (a cancel, a lost lease): the batch goes on without it.
    */
-  private async submitToBatch(gatherer: BatchGatherer<BatchEntry, unknown>, task: TaskRow, attempt: Attempt): Promise<unknown> {
+  private async submitToBatch(gatherer: BatchGatherer<BatchEntry, unknown>, task: ClaimedTask, attempt: Attempt): Promise<unknown> {
     this.registry.assertPayload(task.type, task.payload);
     return Promise.race([gatherer.submit({ task, attempt }), rejectOnAbort(attempt.controller.signal)]);
   }
@@ -599,7 +620,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     await this.execution.reportProgress(this.database, claim, value).catch(() => false);
   }
 
-  private async runHandler(task: TaskRow, claim: Claim, signal: AbortSignal): Promise<unknown> {
+  private async runHandler(task: ClaimedTask, claim: Claim, signal: AbortSignal): Promise<unknown> {
     const handler = this.handlers.get(task.type);
     if (!handler || !('run' in handler)) throw new PermanentTaskError(`no handler is registered for type '${task.type}' in this worker`);
     this.registry.assertPayload(task.type, task.payload);
@@ -614,7 +635,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
     });
     // A handler that ignores its signal still loses its slot when the signal fires; what it
     // does afterwards can no longer write (the claim is fenced).
-    return Promise.race([running, rejectOnAbort(signal)]);
+    return untilAborted(running, signal);
   }
 
   /**
@@ -622,10 +643,8 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
    * FAILED (with its DLQ copy); each write turns into CANCELLED when a cancel was requested
    * meanwhile. Returns the status written, or SUPERSEDED when the attempt had been taken over.
    */
-  private async record(task: TaskRow, attempt: Attempt, decision: StatusDecision): Promise<FinishedStatus | 'SUPERSEDED'> {
+  private async record(task: ClaimedTask, attempt: Attempt, decision: StatusDecision): Promise<FinishedStatus | 'SUPERSEDED'> {
     const { claim } = attempt;
-    // The task's queue group: its retry comes back to, and its DLQ copy names, its group's queue.
-    const summary = { taskId: task.id, type: task.type, priority: task.priority, correlationId: task.correlation_id, queueGroup: task.queue_group };
     switch (decision.action) {
       case 'complete': {
         let written: FinishedStatus | null;
@@ -647,7 +666,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
       }
       case 'retry': {
         const { error, delaySeconds } = decision;
-        const message = retryMessage(summary, decision.nextAttempt, delaySeconds);
+        const message = retryMessage(routeOf(task), decision.nextAttempt, delaySeconds);
         const written = await this.withDatabaseRetry(attempt, () => this.outcomes.submit({ action: 'retry', claim, error, delaySeconds, message }));
         this.logger.warn(
           `task failed attempt ${claim.attempt}/${task.max_attempts}: ${error}; ` +
@@ -659,7 +678,7 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
       }
       case 'fail': {
         const { error, reason, attempts } = decision;
-        const deadLetter = deadLetterMessage(summary, { attempts, reason, error, failedAt: new Date() });
+        const deadLetter = deadLetterMessage(routeOf(task), { attempts, reason, error, failedAt: new Date() });
         const written = await this.withDatabaseRetry(attempt, () => this.outcomes.submit({ action: 'fail', claim, error, deadLetter }));
         this.logger.error(`task ${written ?? 'SUPERSEDED'} after attempt ${attempts}/${task.max_attempts} (${reason}): ${error}`, {
           status: written ?? 'SUPERSEDED',
@@ -717,6 +736,11 @@ export class TaskExecutor implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
+/** The task as its messages name it; its queue group: its retry comes back to, and its DLQ copy names, its group's queue. */
+function routeOf(task: ClaimedTask) {
+  return { taskId: task.id, type: task.type, priority: task.priority, correlationId: task.correlation_id, queueGroup: task.queue_group };
+}
+
 /** The error onError is given: the attempt's own, or what ended it when its write became another status. */
 function hookError(status: string, outcome: AttemptOutcome): Error {
   if (status === 'CANCELLED') return outcome.ok || !(outcome.error instanceof TaskCancelledError) ? new TaskCancelledError() : outcome.error;
@@ -726,6 +750,18 @@ function hookError(status: string, outcome: AttemptOutcome): Error {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message || error.name : String(error);
+}
+
+/**
+ * `running`'s outcome, or the signal's reason as soon as it fires, whichever comes first: one
+ * promise, where a race with a promise that only rejects on abort makes three.
+ */
+function untilAborted<T>(running: T | PromiseLike<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+    Promise.resolve(running).then(resolve, reject);
+  });
 }
 
 function rejectOnAbort(signal: AbortSignal): Promise<never> {

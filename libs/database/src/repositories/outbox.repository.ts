@@ -3,7 +3,7 @@ import { TaskStatus, TaskStatusMachine } from '#tasks/core';
 import { CLAIM_OUTBOX_BATCH } from '../sql/claim-outbox-batch.sql.js';
 import { RECORD_OUTBOX_OUTCOME } from '../sql/mark-outbox-published.sql.js';
 import { RECORD_OUTBOX_FAILURE } from '../sql/record-outbox-failure.sql.js';
-import type { SqlExecutor } from '../sql-executor.js';
+import { queryPrepared, type SqlExecutor } from '../sql-executor.js';
 
 /** `event`: a task's terminal event, written by the `tasks_terminal_event` trigger (migration task-routing-and-events). */
 export type OutboxKind = 'dispatch' | 'retry' | 'dead-letter' | 'control' | 'redispatch' | 'event';
@@ -36,19 +36,19 @@ export interface OutboxOutcome {
 }
 
 /**
- * The relay's reads and writes of the outbox. Each call runs on the relay's transaction.
- * `prepared`: the claim and the outcome run as named prepared statements, planned once per
- * connection (not through a transaction-mode pooler).
+ * The relay's reads and writes of the outbox. Each call runs on the relay's transaction. The
+ * claim and the outcome run as named prepared statements where the executor keeps them (see
+ * {@link SqlExecutor.queryPrepared}), planned once per connection.
  */
 @Injectable()
 export class OutboxRepository {
-  async claimBatch(tx: SqlExecutor, limit: number, prepared = false): Promise<OutboxRow[]> {
-    const { rows } = await tx.query<OutboxRow>(CLAIM_OUTBOX_BATCH, [limit], prepared ? { name: 'claim-outbox-batch' } : undefined);
+  async claimBatch(tx: SqlExecutor, limit: number): Promise<OutboxRow[]> {
+    const { rows } = await queryPrepared<OutboxRow>(tx, 'relay_claim_outbox_batch', CLAIM_OUTBOX_BATCH, [limit]);
     return rows;
   }
 
   /** Marks the published and the unsent rows, and moves the tasks of published dispatch rows to PENDING, in one statement. */
-  async recordOutcome(tx: SqlExecutor, outcome: OutboxOutcome, prepared = false): Promise<void> {
+  async recordOutcome(tx: SqlExecutor, outcome: OutboxOutcome): Promise<void> {
     if (outcome.published.length === 0 && outcome.unsent.length === 0) return;
     const publishedIds: string[] = [];
     const dispatchedTasks: string[] = [];
@@ -56,11 +56,13 @@ export class OutboxRepository {
       publishedIds.push(row.id);
       if (row.kind === 'dispatch' && row.taskId) dispatchedTasks.push(row.taskId);
     }
-    await tx.query(
-      RECORD_OUTBOX_OUTCOME,
-      [publishedIds, outcome.unsent.map((r) => r.id), outcome.note, dispatchedTasks, PENDING_SOURCES],
-      prepared ? { name: 'record-outbox-outcome' } : undefined,
-    );
+    await queryPrepared(tx, 'relay_record_outbox_outcome', RECORD_OUTBOX_OUTCOME, [
+      publishedIds,
+      outcome.unsent.map((r) => r.id),
+      outcome.note,
+      dispatchedTasks,
+      PENDING_SOURCES,
+    ]);
   }
 
   /** Counts a failed publish; returns the id of the task that was FAILED because dispatch gave up, if any. */

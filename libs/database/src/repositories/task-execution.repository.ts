@@ -7,7 +7,7 @@ import { COMPLETE_TASK, FAIL_TASK, FINISH_TASKS, REPORT_PROGRESS, RETRY_TASK } f
 import { lostRaceAs } from '../database-errors.js';
 import { RELEASE_LEASE } from '../sql/release-lease.sql.js';
 import { RENEW_LEASES } from '../sql/renew-leases.sql.js';
-import type { SqlExecutor } from '../sql-executor.js';
+import { queryPrepared, type SqlExecutor } from '../sql-executor.js';
 import { outboxParams } from './outbox-params.js';
 import type { TaskRow } from '../task.record.js';
 
@@ -16,6 +16,25 @@ const CLAIMABLE = TaskStatusMachine.sourcesOf(TaskStatus.IN_PROGRESS).filter((s)
 
 /** What a write that lost its race to the status machine's trigger returns: no row, as when fenced out. */
 const NO_ROWS = { rows: [], rowCount: 0 };
+
+/** The columns of a task a claim answers with: what the worker needs to run it and to count it. */
+export type ClaimedTask = Pick<
+  TaskRow,
+  | 'id'
+  | 'type'
+  | 'priority'
+  | 'payload'
+  | 'status'
+  | 'attempts'
+  | 'max_attempts'
+  | 'correlation_id'
+  | 'locked_by'
+  | 'cancel_requested_at'
+  | 'created_at'
+  | 'run_at'
+  | 'started_at'
+  | 'queue_group'
+>;
 
 /** The status a finishing write wrote: the one asked for, or CANCELLED when a cancel was requested; null when fenced out. */
 export type FinishedStatus = TaskStatus.COMPLETED | TaskStatus.RETRYING | TaskStatus.FAILED | TaskStatus.CANCELLED;
@@ -46,11 +65,16 @@ export type Finish =
  * the database refuses as an illegal status change (the `tasks_status_guard` trigger) lost
  * the same race by another road, and returns false (null for a claim) too, rather than
  * failing the message. Each is one statement on its own: pass the pool, not a transaction.
+ * The statements of the worker's hot path (claims, outcomes, lease renewals) go as named
+ * prepared statements where the executor keeps them (see {@link SqlExecutor.queryPrepared}).
  */
 @Injectable()
 export class TaskExecutionRepository {
-  async claim(executor: SqlExecutor, claim: Claim, leaseSeconds: number): Promise<TaskRow | null> {
-    const { rows } = await lostRaceAs(executor.query<TaskRow>(CLAIM_TASK, [claim.taskId, claim.attempt, claim.token, leaseSeconds, CLAIMABLE]), NO_ROWS);
+  async claim(executor: SqlExecutor, claim: Claim, leaseSeconds: number): Promise<ClaimedTask | null> {
+    const { rows } = await lostRaceAs(
+      queryPrepared<ClaimedTask>(executor, 'worker_claim_task', CLAIM_TASK, [claim.taskId, claim.attempt, claim.token, leaseSeconds, CLAIMABLE]),
+      NO_ROWS,
+    );
     return rows[0] ?? null;
   }
 
@@ -59,12 +83,12 @@ export class TaskExecutionRepository {
    * as {@link claim} would. Returns the rows claimed by claim token; a claim missing from the
    * answer matched nothing. An error fails the whole batch: nothing of it was claimed.
    */
-  async claimMany(executor: SqlExecutor, claims: readonly Claim[], leaseSeconds: number): Promise<Map<string, TaskRow>> {
+  async claimMany(executor: SqlExecutor, claims: readonly Claim[], leaseSeconds: number): Promise<Map<string, ClaimedTask>> {
     if (claims.length === 0) return new Map();
-    const { rows } = await executor.query<TaskRow>(CLAIM_TASKS, [
-      claims.map((c) => c.taskId),
-      claims.map((c) => c.attempt),
-      claims.map((c) => c.token),
+    const { rows } = await queryPrepared<ClaimedTask>(executor, 'worker_claim_tasks', CLAIM_TASKS, [
+      arrayParam(claims, (c) => c.taskId),
+      arrayParam(claims, (c) => c.attempt),
+      arrayParam(claims, (c) => c.token),
       leaseSeconds,
       CLAIMABLE,
     ]);
@@ -83,23 +107,22 @@ export class TaskExecutionRepository {
     // In the order of the task ids, as claim_tasks takes its rows: two statements that share
     // rows then tend to lock them in the same order.
     const finishes = [...batch].sort((a, b) => (a.claim.taskId < b.claim.taskId ? -1 : a.claim.taskId > b.claim.taskId ? 1 : 0));
-    const column = <T>(pick: (f: Finish) => T | undefined) => finishes.map((f) => pick(f) ?? null);
     const outbox = (f: Finish) => (f.action === 'retry' ? f.message : f.action === 'fail' ? f.deadLetter : undefined);
-    const { rows } = await executor.query<{ token: string; status: FinishedStatus }>(FINISH_TASKS, [
-      column((f) => f.claim.taskId),
-      column((f) => f.claim.token),
-      column((f) => f.action),
-      column((f) => (f.action === 'complete' ? f.resultJson : undefined)),
-      column((f) => (f.action === 'retry' || f.action === 'fail' ? f.error : undefined)),
-      column((f) => (f.action === 'retry' ? f.delaySeconds : undefined)),
-      column((f) => outbox(f)?.messageId),
-      column((f) => outbox(f)?.exchange),
-      column((f) => outbox(f)?.routingKey),
-      column((f) => {
+    const { rows } = await queryPrepared<{ token: string; status: FinishedStatus }>(executor, 'worker_finish_tasks', FINISH_TASKS, [
+      arrayParam(finishes, (f) => f.claim.taskId),
+      arrayParam(finishes, (f) => f.claim.token),
+      arrayParam(finishes, (f) => f.action),
+      arrayParam(finishes, (f) => (f.action === 'complete' ? f.resultJson : undefined)),
+      arrayParam(finishes, (f) => (f.action === 'retry' || f.action === 'fail' ? f.error : undefined)),
+      arrayParam(finishes, (f) => (f.action === 'retry' ? f.delaySeconds : undefined)),
+      arrayParam(finishes, (f) => outbox(f)?.messageId),
+      arrayParam(finishes, (f) => outbox(f)?.exchange),
+      arrayParam(finishes, (f) => outbox(f)?.routingKey),
+      arrayParam(finishes, (f) => {
         const m = outbox(f);
         return m && JSON.stringify(m.headers);
       }),
-      column((f) => {
+      arrayParam(finishes, (f) => {
         const m = outbox(f);
         return m && JSON.stringify(m.body);
       }),
@@ -127,7 +150,7 @@ export class TaskExecutionRepository {
    */
   async renewLeases(executor: SqlExecutor, claims: readonly Claim[], leaseSeconds: number): Promise<RenewedLease[]> {
     if (claims.length === 0) return [];
-    const { rows } = await executor.query<{ token: string; cancel_requested: boolean }>(RENEW_LEASES, [
+    const { rows } = await queryPrepared<{ token: string; cancel_requested: boolean }>(executor, 'worker_renew_leases', RENEW_LEASES, [
       claims.map((c) => c.taskId),
       claims.map((c) => c.token),
       leaseSeconds,
@@ -143,7 +166,10 @@ export class TaskExecutionRepository {
 
   /** COMPLETED with `resultJson` (already checked to be storable), or CANCELLED if a cancel was requested. */
   async complete(executor: SqlExecutor, claim: Claim, resultJson: string): Promise<FinishedStatus | null> {
-    const { rows } = await lostRaceAs(executor.query<{ status: FinishedStatus }>(COMPLETE_TASK, [claim.taskId, claim.token, resultJson]), NO_ROWS);
+    const { rows } = await lostRaceAs(
+      queryPrepared<{ status: FinishedStatus }>(executor, 'worker_complete_task', COMPLETE_TASK, [claim.taskId, claim.token, resultJson]),
+      NO_ROWS,
+    );
     return rows[0]?.status ?? null;
   }
 
@@ -175,4 +201,30 @@ export class TaskExecutionRepository {
     const { rowCount } = await executor.query(REPORT_PROGRESS, [claim.taskId, claim.token, percent]);
     return rowCount > 0;
   }
+}
+
+/** An element that needs no quotes in an array literal: a number, or text of letters, digits and `-:.` alone (ids, tokens, actions). */
+const BARE = /^[A-Za-z0-9][A-Za-z0-9:.-]*$/;
+
+/**
+ * One column of a batch as a PostgreSQL array literal (`{a,"b c",NULL}`), written in one pass:
+ * the same text node-postgres would send for the array, without its element-by-element string
+ * building (a batch statement sends eleven of these). A column with no value in any row goes as
+ * SQL NULL: the statements read their columns with the several-array `unnest`, which pads a
+ * NULL array with NULLs to the length of the longest, so the row gets NULL as from the literal.
+ */
+function arrayParam<T>(items: readonly T[], pick: (item: T) => string | number | null | undefined): string | null {
+  const elements: string[] = [];
+  let any = false;
+  for (const item of items) {
+    const value = pick(item);
+    if (value === null || value === undefined) {
+      elements.push('NULL');
+      continue;
+    }
+    any = true;
+    const text = typeof value === 'number' ? String(value) : value;
+    elements.push(BARE.test(text) && text.toUpperCase() !== 'NULL' ? text : `"${text.replace(/["\\]/g, '\\$&')}"`);
+  }
+  return any ? `{${elements.join(',')}}` : null;
 }

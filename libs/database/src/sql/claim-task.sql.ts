@@ -1,4 +1,15 @@
 /**
+ * The columns of a claimed task the worker reads (`ClaimedTask`), not the whole row: a claim
+ * answers thousands of rows a second, and the columns left out (title, description, result,
+ * error, progress, the other timestamps) cost Postgres to send and the worker to parse and hold
+ * for nothing. A fixed list also keeps the answer's type fixed: the worker sends these as named
+ * prepared statements, and a prepared `SELECT *` over `SETOF tasks` would fail with "cached plan
+ * must not change result type" on every running worker once a migration added a column to tasks.
+ */
+const CLAIMED_COLUMNS = `id, type, priority, payload, status, attempts, max_attempts, correlation_id, locked_by,
+  cancel_requested_at, created_at, run_at, started_at, queue_group`;
+
+/**
  * A worker's claim of task $1 for the delivery of attempt $2, with claim token $3 and a lease
  * of $4 seconds (TASK_LEASE_SECONDS), through the `claim_task` function of the migrations: the
  * batch claim below with one delivery, which first waits for a relay that still holds the row
@@ -18,7 +29,7 @@
  * token, so a worker that was paused past its lease cannot overwrite what the one that took
  * over wrote.
  */
-export const CLAIM_TASK = /* sql */ `SELECT * FROM claim_task($1, $2, $3, $4, $5::task_status[])`;
+export const CLAIM_TASK = /* sql */ `SELECT ${CLAIMED_COLUMNS} FROM claim_task($1, $2, $3, $4, $5::task_status[])`;
 
 /**
  * Several claims in one statement and one commit, through the `claim_tasks` function of the
@@ -30,4 +41,4 @@ export const CLAIM_TASK = /* sql */ `SELECT * FROM claim_task($1, $2, $3, $4, $5
  * and the second finds its live lease. The answer holds the rows claimed, each with its token in
  * `locked_by`, and a claim missing from it matched nothing.
  */
-export const CLAIM_TASKS = /* sql */ `SELECT * FROM claim_tasks($1::uuid[], $2::integer[], $3::text[], $4, $5::task_status[])`;
+export const CLAIM_TASKS = /* sql */ `SELECT ${CLAIMED_COLUMNS} FROM claim_tasks($1::uuid[], $2::integer[], $3::text[], $4, $5::task_status[])`;
