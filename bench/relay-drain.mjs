@@ -77,7 +77,10 @@ async function main() {
       const { rows } = await db.query(
         'SELECT count(*)::int AS n, extract(epoch FROM max(published_at) - min(published_at))::float8 AS span FROM outbox WHERE published_at IS NOT NULL',
       );
-      console.log(`run ${run}: ${Math.round(rows[0].n / rows[0].span).toLocaleString('en')} rows/s, relay CPU ${((cpu * 1e6) / rows[0].n).toFixed(1)} µs/row`);
+      const peakMB = relays.map((child) => Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024));
+      console.log(
+        `run ${run}: ${Math.round(rows[0].n / rows[0].span).toLocaleString('en')} rows/s, relay CPU ${((cpu * 1e6) / rows[0].n).toFixed(1)} µs/row, peak RSS ${peakMB.join(', ')} MB`,
+      );
       for (const child of relays) {
         child.kill('SIGTERM');
         await new Promise((resolve) => child.once('exit', resolve));
