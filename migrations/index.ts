@@ -16,6 +16,7 @@ import { TaskRoutingAndEvents1764450000000 } from './1764450000000-task-routing-
 import { DeadLetterReasons1764460000000 } from './1764460000000-dead-letter-reasons.js';
 import { OutboxNotifyOnlyWithRows1764500000000 } from './1764500000000-outbox-notify-only-with-rows.js';
 import { FailedTypeListIndex1764530000000 } from './1764530000000-failed-type-list-index.js';
+import { ClaimsPlanByIndex1764540000000 } from './1764540000000-claims-plan-by-index.js';
 
 /** Every migration, oldest first. A new migration is a new timestamped file, listed here. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   DeadLetterReasons1764460000000,
   OutboxNotifyOnlyWithRows1764500000000,
   FailedTypeListIndex1764530000000,
+  ClaimsPlanByIndex1764540000000,
 ];
