@@ -77,10 +77,10 @@ async function main() {
       const { rows } = await db.query(
         'SELECT count(*)::int AS n, extract(epoch FROM max(published_at) - min(published_at))::float8 AS span FROM outbox WHERE published_at IS NOT NULL',
       );
-      const peakMB = relays.map((child) => Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024));
-      console.log(
-        `run ${run}: ${Math.round(rows[0].n / rows[0].span).toLocaleString('en')} rows/s, relay CPU ${((cpu * 1e6) / rows[0].n).toFixed(1)} µs/row, peak RSS ${peakMB.join(', ')} MB`,
-      );
+      const peakKB = (pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+      const peakMB = relays.map((child) => Math.round(peakKB(child.pid) / 1024));
+      const rate = Math.round(rows[0].n / rows[0].span).toLocaleString('en');
+      console.log(`run ${run}: ${rate} rows/s, relay CPU ${((cpu * 1e6) / rows[0].n).toFixed(1)} µs/row, peak RSS ${peakMB.join(', ')} MB`);
       for (const child of relays) {
         child.kill('SIGTERM');
         await new Promise((resolve) => child.once('exit', resolve));
