@@ -9,8 +9,11 @@ import { WorkerModule } from './worker.module.js';
 // garbage took the old generation to ~75 MB between major GCs: the resident size under a drain
 // rose from ~100 to 150-170 MB with nothing leaking. With 50 % a major GC comes about every
 // second under load (a few ms each) and the heap stays under ~45 MB (documents/architecture.md,
-// "Memory"). V8 reads this flag at every GC, so setting it here, before the app starts, holds.
-setFlagsFromString('--heap-growing-percent=50');
+// "Memory"). V8 reads this flag at every GC, so setting it here, before the app starts, holds. A
+// `--heap-growing-percent` on the command line wins.
+if (!process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent'))) {
+  setFlagsFromString('--heap-growing-percent=50');
+}
 
 runApp({
   name: 'worker',
